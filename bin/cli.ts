@@ -1,0 +1,30 @@
+/** What every dcpower sub-command shares: its entry shape, argument parsing and JSON output. */
+import { parseArgs, ParseArgsConfig } from 'util';
+
+export interface Command {
+  /** one line for `dcpower --help` */
+  summary: string;
+  /** full usage text for `dcpower <command> --help` */
+  usage: string;
+  /** returns the process exit code */
+  run(argv: string[]): Promise<number>;
+}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parses argv with node's util.parseArgs; unknown options are an error the caller prints. */
+export function parse<O extends Options>(argv: string[], options: O) {
+  return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM), for long-running commands. */
+export function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * dcpower: commissioning and debugging without the editor (DESIGN "Command-line tool").
+ * Each command lives in its own module and is loaded only when used, so `dcpower decode` does not load SNMP.
+ */
+import type { Command } from './cli';
+
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Command;
+}
+
+/* eslint-disable @typescript-eslint/no-var-requires */
+const COMMANDS: CommandEntry[] = [
+  { name: 'demo', summary: 'run Node-RED with this package, the example flows and the device simulators', load: () => require('./demo').command },
+];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'usage: dcpower <command> [options]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'dcpower <command> --help shows the options of one command.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name === undefined ? 1 : 0;
+  }
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
+    process.stderr.write(`dcpower: unknown command '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  const command = entry.load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.usage + '\n');
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    process.stderr.write(`dcpower ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(String(err) + '\n');
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,54 @@
+/** Typed access to the Node-RED API used by every node, and guards that keep errors inside the node. */
+import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Translate } from './status';
+
+export type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow };
+
+export type SendFunction = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
+export type DoneFunction = (err?: Error) => void;
+
+export function translator(RED: NodeAPI): Translate {
+  return (key, substitutions) => RED._(key, substitutions);
+}
+
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * Wraps a callback from a library (serial, SNMP, socket) so that an exception inside it becomes a reported
+ * error instead of crashing the Node-RED process (reference A3).
+ */
+export function guard<A extends unknown[]>(onError: (err: Error) => void, fn: (...args: A) => void): (...args: A) => void {
+  return (...args: A) => {
+    try {
+      fn(...args);
+    } catch (err) {
+      onError(asError(err));
+    }
+  };
+}
+
+/**
+ * Reports an error to Catch nodes once per change of state, not on every failed poll (reference A3, B2 #6).
+ * `report(key, err)` emits when the key's error text differs from the last one; `clear(key)` re-arms it.
+ */
+export class ErrorOnce {
+  private readonly last = new Map<string, string>();
+  constructor(private readonly emit: (err: Error, key: string) => void) {}
+
+  report(key: string, err: Error): boolean {
+    if (this.last.get(key) === err.message) return false;
+    this.last.set(key, err.message);
+    this.emit(err, key);
+    return true;
+  }
+
+  clear(key: string): void {
+    this.last.delete(key);
+  }
+
+  has(key: string): boolean {
+    return this.last.has(key);
+  }
+}
