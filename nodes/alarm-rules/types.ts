@@ -1,0 +1,70 @@
+/**
+ * The alarm rule as the alarm-rules node, its dialog, msg.rules and every device preset describe it.
+ * Times in a rule are seconds (what users type); the engine works in milliseconds internally.
+ */
+export type AlarmSeverity = 'critical' | 'major' | 'minor' | 'warning';
+
+/** high: active when value >= alarmValue, clear when value <= clearValue; low the mirror; state: value equals
+ * stateValue; stale: no value arrived within staleTime */
+export type RuleType = 'high' | 'low' | 'state' | 'stale';
+
+/** reduces a wildcard path (`payload.cellVoltages[*]`) to one alarm */
+export type RuleAggregate = 'max' | 'min' | 'mean' | 'spread';
+
+export interface LocalizedText {
+  'en-US': string;
+  'zh-CN': string;
+}
+
+export interface AlarmRuleConfig {
+  id: string;
+  name: string;
+  severity: AlarmSeverity;
+  /** where the value is: `payload`, `payload.voltage`, `payload.cellVoltages[*]` */
+  path: string;
+  /** exact topic or glob (`bms/*`); empty = any topic */
+  topic?: string;
+  type: RuleType;
+  /** high/low threshold */
+  alarmValue?: number;
+  /** explicit return-to-normal level (hysteresis); wins over deadband */
+  clearValue?: number;
+  /** hysteresis as a deadband instead of clearValue */
+  deadband?: number;
+  /** `absolute` (default) or `percent` of rangeMax - rangeMin */
+  deadbandMode?: 'absolute' | 'percent';
+  rangeMin?: number;
+  rangeMax?: number;
+  /** state rule: the value that means active (a closed dry contact `true`, a status flag `1`) */
+  stateValue?: boolean | number | string;
+  /** stale rule: seconds without a value */
+  staleTime?: number;
+  aggregate?: RuleAggregate;
+  /** seconds the condition must hold before the alarm raises */
+  onDelay?: number;
+  /** seconds the return-to-normal must hold before the alarm clears */
+  offDelay?: number;
+  /** seconds after which a still-active, unacknowledged alarm is announced again; 0 = never */
+  realarm?: number;
+  /** stays active until a reset command */
+  latch?: boolean;
+  requireAck?: boolean;
+  unit?: string;
+  /** `{{name}} {{index}}: {{value}} {{unit}} above {{alarmValue}}` */
+  message?: string;
+  /** translated names for presets */
+  text?: LocalizedText;
+  /** presets: where alarmValue/clearValue come from; `preset` means the manual states none and the preset chose */
+  thresholdSource?: 'manual' | 'preset';
+  /** presets: a short note shown in the dialog (source page, assumptions) */
+  note?: string;
+  disabled?: boolean;
+}
+
+export interface AlarmPreset {
+  /** stable id, e.g. `jupiter-j540`, `jk-lifepo4`, `bacs-c41` */
+  id: string;
+  label: LocalizedText;
+  description: LocalizedText;
+  rules: AlarmRuleConfig[];
+}
