@@ -13,6 +13,7 @@ interface CommandEntry {
 
 /* eslint-disable @typescript-eslint/no-var-requires */
 const COMMANDS: CommandEntry[] = [
+  { name: 'simulate', summary: 'run a device simulator (a real TCP/serial/SNMP server) until interrupted', load: () => require('./simulate').command },
   { name: 'demo', summary: 'run Node-RED with this package, the example flows and the device simulators', load: () => require('./demo').command },
 ];
 

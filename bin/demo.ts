@@ -14,7 +14,9 @@ const PACKAGE_NAME = '@dcpower/node-red-nodes';
  * The simulators the example flows talk to. The examples' config nodes point at these loopback ports, so the
  * same ports appear in examples/*.json; change both together.
  */
-export const DEMO_SIMULATORS: Array<{ name: string; args: string[] }> = [];
+export const DEMO_SIMULATORS: Array<{ name: string; args: string[] }> = [
+  { name: 'bacs', args: ['simulate', 'bacs', '--strings', '2', '--modules', '40', '--port', '15020', '--cycle', '120'] },
+];
 
 interface FlowNode {
   id: string;
