@@ -1,0 +1,337 @@
+/**
+ * bacs: reads a GENEREX BACS controller (CS141 / BACS web manager) through a modbus-endpoint link and sends the
+ * whole system — status flags, strings, every module — as one envelope per poll, or one message per module.
+ * Thin glue (DESIGN principle 4): poller + planner read + registers.ts decoders + message shaping + status.
+ */
+import type { DeviceAlarm, DeviceIdentity, DeviceMessage, Quality, Reading, ReadingValue, Unit } from '../../lib/envelope';
+import { deviceTopic, envelope } from '../../lib/envelope';
+import { ChangeFilter } from '../../lib/change-filter';
+import { ModbusError } from '../../lib/modbus/client';
+import type { LinkStateEvent, ModbusLink } from '../../lib/modbus/link';
+import { RegisterSnapshot } from '../../lib/modbus/planner';
+import { Poller } from '../../lib/poller';
+import { asError, DoneFunction, ErrorOnce, Node, NodeAPI, NodeDef, NodeMessage, SendFunction, translator } from '../../lib/red';
+import { statusVocabulary } from '../../lib/status';
+import type { SnmpLink } from '../../lib/snmp/types';
+import {
+  decodeGeneral,
+  decodeModule,
+  decodeString,
+  deviceAlarms,
+  GeneralReading,
+  MODBUS_MAX_STRINGS,
+  ModuleReading,
+  pollRanges,
+  setBits,
+  StringReading,
+  stringSizes,
+} from './registers';
+import { BacsReading, bacsSettings, bacsUnits, mergeStrings, moduleUnits } from './settings';
+import { readSnmpTables } from './snmp';
+
+interface BacsDef extends NodeDef {
+  endpoint: string;
+  deviceName: string;
+  topicPrefix: string;
+  interval: string | number;
+  staleTime: string | number;
+  output: 'envelope' | 'perModule';
+  onlyOnChange: boolean;
+  deadbandVoltage: string | number;
+  deadbandTemperature: string | number;
+  deadbandResistance: string | number;
+  deadbandCurrent: string | number;
+  countSource: 'register' | 'fixed';
+  fixedStrings: string | number;
+  fixedModules: string | number;
+  stringSizes: string;
+  moduleSource: 'modbus' | 'snmp' | 'none';
+  moduleTemplate: unknown;
+  stringScales: unknown;
+  snmpEndpoint: string;
+  snmpTarget: string;
+}
+
+type BacsNode = Node & { endpoint?: ModbusLink };
+
+export = function (RED: NodeAPI): void {
+  const t = translator(RED);
+  const tt = (key: string, subs?: Record<string, string | number>): string => t(`bacs.${key}`, subs);
+  const vocabulary = statusVocabulary(t);
+
+  function Bacs(this: BacsNode, config: BacsDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const settings = bacsSettings(config as unknown as { [key: string]: unknown });
+    const link = (RED.nodes.getNode(config.endpoint) as unknown as ModbusLink | null) ?? undefined;
+    const snmp = config.snmpEndpoint ? ((RED.nodes.getNode(config.snmpEndpoint) as unknown as SnmpLink | null) ?? undefined) : undefined;
+    const deviceName = settings.deviceName || (link ? link.settings.host : 'bacs');
+    const device: DeviceIdentity = {
+      kind: 'bacs',
+      name: deviceName,
+      address: link ? `${link.target}#${link.settings.unitId}` : undefined,
+      model: 'BACS',
+    };
+    const errors = new ErrorOnce((err) => node.error(err, { topic: deviceTopic(settings.topicPrefix, deviceName), device, error: { message: err.message } }));
+    const filter = new ChangeFilter({
+      deadbands: {
+        voltage: settings.deadbands.voltage,
+        averageVoltage: settings.deadbands.voltage,
+        temperature: settings.deadbands.temperature,
+        resistance: settings.deadbands.resistance,
+        current: settings.deadbands.current,
+        rippleCurrent: settings.deadbands.current,
+      },
+    });
+    const alarmSince = new Map<string, number>();
+    let counts: { strings: number; modules: number } | undefined =
+      settings.countSource === 'fixed' ? { strings: settings.fixedStrings, modules: settings.fixedModules } : undefined;
+    let lastGood = 0;
+    let lastQuality: Quality | undefined;
+    let lastReading: BacsReading | undefined;
+    let waitingDone: Array<{ done: DoneFunction }> = [];
+    let closed = false;
+
+    const user = {
+      id: node.id,
+      onLinkState: (event: LinkStateEvent): void => {
+        if (closed) return;
+        if (event.state === 'connecting' && lastGood === 0) node.status(vocabulary.connecting());
+        else if (event.state === 'waiting' && event.error) {
+          node.status(vocabulary.error(event.error.shortReason));
+        }
+      },
+    };
+
+    if (!link) {
+      node.status(vocabulary.notConfigured());
+      node.error(new Error(t('common.errors.noLink')), {});
+      node.on('input', (_msg: NodeMessage, _send: SendFunction, done: DoneFunction) => done(new Error(t('common.errors.noLink'))));
+      return;
+    }
+    if (settings.moduleSource === 'modbus' && settings.templateProblem) {
+      node.warn(tt('errors.template', { reason: settings.templateProblem }));
+    }
+    if (settings.moduleSource === 'snmp' && !snmp) node.warn(tt('errors.noSnmp'));
+
+    const since = (id: string, now: number): number => {
+      const at = alarmSince.get(id);
+      if (at !== undefined) return at;
+      alarmSince.set(id, now);
+      return now;
+    };
+
+    async function readModbus(): Promise<{ snapshot: RegisterSnapshot; general: GeneralReading | undefined }> {
+      const endpoint = link as ModbusLink;
+      const template = settings.moduleSource === 'modbus' && !settings.templateProblem ? settings.template : undefined;
+      const known = counts ?? { strings: MODBUS_MAX_STRINGS, modules: 0 };
+      const first = await endpoint.readPlan(pollRanges(template, known.strings, known.modules));
+      const snapshot = first.snapshot;
+      const general = decodeGeneral(snapshot);
+      if (settings.countSource === 'register' && general && !general.status.communicationLost) {
+        const now = { strings: general.stringCount ?? 0, modules: Math.min(512, general.moduleCount ?? 0) };
+        if (!counts || now.strings !== counts.strings || now.modules !== counts.modules) {
+          // The system changed (or this is the first poll): read what the new counts add, once.
+          const missing = pollRanges(template, now.strings, now.modules).filter((r) => !snapshot.has(r.address, r.count));
+          if (missing.length > 0) {
+            const more = await endpoint.readPlan(missing);
+            for (const r of missing) {
+              const values = more.snapshot.slice(r.address, r.count);
+              if (values) snapshot.set(r.address, values);
+            }
+          }
+          counts = now;
+        }
+      }
+      return { snapshot, general };
+    }
+
+    async function poll(): Promise<boolean> {
+      const endpoint = link as ModbusLink;
+      const now = Date.now();
+      try {
+        const { snapshot, general } = await readModbus();
+        if (!general) throw new ModbusError('protocol', 'general block not read');
+        const used = counts ?? { strings: general.stringCount ?? 0, modules: general.moduleCount ?? 0 };
+        const sizes = stringSizes(used.modules, used.strings, settings.stringSizes);
+        const reading: BacsReading = {
+          status: general.status.flags,
+          statusWord: general.status.word,
+          batteryStatusWord: general.batteryStatusWord,
+          batteryStatusBits: general.batteryStatusWord === undefined ? undefined : setBits(general.batteryStatusWord),
+          alarmFlagsWord: general.alarmFlagsWord,
+          alarmFlagBits: general.alarmFlagsWord === undefined ? undefined : setBits(general.alarmFlagsWord),
+          stringCount: general.stringCount,
+          moduleCount: general.moduleCount,
+        };
+        if (general.status.unknownBits.length > 0) reading.statusUnknownBits = general.status.unknownBits;
+        const commLost = general.status.communicationLost;
+        if (!commLost) {
+          const strings: StringReading[] = [];
+          for (let s = 1; s <= Math.min(MODBUS_MAX_STRINGS, used.strings); s++) strings.push(decodeString(snapshot, s, settings.stringScales));
+          reading.strings = strings;
+          if (settings.moduleSource === 'modbus' && !settings.templateProblem) {
+            const modules: ModuleReading[] = [];
+            for (let id = 1; id <= used.modules; id++) modules.push(decodeModule(snapshot, settings.template, id, sizes));
+            reading.modules = modules;
+            reading.moduleTemplateVerified = settings.template.verified;
+            reading.moduleSource = 'modbus';
+          } else if (settings.moduleSource === 'snmp' && snmp) {
+            const target = snmpTargetOf(snmp, settings.snmpTarget, endpoint.settings.host);
+            if (!target) throw new Error(tt('errors.noSnmpTarget'));
+            const tables = await readSnmpTables(snmp, target, sizes, settings.template.stateCodes);
+            reading.modules = tables.modules;
+            reading.moduleSource = 'snmp';
+            // The SNMP string table carries 0.01 scales; its values win where the Modbus ones are unscaled.
+            if (tables.strings.length > 0) reading.strings = mergeStrings(reading.strings ?? [], tables.strings);
+          }
+        }
+        const quality: Quality = commLost ? 'comm_error' : 'good';
+        const alarms = deviceAlarms(general, reading.modules ?? [], (id) => since(id, now), {
+          flag: (id) => tt(`flags.${id}`),
+          module: (id, state) => tt('alarm.module', { id, state: tt(`states.${state}`) }),
+        });
+        for (const id of [...alarmSince.keys()]) if (!alarms.some((a) => a.id === id)) alarmSince.delete(id);
+        emit(reading, quality, alarms, now);
+        lastReading = reading;
+        lastQuality = quality;
+        errors.clear('poll');
+        lastGood = now;
+        if (commLost) {
+          node.status({ fill: 'red', shape: 'ring', text: tt('status.commLost') });
+          settle();
+          return true;
+        }
+        const moduleCount = reading.modules?.length ?? 0;
+        node.status(vocabulary.ok(now, tt('status.modules', { n: moduleCount })));
+        settle();
+        return true;
+      } catch (err) {
+        const error = asError(err);
+        const reason = error instanceof ModbusError ? error.shortReason : error.message;
+        node.status(error instanceof ModbusError && error.kind === 'timeout' ? vocabulary.timeout() : vocabulary.error(reason));
+        const reportedNow = errors.report('poll', error);
+        if (lastQuality !== 'comm_error' && lastReading) {
+          // once per failure: tell the flow the values stopped being current
+          emitQualityOnly('comm_error', now, error.message);
+          lastQuality = 'comm_error';
+        }
+        settle(reportedNow ? undefined : error);
+        return false;
+      }
+    }
+
+    /** Input messages waiting for "their" poll: done() once it finished; done(err) if it failed. */
+    function settle(err?: Error): void {
+      const list = waitingDone;
+      waitingDone = [];
+      for (const w of list) w.done(err);
+    }
+
+    function emit(reading: BacsReading, quality: Quality, alarms: DeviceAlarm[], timestamp: number): void {
+      const units = bacsUnits();
+      if (settings.output === 'perModule') {
+        const { modules, ...system } = reading;
+        const messages: NodeMessage[] = [];
+        const systemChanged = !settings.onlyOnChange || changedSystem(system);
+        if (systemChanged) {
+          const msg = envelope({ prefix: settings.topicPrefix, device, reading: system, quality, timestamp, alarms, units: {} });
+          msg.units = Object.fromEntries(Object.entries(units).filter(([k]) => k.startsWith('strings.')));
+          messages.push(msg as unknown as NodeMessage);
+        }
+        for (const m of modules ?? []) {
+          if (settings.onlyOnChange && !filter.changed(`module/${m.id}`, m as unknown as Reading)) continue;
+          const moduleAlarms = alarms.filter((a) => a.id.startsWith(`module/${m.id}/`));
+          const msg: DeviceMessage = {
+            topic: deviceTopic(settings.topicPrefix, deviceName, `module/${m.id}`),
+            payload: m as unknown as Reading,
+            device,
+            quality,
+            timestamp,
+            alarms: moduleAlarms,
+            units: moduleUnits(m),
+          };
+          messages.push(msg as unknown as NodeMessage);
+        }
+        if (messages.length > 0) node.send([messages]);
+        return;
+      }
+      if (settings.onlyOnChange) {
+        // evaluate every part so each records what it last sent, then send if any changed
+        const { modules, ...system } = reading;
+        let changed = changedSystem(system);
+        for (const m of modules ?? []) changed = filter.changed(`module/${m.id}`, m as unknown as Reading) || changed;
+        if (!changed && quality === lastQuality) return;
+      }
+      const msg = envelope({ prefix: settings.topicPrefix, device, reading, quality, timestamp, alarms, units: {} });
+      msg.units = units;
+      node.send(msg as unknown as NodeMessage);
+    }
+
+    function changedSystem(system: Omit<BacsReading, 'modules'>): boolean {
+      const flat: Reading = {};
+      for (const [k, v] of Object.entries(system)) if (v !== undefined && k !== 'strings') flat[k] = v as ReadingValue;
+      let changed = filter.changed('system', flat);
+      for (const s of system.strings ?? []) changed = filter.changed(`string/${s.index}`, s as unknown as Reading) || changed;
+      return changed;
+    }
+
+    function emitQualityOnly(quality: Quality, timestamp: number, error?: string): void {
+      const msg = envelope({ prefix: settings.topicPrefix, device, reading: {}, quality, timestamp, units: {} }) as unknown as NodeMessage & {
+        error?: { message: string };
+      };
+      if (error) msg.error = { message: error };
+      node.send(msg);
+    }
+
+    const poller = new Poller(poll, {
+      intervalMs: settings.intervalMs,
+      firstDelayMs: 100,
+      backoff: { initialMs: settings.intervalMs, maxMs: Math.max(settings.intervalMs, 60000) },
+      staleMs: settings.staleMs,
+      onStale: (ageMs) => {
+        if (closed) return;
+        node.status(vocabulary.stale(ageMs));
+        if (lastQuality === 'good') {
+          emitQualityOnly('stale', Date.now());
+          lastQuality = 'stale';
+        }
+      },
+      onError: (err) => errors.report('poller', err),
+    });
+
+    link.register(user);
+    node.status(vocabulary.connecting());
+    poller.start();
+
+    node.on('input', (msg: NodeMessage & { reset?: unknown; interval?: unknown }, _send: SendFunction, done: DoneFunction) => {
+      try {
+        if (msg.reset !== undefined && msg.reset !== false) filter.reset();
+        if (typeof msg.interval === 'number' && Number.isFinite(msg.interval) && msg.interval >= 0.2) poller.setInterval(Math.round(msg.interval * 1000));
+        waitingDone.push({ done });
+        poller.pollNow();
+      } catch (err) {
+        done(asError(err));
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      poller.stop();
+      settle();
+      link.deregister(user).then(
+        () => done(),
+        () => done(),
+      );
+    });
+  }
+
+  RED.nodes.registerType('bacs', Bacs);
+};
+
+function snmpTargetOf(link: SnmpLink, wanted: string, fallbackHost: string) {
+  const targets = link.targets();
+  const name = wanted || fallbackHost;
+  return targets.find((t) => t.host === name || `${t.host}:${t.port}` === name) ?? (wanted ? undefined : targets[0]);
+}
+

@@ -1,0 +1,135 @@
+/** Settings of the bacs node from its editor properties, the reading it sends, and the units of that reading. */
+import type { Unit } from '../../lib/envelope';
+import {
+  MODULE_UNITS,
+  ModuleReading,
+  ModuleTemplate,
+  normalizeTemplate,
+  StringReading,
+  StringScales,
+  templateProblem,
+} from './registers';
+
+export interface BacsSettings {
+  deviceName: string;
+  topicPrefix: string;
+  intervalMs: number;
+  staleMs: number;
+  output: 'envelope' | 'perModule';
+  onlyOnChange: boolean;
+  deadbands: { voltage: number; temperature: number; resistance: number; current: number };
+  countSource: 'register' | 'fixed';
+  fixedStrings: number;
+  fixedModules: number;
+  stringSizes: number[] | undefined;
+  moduleSource: 'modbus' | 'snmp' | 'none';
+  template: ModuleTemplate;
+  templateProblem: string | undefined;
+  stringScales: StringScales;
+  snmpTarget: string;
+}
+
+function number(value: unknown, fallback: number, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
+}
+
+export function bacsSettings(config: { [key: string]: unknown }): BacsSettings {
+  const intervalMs = Math.round(number(config.interval, 10, 0.2, 86400) * 1000);
+  const sizesText = typeof config.stringSizes === 'string' ? config.stringSizes.trim() : '';
+  const sizes = sizesText === '' ? undefined : sizesText.split(/[\s,;]+/).map(Number);
+  const scalesIn = (typeof config.stringScales === 'object' && config.stringScales !== null ? config.stringScales : {}) as { [key: string]: unknown };
+  const stringScales: StringScales = {};
+  const scaleProps = { current: 'scaleCurrent', voltage: 'scaleVoltage', averageVoltage: 'scaleAverageVoltage', rippleCurrent: 'scaleRippleCurrent' } as const;
+  for (const [key, prop] of Object.entries(scaleProps) as Array<[keyof StringScales, string]>) {
+    const s = number(config[prop] ?? scalesIn[key], 1, -1e6, 1e6);
+    stringScales[key] = s === 0 ? 1 : s;
+  }
+  let template: unknown = config.moduleTemplate;
+  let problem: string | undefined;
+  if (typeof template === 'string') {
+    if (template.trim() === '') template = undefined;
+    else {
+      try {
+        template = JSON.parse(template) as unknown;
+      } catch {
+        problem = 'module template is not valid JSON';
+        template = undefined;
+      }
+    }
+  }
+  if (problem === undefined && template !== undefined) problem = templateProblem(template);
+  const source = config.moduleSource === 'snmp' || config.moduleSource === 'none' ? config.moduleSource : 'modbus';
+  return {
+    deviceName: typeof config.deviceName === 'string' ? config.deviceName.trim() : '',
+    topicPrefix: typeof config.topicPrefix === 'string' ? config.topicPrefix.trim() : 'bacs',
+    intervalMs,
+    staleMs: Math.round(number(config.staleTime, (intervalMs / 1000) * 3, 0, 864000) * 1000),
+    output: config.output === 'perModule' ? 'perModule' : 'envelope',
+    onlyOnChange: config.onlyOnChange === true || config.onlyOnChange === 'true',
+    deadbands: {
+      voltage: number(config.deadbandVoltage, 0, 0, 1000),
+      temperature: number(config.deadbandTemperature, 0, 0, 1000),
+      resistance: number(config.deadbandResistance, 0, 0, 1000),
+      current: number(config.deadbandCurrent, 0, 0, 100000),
+    },
+    countSource: config.countSource === 'fixed' ? 'fixed' : 'register',
+    fixedStrings: Math.round(number(config.fixedStrings, 1, 0, 64)),
+    fixedModules: Math.round(number(config.fixedModules, 0, 0, 512)),
+    stringSizes: sizes && sizes.every((n) => Number.isInteger(n) && n >= 0) ? sizes : undefined,
+    moduleSource: source,
+    template: normalizeTemplate(problem === undefined ? (template as Partial<ModuleTemplate> | undefined) : undefined),
+    templateProblem: problem,
+    stringScales,
+    snmpTarget: typeof config.snmpTarget === 'string' ? config.snmpTarget.trim() : '',
+  };
+}
+
+/** The whole reading of one poll, as payload. */
+export interface BacsReading {
+  status: string[];
+  statusWord: number;
+  statusUnknownBits?: number[];
+  batteryStatusWord?: number;
+  batteryStatusBits?: number[];
+  alarmFlagsWord?: number;
+  alarmFlagBits?: number[];
+  stringCount?: number;
+  moduleCount?: number;
+  strings?: StringReading[];
+  modules?: ModuleReading[];
+  /** false while the module block comes from the unverified default template */
+  moduleTemplateVerified?: boolean;
+  /** where module data came from */
+  moduleSource?: 'modbus' | 'snmp';
+}
+
+const STRING_UNITS: { [key: string]: Unit } = { current: 'A', voltage: 'V', averageVoltage: 'V', rippleCurrent: 'A' };
+
+/** Units of the envelope: top-level keys, and nested ones as `strings.voltage`, `modules.resistance`. */
+export function bacsUnits(): { [key: string]: Unit } {
+  const units: { [key: string]: Unit } = {};
+  for (const [k, u] of Object.entries(STRING_UNITS)) units[`strings.${k}`] = u;
+  for (const [k, u] of Object.entries(MODULE_UNITS)) if (u) units[`modules.${k}`] = u;
+  return units;
+}
+
+export function moduleUnits(m: ModuleReading): { [key: string]: Unit } {
+  const units: { [key: string]: Unit } = {};
+  for (const key of Object.keys(m)) {
+    const unit = (MODULE_UNITS as { [key: string]: Unit })[key];
+    if (unit) units[key] = unit;
+  }
+  return units;
+}
+
+export function mergeStrings(modbus: StringReading[], snmp: StringReading[]): StringReading[] {
+  const out = modbus.map((s) => ({ ...s }));
+  for (const s of snmp) {
+    const existing = out.find((o) => o.index === s.index);
+    if (existing) Object.assign(existing, s);
+    else out.push({ ...s });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
