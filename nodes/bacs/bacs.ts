@@ -88,7 +88,6 @@ export = function (RED: NodeAPI): void {
       settings.countSource === 'fixed' ? { strings: settings.fixedStrings, modules: settings.fixedModules } : undefined;
     let lastGood = 0;
     let lastQuality: Quality | undefined;
-    let lastReading: BacsReading | undefined;
     let waitingDone: Array<{ done: DoneFunction }> = [];
     let closed = false;
 
@@ -193,7 +192,6 @@ export = function (RED: NodeAPI): void {
         });
         for (const id of [...alarmSince.keys()]) if (!alarms.some((a) => a.id === id)) alarmSince.delete(id);
         emit(reading, quality, alarms, now);
-        lastReading = reading;
         lastQuality = quality;
         errors.clear('poll');
         lastGood = now;
@@ -211,7 +209,7 @@ export = function (RED: NodeAPI): void {
         const reason = error instanceof ModbusError ? error.shortReason : error.message;
         node.status(error instanceof ModbusError && error.kind === 'timeout' ? vocabulary.timeout() : vocabulary.error(reason));
         const reportedNow = errors.report('poll', error);
-        if (lastQuality !== 'comm_error' && lastReading) {
+        if (lastQuality !== 'comm_error') {
           // once per failure: tell the flow the values stopped being current
           emitQualityOnly('comm_error', now, error.message);
           lastQuality = 'comm_error';
