@@ -35,7 +35,7 @@ interface BacsDef extends NodeDef {
   topicPrefix: string;
   interval: string | number;
   staleTime: string | number;
-  output: 'envelope' | 'perModule';
+  output: 'envelope' | 'perModule' | 'perString';
   onlyOnChange: boolean;
   deadbandVoltage: string | number;
   deadbandTemperature: string | number;
@@ -248,6 +248,38 @@ export = function (RED: NodeAPI): void {
             timestamp,
             alarms: moduleAlarms,
             units: moduleUnits(m),
+          };
+          messages.push(msg as unknown as NodeMessage);
+        }
+        if (messages.length > 0) node.send([messages]);
+        return;
+      }
+      if (settings.output === 'perString') {
+        // one message per string with its modules: what a per-string rule (temperature spread) needs
+        const { modules, strings, ...system } = reading;
+        const messages: NodeMessage[] = [];
+        if (!settings.onlyOnChange || changedSystem({ ...system, strings })) {
+          const msg = envelope({ prefix: settings.topicPrefix, device, reading: { ...system, strings }, quality, timestamp, alarms, units: {} });
+          msg.units = Object.fromEntries(Object.entries(units).filter(([k]) => k.startsWith('strings.')));
+          messages.push(msg as unknown as NodeMessage);
+        }
+        const indexes = new Set<number>([...(strings ?? []).map((s) => s.index), ...(modules ?? []).map((m) => m.string)]);
+        for (const index of [...indexes].sort((a, b) => a - b)) {
+          const own = (modules ?? []).filter((m) => m.string === index);
+          const str = (strings ?? []).find((s) => s.index === index) ?? { index };
+          if (settings.onlyOnChange) {
+            let changed = filter.changed(`string/${index}`, str as unknown as Reading);
+            for (const m of own) changed = filter.changed(`module/${m.id}`, m as unknown as Reading) || changed;
+            if (!changed) continue;
+          }
+          const msg: DeviceMessage = {
+            topic: deviceTopic(settings.topicPrefix, deviceName, `string/${index}`),
+            payload: { ...str, modules: own } as unknown as Reading,
+            device,
+            quality,
+            timestamp,
+            alarms: alarms.filter((a) => own.some((m) => a.id.startsWith(`module/${m.id}/`))),
+            units: Object.fromEntries(Object.entries(units).map(([k, u]) => [k.replace(/^strings\./, ''), u])),
           };
           messages.push(msg as unknown as NodeMessage);
         }

@@ -15,7 +15,7 @@ export interface BacsSettings {
   topicPrefix: string;
   intervalMs: number;
   staleMs: number;
-  output: 'envelope' | 'perModule';
+  output: 'envelope' | 'perModule' | 'perString';
   onlyOnChange: boolean;
   deadbands: { voltage: number; temperature: number; resistance: number; current: number };
   countSource: 'register' | 'fixed';
@@ -65,7 +65,7 @@ export function bacsSettings(config: { [key: string]: unknown }): BacsSettings {
     topicPrefix: typeof config.topicPrefix === 'string' ? config.topicPrefix.trim() : 'bacs',
     intervalMs,
     staleMs: Math.round(number(config.staleTime, (intervalMs / 1000) * 3, 0, 864000) * 1000),
-    output: config.output === 'perModule' ? 'perModule' : 'envelope',
+    output: config.output === 'perModule' || config.output === 'perString' ? config.output : 'envelope',
     onlyOnChange: config.onlyOnChange === true || config.onlyOnChange === 'true',
     deadbands: {
       voltage: number(config.deadbandVoltage, 0, 0, 1000),

@@ -111,6 +111,20 @@ describe('bacs node (Node-RED runtime, simulator over real TCP)', function () {
     expect(got[40].units).to.include({ voltage: 'V' });
   });
 
+  it('sends one message per string with its modules (topic .../string/<n>) plus one for the system', async () => {
+    await helper.load([endpointNode, bacsNode], flow(port, { output: 'perString' }));
+    const out = helper.getNode('out') as TestNode;
+    const got: Msg[] = [];
+    out.on('input', (m: Msg) => got.push(m));
+    await waitFor(out, 'input', () => (got.length >= 3 ? true : undefined));
+    expect(got.map((m) => m.topic)).to.deep.equal(['bacs/ups-room', 'bacs/ups-room/string/1', 'bacs/ups-room/string/2']);
+    expect(got[0].payload).to.not.have.property('modules');
+    const second = got[2].payload as { index: number; voltage: number; modules: ModuleOut[] };
+    expect(second.index).to.equal(2);
+    expect(second.modules.map((m) => m.id)).to.deep.equal(Array.from({ length: 20 }, (_, i) => 21 + i));
+    expect(got[2].units).to.include({ voltage: 'V', 'modules.temperature': '°C' });
+  });
+
   it('only on change: sends nothing for an unchanged poll, a module message when a value moves beyond its deadband', async () => {
     await helper.load([endpointNode, bacsNode], flow(port, { output: 'perModule', onlyOnChange: true, deadbandVoltage: '0.05' }));
     const out = helper.getNode('out') as TestNode;
