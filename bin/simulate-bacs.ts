@@ -1,5 +1,6 @@
 /** `dcpower simulate bacs`: a GENEREX BACS controller on Modbus/TCP (nodes/bacs/simulator.ts). */
 import { BacsSimulator, MAX_MODULES, parseFault, RequestFault } from '../nodes/bacs/simulator';
+import { BacsSnmpAgent } from '../nodes/bacs/simulator-snmp';
 import { Command, parse, printJson, untilInterrupted } from './cli';
 
 export const command: Command = {
@@ -7,7 +8,7 @@ export const command: Command = {
   usage: [
     'usage: dcpower simulate bacs [--strings 2] [--modules 40] [--host 127.0.0.1] [--port 15020] [--unit-id 1]',
     '                             [--cycle 0] [--fault <name>]... [--fault-every 1] [--lose-module <id>]...',
-    '                             [--comm-lost] [--strict-gaps] [--json]',
+    '                             [--comm-lost] [--strict-gaps] [--snmp-port <udp port>] [--json]',
     '',
     'Serves the BACS general block (1000-1004), string blocks (1010 + 5(s-1), strings 1-10) and the module',
     'block of the default, UNVERIFIED module template (base 2000, 5 registers per module) on FC 3 and FC 4.',
@@ -20,6 +21,7 @@ export const command: Command = {
     '  --lose-module ID   that module stops answering on the BACS bus (data not available, MODULE_LOST)',
     '  --comm-lost        status word 0x0000: the web manager lost its internal communication',
     '  --strict-gaps      the unused registers 1005-1009 answer exception 2',
+    '  --snmp-port P      also serve the BACS SNMP module and string tables (community public) on UDP port P',
     '  --json             print the listening address as JSON',
   ].join('\n'),
   async run(argv) {
@@ -35,6 +37,7 @@ export const command: Command = {
       'lose-module': { type: 'string', multiple: true },
       'comm-lost': { type: 'boolean', default: false },
       'strict-gaps': { type: 'boolean', default: false },
+      'snmp-port': { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     const int = (name: string, value: unknown, min: number, max: number): number => {
@@ -61,10 +64,24 @@ export const command: Command = {
     for (const id of values['lose-module'] ?? []) sim.loseModule(int('lose-module', id, 1, MAX_MODULES));
     if (values['comm-lost']) sim.loseCommunication(true);
     const port = await sim.start();
-    const info = { device: 'bacs', host: sim.options.host, port, unitId: sim.options.unitId, strings: sim.options.strings, modules: sim.options.modules };
+    let agent: BacsSnmpAgent | undefined;
+    if (values['snmp-port'] !== undefined) {
+      agent = new BacsSnmpAgent(sim, { port: int('snmp-port', values['snmp-port'], 1, 65535), host: sim.options.host });
+      await agent.start();
+    }
+    const info = {
+      device: 'bacs',
+      host: sim.options.host,
+      port,
+      unitId: sim.options.unitId,
+      strings: sim.options.strings,
+      modules: sim.options.modules,
+      ...(values['snmp-port'] !== undefined ? { snmpPort: Number(values['snmp-port']) } : {}),
+    };
     if (values.json) printJson(info);
-    else process.stdout.write(`BACS simulator: ${info.strings} strings, ${info.modules} modules on ${info.host}:${port} unit ${info.unitId}\n`);
+    else process.stdout.write(`BACS simulator: ${info.strings} strings, ${info.modules} modules on ${info.host}:${port} unit ${info.unitId}${agent ? `, SNMP on udp ${values['snmp-port']}` : ''}\n`);
     await untilInterrupted();
+    await agent?.stop();
     await sim.stop();
     return 0;
   },
