@@ -277,7 +277,7 @@ export class JkSimulator extends EventEmitter {
     const pack: JkPackState = {
       address,
       chemistry,
-      cells: Array.from({ length: n }, (_, i) => tidy(base + (((i * 7 + address * 3) % 11) - 5) * 0.001)),
+      cells: Array.from({ length: n }, (_, i) => Math.round((base + (((i * 7 + address * 3) % 11) - 5) * 0.001) * 1000) / 1000),
       resistances: Array.from({ length: n }, (_, i) => 50 + ((i * 13 + address) % 60)),
       current: 0,
       soc,
@@ -392,11 +392,11 @@ export class JkSimulator extends EventEmitter {
     const k = 1 - Math.exp(-dt / 120);
     p.mosTemperature = tidy(Math.round((p.mosTemperature + (25 + 40 * heat - p.mosTemperature) * k) * 10) / 10);
     p.temperatures = p.temperatures.map((t) => tidy(Math.round((t + (22 + 15 * heat - t) * k) * 10) / 10));
-    this.protect(p);
+    this.applyProtections(p);
   }
 
   /** The protection semantics of the JK manuals (reference §9), acting on the MOSFETs and the alarm bits. */
-  private protect(p: JkPackState): void {
+  applyProtections(p: JkPackState): void {
     const s = p.settings;
     const set = new Set(p.alarms);
     const max = Math.max(...p.cells);
@@ -584,7 +584,7 @@ export class JkSimulator extends EventEmitter {
       const key = (Object.keys(NW_WRITABLE) as Array<keyof typeof NW_WRITABLE>).find((k) => NW_WRITABLE[k] === id);
       if (key && (value === 0 || value === 1)) {
         pack.settings[key] = value;
-        this.protect(pack);
+        this.applyProtections(pack);
       }
       return { address, frames: [encodeNwFrame(NW_COMMANDS.write, NW_SOURCE.bms, 1, Uint8Array.of(id, key ? value : 0))] };
     }
@@ -625,7 +625,7 @@ export class JkSimulator extends EventEmitter {
         const value = (req[7] << 24) + (req[8] << 16) + (req[9] << 8) + req[10];
         if (value !== 0 && value !== 1) return { address, frames: [encodeRtu(address, encodeException(0x10, 3))] };
         pack.settings[`${which}Switch`] = value;
-        this.protect(pack);
+        this.applyProtections(pack);
         return { address, frames: [encodeRtu(address, Buffer.from([0x10, req[2], req[3], req[4], req[5]]))] };
       }
       return { address, frames: [encodeRtu(address, encodeException(0x10, 2))] };
