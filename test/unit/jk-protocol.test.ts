@@ -12,6 +12,7 @@ import {
   detectProtocol,
   getProtocol,
   JK_PROTOCOLS,
+  Jk02Listener,
   JkDecoded,
   JkStreamFramer,
   maskSecrets,
@@ -205,6 +206,30 @@ describe('JK protocol codecs', () => {
       expect(framer.push(wire.subarray(0, 150)).frames).to.have.lengthOf(0);
       expect(framer.pending).to.equal(150);
       expect(framer.push(wire.subarray(150)).frames).to.have.lengthOf(2);
+    });
+  });
+
+  describe('listen mode attribution', () => {
+    it('attributes frames from the ack that follows them, master broadcasts to address 0', () => {
+      const sim = new JkSimulator({ packs: [0, 4], pacing: false, tickMs: 0 });
+      const bus = Buffer.concat([
+        buildTrigger(4, 'status'),
+        ...(sim.respond(buildTrigger(4, 'status'))?.frames ?? []),
+        buildTrigger(9, 'status'), // an absent pack: the master asks, nobody answers
+        Buffer.of(0),
+        ...(sim.respond(buildTrigger(0, 'status'))?.frames ?? []),
+        ...(sim.respond(buildTrigger(4, 'settings'))?.frames.slice(0, 1) ?? []), // settings frame whose ack was lost
+      ]);
+      const listener = new Jk02Listener();
+      const got: Array<[number, string]> = [];
+      for (const f of splitFrames(JK_PROTOCOLS.jk02.framing, bus).frames) {
+        const d = JK_PROTOCOLS.jk02.decode(f.bytes);
+        if (!d.ok) throw new Error(d.error.message);
+        for (const a of listener.push(d.value)) got.push([a.address, a.decoded.frameType]);
+      }
+      for (const a of listener.flush()) got.push([a.address, a.decoded.frameType]);
+      expect(got).to.deep.equal([[4, 'status'], [0, 'status'], [4, 'settings']]);
+      expect(listener.lastTrigger).to.deep.equal({ address: 9, register: 0x1620 });
     });
   });
 
