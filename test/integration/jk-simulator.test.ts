@@ -232,6 +232,15 @@ describe('dcpower simulate jk (command)', function () {
     expect(await exited).to.equal(0);
   });
 
+  it('prints its own options with --help', async () => {
+    const res = spawn(process.execPath, [path.resolve(__dirname, '..', '..', 'bin', 'dcpower.js'), 'simulate', 'jk', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    res.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((r) => res.once('exit', (c) => r(c)));
+    expect(code).to.equal(0);
+    expect(out).to.include('--fault <name[@addr]>');
+  });
+
   it('refuses bad options with a clear error', async () => {
     const res = spawn(process.execPath, [path.resolve(__dirname, '..', '..', 'bin', 'dcpower.js'), 'simulate', 'jk', '--fault', 'explode'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
