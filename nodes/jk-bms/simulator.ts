@@ -216,7 +216,8 @@ const REQUEST_FRAMING: JkFraming = {
   defaultBaud: 115200,
 };
 
-interface Reply {
+/** The frames a pack sends in answer to one request. */
+export interface JkReply {
   frames: Buffer[];
   address: number;
 }
@@ -560,14 +561,14 @@ export class JkSimulator extends EventEmitter {
    * The reply frames to one request frame, with no faults and no pacing; undefined when no pack answers.
    * Usable in-process by tests.
    */
-  respond(request: Uint8Array): Reply | undefined {
+  respond(request: Uint8Array): JkReply | undefined {
     if (request.length >= 2 && request[0] === 0x4e && request[1] === 0x57) return this.respondNw(request);
     if (request.length === 7 && request[0] === 0x55 && request[1] === 0xaa) return this.respondBalancer(request);
     if (crcValid(request)) return this.respondModbus(request);
     return undefined;
   }
 
-  private respondNw(req: Uint8Array): Reply | undefined {
+  private respondNw(req: Uint8Array): JkReply | undefined {
     if (req[10] !== 0) return undefined;
     // NW is point-to-point: the lowest pack answers
     const address = Math.min(...this.packs.keys());
@@ -591,7 +592,7 @@ export class JkSimulator extends EventEmitter {
     return undefined;
   }
 
-  private respondBalancer(req: Uint8Array): Reply | undefined {
+  private respondBalancer(req: Uint8Array): JkReply | undefined {
     const address = req[2];
     const pack = this.packs.get(address);
     if (!pack) return undefined;
@@ -610,7 +611,7 @@ export class JkSimulator extends EventEmitter {
     return { address, frames: [encodeBalancerSetReply(address, command, now)] };
   }
 
-  private respondModbus(req: Uint8Array): Reply | undefined {
+  private respondModbus(req: Uint8Array): JkReply | undefined {
     const address = req[0];
     const pack = this.packs.get(address);
     if (!pack) return undefined;
