@@ -19,7 +19,7 @@ import { encodeNwFrame, encodeNwReply, NW_COMMANDS, NW_SHAPE, NW_SOURCE, NW_WRIT
 import { FieldValues, tidy } from './protocol/fields';
 import { JkStreamFramer } from './protocol/framing';
 import { crcValid, MODBUS_RTU_SHAPE } from './protocol/shapes';
-import type { Jk02Variant, JkDeviceInfo, JkFraming, JkSettings } from './protocol/types';
+import type { Jk02Variant, JkDeviceInfo, JkFraming, JkProtocolId, JkSettings } from './protocol/types';
 
 export type JkChemistry = 'lifepo4' | 'li-ion' | 'lto';
 export const JK_FAULTS = ['no-reply', 'bad-checksum', 'truncated', 'echo', 'merged', 'late', 'vanish'] as const;
@@ -89,6 +89,8 @@ export interface JkSimulatorOptions {
   /** delay of the `late` fault */
   lateMs?: number;
   faults?: JkFault[];
+  /** protocols the packs answer (default all): a real pack speaks only what its UART1 setting selects */
+  protocols?: JkProtocolId[];
 }
 
 interface ChemistryModel {
@@ -225,7 +227,9 @@ export interface JkReply {
 export class JkSimulator extends EventEmitter {
   readonly packs = new Map<number, JkPackState>();
   private faults: JkFault[];
-  private readonly opts: Required<Omit<JkSimulatorOptions, 'serial' | 'faults' | 'packs'>> & { serial?: string };
+  private readonly opts: Required<Omit<JkSimulatorOptions, 'serial' | 'faults' | 'packs' | 'protocols'>> & { serial?: string };
+  /** protocols answered; change at run time to simulate a changed UART1 setting */
+  protocols: Set<JkProtocolId>;
   private server?: net.Server;
   private serialPort?: { close(cb?: (err?: Error | null) => void): void; write(b: Buffer): void; on(ev: string, fn: (...a: unknown[]) => void): void };
   private readonly connections = new Set<Connection>();
@@ -255,6 +259,7 @@ export class JkSimulator extends EventEmitter {
       lateMs: options.lateMs ?? 1500,
     };
     this.faults = [...(options.faults ?? [])];
+    this.protocols = new Set(options.protocols ?? ['jk-nw', 'jk02', 'jk-modbus', 'jk-balancer']);
     for (const address of options.packs ?? [1]) this.addPack(address);
   }
 
@@ -562,8 +567,8 @@ export class JkSimulator extends EventEmitter {
    * Usable in-process by tests.
    */
   respond(request: Uint8Array): JkReply | undefined {
-    if (request.length >= 2 && request[0] === 0x4e && request[1] === 0x57) return this.respondNw(request);
-    if (request.length === 7 && request[0] === 0x55 && request[1] === 0xaa) return this.respondBalancer(request);
+    if (request.length >= 2 && request[0] === 0x4e && request[1] === 0x57) return this.protocols.has('jk-nw') ? this.respondNw(request) : undefined;
+    if (request.length === 7 && request[0] === 0x55 && request[1] === 0xaa) return this.protocols.has('jk-balancer') ? this.respondBalancer(request) : undefined;
     if (crcValid(request)) return this.respondModbus(request);
     return undefined;
   }
@@ -619,7 +624,8 @@ export class JkSimulator extends EventEmitter {
     const register = (req[2] << 8) | req[3];
     if (fc === 0x10 && req.length >= 9) {
       const trigger = (Object.keys(JK02_TRIGGERS) as Array<keyof typeof JK02_TRIGGERS>).find((k) => JK02_TRIGGERS[k] === register);
-      if (trigger) return { address, frames: [this.jk02Frame(pack, trigger), buildAck(address, register)] };
+      if (trigger) return this.protocols.has('jk02') ? { address, frames: [this.jk02Frame(pack, trigger), buildAck(address, register)] } : undefined;
+      if (!this.protocols.has('jk-modbus')) return undefined;
       const which = (Object.keys(MODBUS_SWITCHES) as Array<keyof typeof MODBUS_SWITCHES>).find((k) => MODBUS_SWITCHES[k] === register);
       const count = (req[4] << 8) | req[5];
       if (which && count === 2 && req.length === 13) {
@@ -631,7 +637,7 @@ export class JkSimulator extends EventEmitter {
       }
       return { address, frames: [encodeRtu(address, encodeException(0x10, 2))] };
     }
-    if (fc === 0x03 && req.length === 8) {
+    if (fc === 0x03 && req.length === 8 && this.protocols.has('jk-modbus')) {
       const count = (req[4] << 8) | req[5];
       const block = blockOf(register);
       if (count < 1 || count > 125 || !(block === BLOCKS.live || block === BLOCKS.settings || block === BLOCKS.device)) {

@@ -107,6 +107,19 @@ describe('JK simulator over TCP', function () {
     bal.close();
   });
 
+  it('reassembles a request split over several TCP reads', async () => {
+    const bus = await tcpBus(port, 'jk02');
+    const trigger = buildTrigger(1, 'settings');
+    bus.send(trigger.subarray(0, 3));
+    await sleep(20);
+    bus.send(trigger.subarray(3, 9));
+    await sleep(20);
+    bus.send(trigger.subarray(9));
+    await waitFor(() => bus.frames.length >= 2, 5000, 'reply to the split request');
+    expect(decode('jk02', bus.frames[0].bytes)).to.include({ frameType: 'settings', address: 1 });
+    bus.close();
+  });
+
   it('stays silent for an absent address and for a corrupted request', async () => {
     const bus = await tcpBus(port, 'jk02');
     bus.send(buildTrigger(9, 'status'));

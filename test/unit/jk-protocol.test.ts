@@ -296,6 +296,16 @@ describe('JK protocol codecs', () => {
       expect(bad).to.equal(undefined); // bad CRC: silence, like a real device
     });
 
+    it('answers only the protocols its UART1 setting selects', () => {
+      const s = new JkSimulator({ packs: [1], pacing: false, tickMs: 0, protocols: ['jk-modbus'] });
+      expect(s.respond(JK_PROTOCOLS['jk-nw'].buildRequests(1, 'status')[0])).to.equal(undefined);
+      expect(s.respond(buildTrigger(1, 'status'))).to.equal(undefined);
+      expect(s.respond(JK_PROTOCOLS['jk-modbus'].buildRequests(1, 'status')[0])?.frames).to.have.lengthOf(1);
+      s.protocols = new Set(['jk02']);
+      expect(s.respond(JK_PROTOCOLS['jk-modbus'].buildRequests(1, 'status')[0])).to.equal(undefined);
+      expect(s.respond(buildTrigger(1, 'status'))?.frames).to.have.lengthOf(2);
+    });
+
     it('NW read-all from the lowest pack', () => {
       const pack = sim.getPack(1);
       const r = JK_PROTOCOLS['jk-nw'].decode(respond(JK_PROTOCOLS['jk-nw'].buildRequests(0, 'status')[0])[0]);
