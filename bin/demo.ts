@@ -15,6 +15,8 @@ const PACKAGE_NAME = '@dcpower/node-red-nodes';
  * same ports appear in examples/*.json; change both together.
  */
 export const DEMO_SIMULATORS: Array<{ name: string; args: string[] }> = [
+  // an RS485-to-TCP gateway with two JK-PB packs (addresses 1-2): JK02 triggers and JK Modbus both answer
+  { name: 'jk', args: ['simulate', 'jk', '--port', '18899', '--packs', '1-2'] },
   { name: 'bacs', args: ['simulate', 'bacs', '--strings', '2', '--modules', '40', '--port', '15020', '--cycle', '120'] },
 ];
 

@@ -1,33 +1,57 @@
 /**
- * `dcpower simulate <device> [options]`: runs one device simulator until interrupted. One entry per device,
- * each loaded only when used: { device -> module exporting `command: Command` }.
+ * `dcpower simulate <device> [options]`: runs a device simulator until interrupted (DESIGN "Command-line
+ * tool"). Each device is one entry of SIMULATORS, its code loaded only when used.
  */
-import { Command } from './cli';
+import type { Command } from './cli';
+
+export interface SimulatorEntry {
+  device: string;
+  summary: string;
+  /** loads the device's runner: options in, exit code out */
+  load: () => { usage: string; run(argv: string[]): Promise<number> };
+}
 
 /* eslint-disable @typescript-eslint/no-var-requires */
-export const SIMULATORS: { [device: string]: () => Command } = {
-  bacs: () => require('./simulate-bacs').command,
-};
+export const SIMULATORS: SimulatorEntry[] = [
+  { device: 'jk', summary: 'JK BMS packs / JK-PB bus / DZ11 balancer on TCP or a serial path', load: () => require('./simulate-jk') },
+  { device: 'bacs', summary: 'GENEREX BACS controller on Modbus/TCP (and SNMP), up to 512 modules', load: () => require('./simulate-bacs').command },
+];
 
 function usage(): string {
-  const lines = ['usage: dcpower simulate <device> [options]', '', 'devices:'];
-  for (const [name, load] of Object.entries(SIMULATORS)) lines.push(`  ${name.padEnd(14)}${load().summary}`);
-  lines.push('', 'dcpower simulate <device> --help shows the options of one simulator.');
-  return lines.join('\n');
+  const width = Math.max(...SIMULATORS.map((s) => s.device.length));
+  return [
+    'usage: dcpower simulate <device> [options]',
+    '',
+    'devices:',
+    ...SIMULATORS.map((s) => `  ${s.device.padEnd(width)}  ${s.summary}`),
+    '',
+    'Common options: --host (default 127.0.0.1), --port, --serial <path>, --baud, --fault <name>.',
+    'dcpower simulate <device> --help shows the options of one simulator.',
+  ].join('\n');
 }
 
 export const command: Command = {
-  summary: 'run a device simulator (a real TCP/serial/SNMP server) until interrupted',
-  get usage(): string {
+  summary: 'run a device simulator until interrupted',
+  get usage() {
     return usage();
   },
+  handlesHelp: true,
   async run(argv) {
     const [device, ...rest] = argv;
-    const load = device === undefined ? undefined : SIMULATORS[device];
-    if (!load) {
-      process.stderr.write(`${device === undefined ? 'no device given' : `unknown device '${device}'`}\n\n${usage()}\n`);
+    if (device === undefined || device === '--help' || device === '-h') {
+      process.stdout.write(usage() + '\n');
+      return device === undefined ? 2 : 0;
+    }
+    const entry = SIMULATORS.find((s) => s.device === device);
+    if (!entry) {
+      process.stderr.write(`dcpower simulate: ${device ? `unknown device '${device}'` : 'which device?'}\n\n${usage()}\n`);
       return 2;
     }
-    return load().run(rest);
+    const simulator = entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(simulator.usage + '\n');
+      return 0;
+    }
+    return simulator.run(rest);
   },
 };
