@@ -148,6 +148,7 @@ export = function (RED: NodeAPI): void {
     async function poll(): Promise<boolean> {
       const endpoint = link as ModbusLink;
       const now = Date.now();
+      let snmpError: Error | undefined;
       try {
         const { snapshot, general } = await readModbus();
         if (!general) throw new ModbusError('protocol', 'general block not read');
@@ -176,16 +177,24 @@ export = function (RED: NodeAPI): void {
             reading.moduleTemplateVerified = settings.template.verified;
             reading.moduleSource = 'modbus';
           } else if (settings.moduleSource === 'snmp' && snmp) {
-            const target = snmpTargetOf(snmp, settings.snmpTarget, endpoint.settings.host);
-            if (!target) throw new Error(tt('errors.noSnmpTarget'));
-            const tables = await readSnmpTables(snmp, target, sizes, settings.template.stateCodes);
-            reading.modules = tables.modules;
-            reading.moduleSource = 'snmp';
-            // The SNMP string table carries 0.01 scales; its values win where the Modbus ones are unscaled.
-            if (tables.strings.length > 0) reading.strings = mergeStrings(reading.strings ?? [], tables.strings);
+            // The verified route: module (and string) tables over SNMP. A failed walk costs the modules of this
+            // poll, not the status and strings read over Modbus: the message goes out without modules and with
+            // quality comm_error, and the error is reported once.
+            try {
+              const target = snmpTargetOf(snmp, settings.snmpTarget, endpoint.settings.host);
+              if (!target) throw new Error(tt('errors.noSnmpTarget'));
+              const tables = await readSnmpTables(snmp, target, sizes, settings.template.stateCodes);
+              reading.modules = tables.modules;
+              reading.moduleSource = 'snmp';
+              if (tables.strings.length > 0) reading.strings = mergeStrings(reading.strings ?? [], tables.strings);
+              errors.clear('snmp');
+            } catch (err) {
+              snmpError = asError(err);
+              errors.report('snmp', snmpError);
+            }
           }
         }
-        const quality: Quality = commLost ? 'comm_error' : 'good';
+        const quality: Quality = commLost || snmpError ? 'comm_error' : 'good';
         const alarms = deviceAlarms(general, reading.modules ?? [], (id) => since(id, now), {
           flag: (id) => tt(`flags.${id}`),
           module: (id, state) => tt('alarm.module', { id, state: tt(`states.${state}`) }),
@@ -197,6 +206,11 @@ export = function (RED: NodeAPI): void {
         lastGood = now;
         if (commLost) {
           node.status({ fill: 'red', shape: 'ring', text: tt('status.commLost') });
+          settle();
+          return true;
+        }
+        if (snmpError) {
+          node.status(vocabulary.error(`SNMP ${snmpError.message}`));
           settle();
           return true;
         }
@@ -331,6 +345,8 @@ export = function (RED: NodeAPI): void {
     });
 
     link.register(user);
+    const snmpEndpoint = snmp as (SnmpLink & { register?: (n: { id: string }) => void; deregister?: (n: { id: string }) => void }) | undefined;
+    if (settings.moduleSource === 'snmp') snmpEndpoint?.register?.({ id: node.id });
     node.status(vocabulary.connecting());
     poller.start();
 
@@ -349,6 +365,7 @@ export = function (RED: NodeAPI): void {
       closed = true;
       poller.stop();
       settle();
+      if (settings.moduleSource === 'snmp') snmpEndpoint?.deregister?.({ id: node.id });
       link.deregister(user).then(
         () => done(),
         () => done(),

@@ -123,13 +123,17 @@ export function moduleUnits(m: ModuleReading): { [key: string]: Unit } {
   return units;
 }
 
+/**
+ * String values from the SNMP string table (0.01 V resolution) replace the Modbus ones for the total and average
+ * voltage. Column .2 is left out: the MIB calls it power, the Checkmk plugin shows it as current (unverified).
+ */
 export function mergeStrings(modbus: StringReading[], snmp: StringReading[]): StringReading[] {
   const out = modbus.map((s) => ({ ...s }));
   for (const s of snmp) {
-    const existing = out.find((o) => o.index === s.index);
-    if (existing) Object.assign(existing, s);
-    else out.push({ ...s });
+    let existing = out.find((o) => o.index === s.index);
+    if (!existing) out.push((existing = { index: s.index }));
+    if (s.voltage !== undefined) existing.voltage = s.voltage;
+    if (s.averageVoltage !== undefined) existing.averageVoltage = s.averageVoltage;
   }
   return out.sort((a, b) => a.index - b.index);
 }
-
