@@ -258,13 +258,17 @@ describe('bacs node (Node-RED runtime, simulator over real TCP)', function () {
     await untilTrue(staleShown, 15000);
   });
 
-  it('closes its connection on redeploy and leaves nothing open over repeated redeploys', async () => {
-    for (let i = 0; i < 5; i++) {
+  it('closes its connection on redeploy and leaves nothing open over a hundred redeploys', async function () {
+    this.timeout(180000);
+    const handlesBefore = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
+    for (let i = 0; i < 100; i++) {
       await helper.load([endpointNode, bacsNode], flow(port));
       await next(helper.getNode('out') as TestNode);
       await helper.unload();
     }
     await new Promise((r) => setTimeout(r, 200));
     expect(sim.connections).to.equal(0);
+    const handlesAfter = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
+    expect(handlesAfter).to.be.at.most(handlesBefore + 2);
   });
 });
