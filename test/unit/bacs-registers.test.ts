@@ -236,3 +236,17 @@ describe('BACS registers and decoders', () => {
     });
   });
 });
+
+describe('bacs editor default template', () => {
+  it('is the same as DEFAULT_MODULE_TEMPLATE (the dialog cannot import it)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const fs = require('fs') as typeof import('fs');
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const path = require('path') as typeof import('path');
+    const html = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'nodes', 'bacs', 'bacs.html'), 'utf8');
+    const m = /var DEFAULT_TEMPLATE = (\{[\s\S]*?\n {4}\});/.exec(html);
+    expect(m, 'DEFAULT_TEMPLATE in bacs.html').to.not.equal(null);
+    const fromHtml = new Function(`return ${(m as RegExpExecArray)[1]};`)() as unknown;
+    expect(fromHtml).to.deep.equal(DEFAULT_MODULE_TEMPLATE);
+  });
+});
