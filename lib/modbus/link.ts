@@ -65,6 +65,8 @@ export class ModbusLinkCore implements ModbusLink {
   private lastState: LinkStateEvent | undefined;
   /** cleared when the controller refused a bridged read with exception 2 */
   private bridging = true;
+  /** set by shutdown(): the endpoint node is gone and must not open a connection again */
+  private shutDown = false;
 
   constructor(
     readonly settings: Readonly<ModbusLinkSettings>,
@@ -84,6 +86,7 @@ export class ModbusLinkCore implements ModbusLink {
   }
 
   register(user: ModbusLinkUser): void {
+    if (this.shutDown) return;
     this.users.set(user.id, user);
     if (this.lastState) this.notify(user, this.lastState);
     this.ensureClient().start();
@@ -92,6 +95,13 @@ export class ModbusLinkCore implements ModbusLink {
   async deregister(user: ModbusLinkUser): Promise<void> {
     this.users.delete(user.id);
     if (this.users.size === 0) await this.close();
+  }
+
+  /** The endpoint node closes (redeploy, removal): close and never connect again. */
+  async shutdown(): Promise<void> {
+    this.shutDown = true;
+    this.users.clear();
+    await this.close();
   }
 
   async close(): Promise<void> {
@@ -179,6 +189,7 @@ export class ModbusLinkCore implements ModbusLink {
 
   private ensureClient(): ModbusTcpClient {
     if (this.client) return this.client;
+    if (this.shutDown) throw new ModbusError('closed', 'Modbus link closed');
     const client = new ModbusTcpClient({
       host: this.settings.host,
       port: this.settings.port,

@@ -220,6 +220,11 @@ export = function (RED: NodeAPI): void {
         return true;
       } catch (err) {
         const error = asError(err);
+        if (closed || (error instanceof ModbusError && error.kind === 'closed')) {
+          // a redeploy closed the link under this poll: nothing to report
+          settle();
+          return false;
+        }
         const reason = error instanceof ModbusError ? error.shortReason : error.message;
         node.status(error instanceof ModbusError && error.kind === 'timeout' ? vocabulary.timeout() : vocabulary.error(reason));
         const reportedNow = errors.report('poll', error);

@@ -39,7 +39,7 @@ export = function (RED: NodeAPI): void {
     this.readPlan = (ranges, functionCode) => core.readPlan(ranges, functionCode);
     this.stats = () => core.stats();
     this.on('close', (_removed: boolean, done: () => void) => {
-      core.close().then(
+      core.shutdown().then(
         () => done(),
         () => done(),
       );

@@ -322,6 +322,19 @@ describe('Modbus link (what the modbus-endpoint node shares)', function () {
     await link.close();
   });
 
+  it('after shutdown (the endpoint node closed) never connects again', async () => {
+    const link = new ModbusLinkCore(linkSettings({ host: '127.0.0.1', port, unitId: 1, timeout: 1000 }));
+    link.register({ id: 'a' });
+    await link.readRegisters(1, 1);
+    await link.shutdown();
+    await expectError(link.readRegisters(1, 1), 'closed');
+    await expectError(link.readPlan([{ address: 1, count: 1 }]), 'closed');
+    link.register({ id: 'b' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.connections).to.equal(0);
+    expect(link.state).to.equal('idle');
+  });
+
   it('keeps one connection for several users; the last one to leave disconnects', async () => {
     const link = new ModbusLinkCore(linkSettings({ host: '127.0.0.1', port, unitId: 1, timeout: 1000 }));
     const statesA: string[] = [];
