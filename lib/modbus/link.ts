@@ -67,6 +67,8 @@ export class ModbusLinkCore implements ModbusLink {
   private bridging = true;
   /** set by shutdown(): the endpoint node is gone and must not open a connection again */
   private shutDown = false;
+  /** recent plans by their ranges: a poller asks for the same ranges every time */
+  private readonly plans = new Map<string, { plan: PlannedRead[]; minimum: number }>();
 
   constructor(
     readonly settings: Readonly<ModbusLinkSettings>,
@@ -162,7 +164,14 @@ export class ModbusLinkCore implements ModbusLink {
     }
     const options = { maxGap: this.bridging ? this.settings.maxGap : 0 };
     // Plan in register numbers; the 0/1-based offset is the same for every address.
-    const plan = planReads(ranges, options);
+    const key = `${options.maxGap}|${ranges.map((r) => `${r.address}+${r.count}`).join(',')}`;
+    let cached = this.plans.get(key);
+    if (!cached) {
+      cached = { plan: planReads(ranges, options), minimum: minimumRequests(ranges, options) };
+      if (this.plans.size >= 8) this.plans.delete(this.plans.keys().next().value as string);
+      this.plans.set(key, cached);
+    }
+    const plan = cached.plan;
     const snapshot = new RegisterSnapshot();
     let requests = 0;
     const client = this.ensureClient();
@@ -184,7 +193,7 @@ export class ModbusLinkCore implements ModbusLink {
         }
       }
     }
-    return { snapshot, requests, minimumRequests: minimumRequests(ranges, options), plan, durationMs: Date.now() - started };
+    return { snapshot, requests, minimumRequests: cached.minimum, plan, durationMs: Date.now() - started };
   }
 
   private ensureClient(): ModbusTcpClient {

@@ -8,9 +8,10 @@
  * when it does not; `maxGap` forbids bridging longer gaps (for controllers that answer exception 2 to
  * undocumented registers).
  *
- * Minimality: the dynamic programme below considers every window that starts and ends on a wanted register
- * (an optimal plan can always be shrunk to such windows without changing its request count), so its result is
- * the true minimum, not a heuristic; test/unit/modbus-planner.test.ts checks it against exhaustive search.
+ * Minimality: the dynamic programme below considers, for every start, every window end that can be part of an
+ * optimal plan (an optimal plan can always be shrunk to windows starting and ending on wanted registers, and a
+ * window's end moved on to the end of its run or its reach), so its result is the true minimum, not a
+ * heuristic; test/unit/modbus-planner.test.ts checks it against exhaustive search.
  */
 import { MAX_READ_REGISTERS } from './pdu';
 
@@ -48,8 +49,7 @@ export function normalizeRanges(ranges: RegisterRange[]): RegisterRange[] {
 }
 
 /**
- * The minimal plan. Works on wanted addresses (at most 65 536) with a window of at most 125 addresses, so it
- * costs O(wanted × 125) time: about 0.3 M steps for 512 BACS modules.
+ * The minimal plan, over the wanted addresses (at most 65 536).
  */
 export function planReads(ranges: RegisterRange[], options: PlanOptions = {}): PlannedRead[] {
   const maxCount = Math.max(1, Math.min(MAX_READ_REGISTERS, Math.floor(options.maxCount ?? MAX_READ_REGISTERS)));
@@ -60,18 +60,26 @@ export function planReads(ranges: RegisterRange[], options: PlanOptions = {}): P
   const n = addresses.length;
   if (n === 0) return [];
 
+  // runEnd[k]: index of the last address of the contiguous run that contains addresses[k]
+  const runEnd = new Int32Array(n);
+  runEnd[n - 1] = n - 1;
+  for (let k = n - 2; k >= 0; k--) runEnd[k] = addresses[k + 1] === addresses[k] + 1 ? runEnd[k + 1] : k;
+
   // best[i] = (requests, registers) to read addresses[i..n-1]; next[i] = index after the first window.
+  // A window starting at i need only end at the end of a contiguous run or at its furthest reach: ending it
+  // inside a run, one address short of both, can always be moved one address on without reading more
+  // registers in total or needing more requests (the next window starts one later). So the candidates per
+  // start are the run ends within reach plus the reach itself: O(n) for dense blocks, O(n × gaps) in general.
   const requests = new Float64Array(n + 1);
   const registers = new Float64Array(n + 1);
   const next = new Int32Array(n + 1);
+  let reach = n - 1;
   for (let i = n - 1; i >= 0; i--) {
+    const start = addresses[i];
+    while (addresses[reach] - start + 1 > maxCount) reach--;
     requests[i] = Infinity;
     registers[i] = Infinity;
-    const start = addresses[i];
-    for (let j = i; j < n; j++) {
-      // window addresses[i] .. addresses[j]
-      if (addresses[j] - start + 1 > maxCount) break;
-      if (j > i && addresses[j] - addresses[j - 1] - 1 > maxGap) break;
+    const consider = (j: number): void => {
       const req = 1 + requests[j + 1];
       const regs = addresses[j] - start + 1 + registers[j + 1];
       if (req < requests[i] || (req === requests[i] && regs < registers[i])) {
@@ -79,6 +87,15 @@ export function planReads(ranges: RegisterRange[], options: PlanOptions = {}): P
         registers[i] = regs;
         next[i] = j + 1;
       }
+    };
+    let j = i;
+    for (;;) {
+      const end = Math.min(runEnd[j], reach);
+      consider(end);
+      if (end === reach || end + 1 >= n) break;
+      // bridging the gap after this run: allowed only up to maxGap
+      if (addresses[end + 1] - addresses[end] - 1 > maxGap) break;
+      j = end + 1;
     }
   }
 
