@@ -11,6 +11,8 @@ import { ModbusTcpServer } from '../../lib/modbus/server';
 import { buildMap, mapCsv, mapView, parseConfig, RegisterMap } from './map';
 import { BridgeImage } from './image';
 import { KIND_KEYS } from './keys';
+import * as EN from './locales/en-US/plc-bridge.json';
+import * as COMMON from '../../lib/locales/en-US/common.json';
 
 const TYPE = 'dcpower-plc-bridge';
 const RETRY_LISTEN_MS = 5000;
@@ -26,6 +28,14 @@ interface PlcBridgeDef extends NodeDef {
 
 interface PlcBridgeNode extends Node {
   plcMap?: RegisterMap;
+}
+
+/** English text when the runtime has no catalogue for the node (a test runtime, an unregistered set) */
+function english(key: string, subs?: Record<string, string | number>): string {
+  let cur: unknown = { ...EN, common: COMMON };
+  for (const part of key.split('.')) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
+  if (typeof cur !== 'string') return key;
+  return cur.replace(/__(\w+)__/g, (m, name: string) => (subs && subs[name] !== undefined ? String(subs[name]) : m));
 }
 
 function int(v: unknown, dflt: number, min: number, max: number): number {
@@ -71,8 +81,12 @@ export = function (RED: NodeAPI): void {
   function PlcBridge(this: PlcBridgeNode, config: PlcBridgeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const t = (key: string, subs?: Record<string, string | number>): string => RED._(`plc-bridge.${key}`, subs);
-    const vocabulary = statusVocabulary((key, subs) => RED._(key, subs));
+    const translate = (full: string, subs?: Record<string, string | number>): string => {
+      const text = RED._(full, subs);
+      return text === full || text === '' ? english(full, subs) : text;
+    };
+    const t = (key: string, subs?: Record<string, string | number>): string => translate(`plc-bridge.${key}`, subs);
+    const vocabulary = statusVocabulary(translate);
     const timers = new TimerSet();
     const errors = new ErrorOnce((err, key) => node.error(err, { topic: key }));
     const host = typeof config.host === 'string' && config.host.trim() !== '' ? config.host.trim() : '127.0.0.1';
