@@ -5,7 +5,7 @@
  */
 import type { BankAnswer, RegisterBank } from '../../lib/modbus/server';
 import {
-  encodeValue,
+  encodeInto,
   MappedDevice,
   QUALITY_CODES,
   QualityCode,
@@ -171,9 +171,7 @@ export class BridgeImage {
   }
 
   private put(entry: RegisterEntry, value: unknown): void {
-    const words = encodeValue(value, entry.format, entry.scale, this.map.wordOrder);
-    if (entry.address + words.length > this.registers.length) return;
-    this.registers.set(words, entry.address);
+    encodeInto(this.registers, entry.address, value, entry.format, entry.scale, this.map.wordOrder);
   }
 
   private encodeDevice(s: DeviceState, now: number): void {

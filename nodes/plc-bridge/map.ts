@@ -471,6 +471,31 @@ export function sentinel(format: RegisterFormat): number {
   return SENTINEL[format];
 }
 
+/** encodeValue written straight into a register array (no allocation per value); returns the words written */
+export function encodeInto(target: Uint16Array, address: number, value: unknown, format: RegisterFormat, scale: number, wordOrder: WordOrder): number {
+  let n: number;
+  if (typeof value === 'boolean') n = value ? 1 : 0;
+  else if (typeof value === 'number' && Number.isFinite(value)) {
+    if (format === 'bool') n = value !== 0 ? 1 : 0;
+    else {
+      const [lo, hi] = RANGE[format];
+      n = Math.min(hi, Math.max(lo, Math.round(value * scale)));
+    }
+  } else n = SENTINEL[format];
+  if (format !== 'int32' && format !== 'uint32') {
+    if (address >= target.length) return 0;
+    target[address] = n & 0xffff;
+    return 1;
+  }
+  if (address + 1 >= target.length) return 0;
+  const u = n >>> 0;
+  const high = (u >>> 16) & 0xffff;
+  const low = u & 0xffff;
+  target[address] = wordOrder === 'high-first' ? high : low;
+  target[address + 1] = wordOrder === 'high-first' ? low : high;
+  return 2;
+}
+
 /**
  * A reading value as register words: round(value x scale), clamped to the format's range (the extreme value of
  * each format is kept free to mean "not available"). Booleans are 0/1. Anything else is "not available".
@@ -492,15 +517,29 @@ export function encodeValue(value: unknown, format: RegisterFormat, scale: numbe
   return wordOrder === 'high-first' ? [high, low] : [low, high];
 }
 
+interface PathPart {
+  name: string;
+  star: boolean;
+}
+const parsedPaths = new Map<string, PathPart[]>();
+
+/** `a.b[*].c` split once and kept: the image walks the same few paths for every message */
+function pathParts(path: string): PathPart[] {
+  let parts = parsedPaths.get(path);
+  if (!parts) {
+    parts = path.split('.').map((part) => (part.endsWith('[*]') ? { name: part.slice(0, -3), star: true } : { name: part, star: false }));
+    if (parsedPaths.size < 10_000) parsedPaths.set(path, parts);
+  }
+  return parts;
+}
+
 /** Walks `a.b[*].c` in a payload; element `index` of the `[*]` (objects keyed by number use index + indexBase). */
 export function valueAt(payload: unknown, path: string, index = 0, indexBase = 0): unknown {
   let cur: unknown = payload;
-  for (const part of path.split('.')) {
-    const star = part.endsWith('[*]');
-    const name = star ? part.slice(0, -3) : part;
+  for (const part of pathParts(path)) {
     if (!cur || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
-    cur = (cur as Record<string, unknown>)[name];
-    if (star) {
+    cur = (cur as Record<string, unknown>)[part.name];
+    if (part.star) {
       if (Array.isArray(cur)) cur = cur[index];
       else if (cur && typeof cur === 'object') cur = (cur as Record<string, unknown>)[String(index + indexBase)];
       else return undefined;
