@@ -122,8 +122,10 @@ export class BridgeImage {
     s.timestamp = typeof msg.timestamp === 'number' && Number.isFinite(msg.timestamp) ? msg.timestamp : now;
     s.receivedAt = now;
     s.messages = (s.messages + 1) & 0xffff;
-    if (target.key === undefined && Array.isArray(msg.alarms)) {
-      s.deviceAlarms = new Set(msg.alarms.map((a) => (isRecord(a) ? a.id : a)).filter((id): id is string => typeof id === 'string'));
+    if (target.key === undefined && (Array.isArray(msg.alarms) || Array.isArray(s.reading.alarms))) {
+      // the envelope's msg.alarms ([{ id, ... }]) and a reading's own `alarms` key (JK: stable ids) alike
+      const ids = [...(Array.isArray(msg.alarms) ? msg.alarms : []), ...(Array.isArray(s.reading.alarms) ? s.reading.alarms : [])];
+      s.deviceAlarms = new Set(ids.map((a: unknown) => (isRecord(a) ? a.id : a)).filter((id): id is string => typeof id === 'string'));
     }
     this.encodeDevice(s, now);
     this.accepted++;

@@ -233,6 +233,11 @@ describe('plc-bridge process image', () => {
     image.update({ topic: 'bms/pack1', payload: { voltage: 50 }, quality: 'good', alarms: [{ id: 'overTemp', text: 'x', severity: 'major', since: now }] }, now);
     expect(image.bits[112]).to.equal(1);
     expect(image.registers[203]).to.equal(2);
+    image.update({ topic: 'bms/pack1', payload: { voltage: 50, alarms: ['overTemp'] }, quality: 'good' }, now);
+    expect(image.bits[112]).to.equal(1);
+    image.update({ topic: 'bms/pack1', payload: { voltage: 50, alarms: [] }, quality: 'good', alarms: [] }, now);
+    expect(image.bits[112]).to.equal(0);
+    image.update({ topic: 'bms/pack1', payload: { voltage: 50 }, quality: 'good', alarms: [{ id: 'overTemp', text: 'x', severity: 'major', since: now }] }, now);
     image.tick(now);
     expect(image.bits[1]).to.equal(1);
     const bank = image.bank();
