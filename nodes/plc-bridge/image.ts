@@ -265,6 +265,32 @@ export class BridgeImage {
     for (const b of s.bits) if (b.source.kind === 'device' && b.source.field === 'notGood') this.bits[b.address] = quality !== 'good' ? 1 : 0;
   }
 
+  /**
+   * A PLC writing ON to an alarm's coil acknowledges it: returns the alarm-rules ids (payload.id) to acknowledge,
+   * those tracked for that configured alarm and still unacknowledged. OFF is accepted and does nothing. A coil
+   * that is no alarm bit is an illegal data address (exception 02) and nothing of the write is taken.
+   */
+  acknowledge(address: number, values: boolean[]): { exception: number } | { ids: string[] } {
+    const targets: Array<{ s: DeviceState; id: string } | null> = [];
+    for (let i = 0; i < values.length; i++) {
+      let found: { s: DeviceState; id: string } | undefined;
+      for (const s of this.states) {
+        const b = s.bits.find((x) => x.address === address + i);
+        if (b && b.source.kind === 'alarm') found = { s, id: b.source.id };
+      }
+      if (!found) return { exception: 2 };
+      targets.push(values[i] ? found : null);
+    }
+    const ids: string[] = [];
+    for (const target of targets) {
+      if (!target) continue;
+      for (const [eventId, a] of target.s.ruleAlarms) {
+        if ((a.rule === target.id || `${a.rule}/${a.index}` === target.id) && !a.acknowledged && !ids.includes(eventId)) ids.push(eventId);
+      }
+    }
+    return { ids };
+  }
+
   /** devices whose data is good now, of all configured */
   freshness(now: number): { good: number; total: number } {
     return { good: this.states.filter((s) => this.quality(s, now) === 'good').length, total: this.states.length };

@@ -107,6 +107,44 @@ describe('dcpower-plc-bridge node (Node-RED runtime)', function () {
     expect([past[0], past[1]]).to.deep.equal([0x84, 0x02]);
   });
 
+  it('with "PLC may acknowledge", an ON write to an alarm coil sends ack commands for alarm-rules; registers stay read-only', async () => {
+    const f = flow(port, { allowAck: true });
+    (f[1] as { wires?: string[][] }).wires = [['sink']];
+    await helper.load(bridgeNode, f);
+    await listening(port);
+    const bridge = helper.getNode('b1');
+    const event = (index: number, acknowledged: boolean) => ({
+      topic: `bms/pack1/cellHigh/${index}`,
+      payload: { id: `bms/pack1/cellHigh/${index}`, rule: 'cellHigh', topic: 'bms/pack1', index, state: acknowledged ? 'active-acknowledged' : 'active-unacknowledged', active: true, acknowledged, severity: 'major', value: 3.7 },
+    });
+    bridge?.receive(event(2, false));
+    bridge?.receive(event(5, false));
+    bridge?.receive(event(7, true));
+    await waitFor(async () => (await readBits(port, 1, 1, 102, 1))[0] === true, 10_000, 'unacknowledged bit');
+    const sink = helper.getNode('sink');
+    const received: Array<Record<string, unknown>> = [];
+    sink?.on('input', (msg: Record<string, unknown>) => received.push(msg));
+    const on = await modbusRequest(port, 1, Buffer.from([0x05, 0x00, 110, 0xff, 0x00]));
+    expect([...on]).to.deep.equal([0x05, 0x00, 110, 0xff, 0x00]);
+    await waitFor(() => received.length === 2, 10_000, 'two ack commands');
+    expect(received.map((m) => [m.command, m.alarmId, m.topic])).to.deep.equal([
+      ['ack', 'bms/pack1/cellHigh/2', 'bms/pack1/cellHigh/2'],
+      ['ack', 'bms/pack1/cellHigh/5', 'bms/pack1/cellHigh/5'],
+    ]);
+    // OFF does nothing; a coil that is no alarm bit and any register write are refused
+    const off = await modbusRequest(port, 1, Buffer.from([0x05, 0x00, 110, 0x00, 0x00]));
+    expect(off[0]).to.equal(0x05);
+    const summary = await modbusRequest(port, 1, Buffer.from([0x05, 0x00, 100, 0xff, 0x00]));
+    expect([summary[0], summary[1]]).to.deep.equal([0x85, 0x02]);
+    const register = await modbusRequest(port, 1, Buffer.from([0x06, 0x00, 0xd2, 0x00, 0x01]));
+    expect([register[0], register[1]]).to.deep.equal([0x86, 0x01]);
+    // alarm-rules answers with the acknowledged state: the unacknowledged bit clears
+    bridge?.receive(event(2, true));
+    bridge?.receive(event(5, true));
+    await waitFor(async () => (await readBits(port, 1, 1, 102, 1))[0] === false, 10_000, 'acknowledged');
+    expect(received.length).to.equal(2);
+  });
+
   it('marks a device stale when nothing arrives within its stale time, and counts unconfigured devices in the status', async () => {
     await helper.load(bridgeNode, flow(port, { devices: [{ ...DEVICES[0], staleTime: 1 }] }));
     await listening(port);
