@@ -28,6 +28,7 @@ describe('dcpower-plc-bridge dialog (real editor)', function () {
     await editor.openNode(id);
     await page.fill('#node-input-name', 'plc test');
     await page.fill('#node-input-port', String(port));
+    await page.check('#node-input-allowAck');
     await page.click(addButtonOf('#node-input-devices-container'));
     await page.fill('.plc-bridge-topic', 'bms/pack9');
     await page.selectOption('.plc-bridge-kind', 'jk-bms');
@@ -59,8 +60,9 @@ describe('dcpower-plc-bridge dialog (real editor)', function () {
     await editor.done();
     await editor.deploy();
     const flows = await editor.runtimeFlows();
-    const node = flows.find((n) => n.id === id) as { port: unknown; devices: Array<Record<string, unknown>> } | undefined;
+    const node = flows.find((n) => n.id === id) as { port: unknown; allowAck: unknown; devices: Array<Record<string, unknown>> } | undefined;
     expect(Number(node?.port)).to.equal(port);
+    expect(node?.allowAck).to.equal(true);
     expect(node?.devices).to.deep.equal([
       {
         topic: 'bms/pack9',
@@ -78,6 +80,28 @@ describe('dcpower-plc-bridge dialog (real editor)', function () {
     const res = await fetch(`${editor.baseUrl}/dcpower/plc-bridge/${id}/map`);
     const map = (await res.json()) as { registers: Array<{ address: number; key: string }> };
     expect(map.registers.find((r) => r.address === 211)?.key).to.equal('cellVoltages');
+    expect(editor.errors()).to.deep.equal([]);
+  });
+
+  it('keeps the saved slots and offsets when the dialog is reopened and a device is added', async () => {
+    const page = editor.page;
+    const flows = await editor.runtimeFlows();
+    const id = flows.find((n) => n.type === 'dcpower-plc-bridge')?.id as string;
+    const before = (flows.find((n) => n.id === id) as unknown as { devices: unknown[] }).devices;
+    await editor.openNode(id);
+    await waitFor(async () => (await page.locator('.plc-bridge-registers td', { hasText: 'cellVoltages[3]' }).count()) > 0, 20_000, 'map of the saved node');
+    await page.click(addButtonOf('#node-input-devices-container'));
+    const second = page.locator('#node-input-devices-container > li').nth(1);
+    await second.locator('.plc-bridge-topic').fill('bms/pack10');
+    await second.locator(addButtonOf('.plc-bridge-keys')).click();
+    await second.locator('.plc-bridge-key-name').selectOption('soc');
+    await waitFor(async () => (await second.locator('.plc-bridge-slot').innerText()).includes('2'), 20_000, 'slot 2 for the new device');
+    await waitFor(async () => (await page.locator('.plc-bridge-registers td', { hasText: 'bms/pack10' }).count()) > 0, 20_000, 'map with the new device');
+    await editor.done();
+    await editor.deploy();
+    const after = (await editor.runtimeFlows()).find((n) => n.id === id) as unknown as { devices: Array<Record<string, unknown>> };
+    expect(after.devices[0]).to.deep.equal(before[0]);
+    expect(after.devices[1]).to.deep.include({ topic: 'bms/pack10', slot: 2, keys: [{ key: 'soc', offset: 10 }] });
     expect(editor.errors()).to.deep.equal([]);
   });
 });
