@@ -16,6 +16,8 @@ import * as COMMON from '../../lib/locales/en-US/common.json';
 
 const TYPE = 'dcpower-plc-bridge';
 const RETRY_LISTEN_MS = 5000;
+/** a PLC or SCADA holds one or two connections; a runaway client must not eat the process's sockets */
+const MAX_CLIENTS = 32;
 
 interface PlcBridgeDef extends NodeDef {
   host?: string;
@@ -141,7 +143,7 @@ export = function (RED: NodeAPI): void {
           return undefined;
         };
       }
-      const s = new ModbusTcpServer({ host, port, bank, unitIds: [unitId] });
+      const s = new ModbusTcpServer({ host, port, bank, unitIds: [unitId], maxConnections: MAX_CLIENTS });
       server = s;
       s.listen().then(
         () => {

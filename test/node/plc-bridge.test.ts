@@ -172,6 +172,27 @@ describe('dcpower-plc-bridge node (Node-RED runtime)', function () {
     expect(await portFree(port)).to.equal(true);
   });
 
+  it('serves at most 32 clients at once and refuses the next', async () => {
+    await helper.load(bridgeNode, flow(port));
+    await listening(port);
+    const sockets: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 32; i++) {
+        const socket = net.connect(port, '127.0.0.1');
+        sockets.push(socket);
+        await new Promise((r) => socket.once('connect', r));
+      }
+      await waitFor(() => statusTexts('b1').some((t) => t.startsWith('32 clients')), 10_000, '32 clients counted');
+      const extra = net.connect(port, '127.0.0.1');
+      sockets.push(extra);
+      await new Promise((resolve) => extra.once('close', resolve));
+      sockets[0].destroy();
+      await waitFor(async () => (await readRegisters(port, 1, 4, 0, 1))[0] === 1, 10_000, 'a freed place is served');
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+  });
+
   it('reports a port in use once to Catch and serves as soon as the port is free', async () => {
     const squatter = net.createServer();
     await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', () => r()));
