@@ -1,0 +1,232 @@
+/**
+ * One MQTT connection of one uplink node: connect, births, a bounded buffer while disconnected, reconnect with
+ * exponential back-off, and a clean close. Each attempt builds a new client from scratch (reference B2 #1: a
+ * reused client object is how peers get stuck in "connecting"), which also gives every CONNECT its own will:
+ * Sparkplug needs a new bdSeq in the NDEATH of each CONNECT.
+ */
+import * as mqtt from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { Backoff } from '../../lib/backoff';
+import { asError } from '../../lib/red';
+import { TimerSet } from '../../lib/timers';
+import type { Packet, UplinkProfile } from './profile';
+
+export type ConnectionPhase = 'connecting' | 'connected' | 'disconnected';
+
+export interface ConnectionState {
+  phase: ConnectionPhase;
+  /** why the last attempt or connection ended */
+  error?: Error;
+  /** items waiting for the next connection */
+  buffered: number;
+  /** items dropped because the buffer was full, since start */
+  dropped: number;
+  /** when the next attempt starts, while disconnected */
+  retryInMs?: number;
+}
+
+export interface ConnectionOptions {
+  url: string;
+  /** client id, credentials, protocol version, TLS; will, clean and reconnect are set here */
+  clientOptions: IClientOptions;
+  bufferSize: number;
+  connectTimeoutMs?: number;
+  backoff?: Backoff;
+  onState(state: ConnectionState): void;
+  /** an exception in a callback of the MQTT library, reported instead of crashing Node-RED */
+  onInternalError?(err: Error): void;
+}
+
+const CLOSE_TIMEOUT_MS = 2_000;
+
+export class UplinkConnection<T> {
+  private client: MqttClient | undefined;
+  private online = false;
+  private closing = false;
+  private buffer: T[] = [];
+  private lastError: Error | undefined;
+  private readonly timers = new TimerSet();
+  private readonly backoff: Backoff;
+  dropped = 0;
+  published = 0;
+  lastPublishAt = 0;
+  /** CONNECTs sent so far (births are re-sent after each) */
+  connects = 0;
+
+  constructor(
+    private readonly profile: UplinkProfile<T>,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.backoff = options.backoff ?? new Backoff({ initialMs: 1_000, maxMs: 30_000 });
+  }
+
+  get isOnline(): boolean {
+    return this.online;
+  }
+
+  get bufferedCount(): number {
+    return this.buffer.length;
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  /** Publishes now when connected (births already out), else buffers, dropping the oldest beyond the limit. */
+  submit(items: T[]): void {
+    if (items.length === 0) return;
+    const client = this.client;
+    if (this.online && client) {
+      const now = Date.now();
+      for (const item of items) this.publish(client, this.profile.render(item, false, now));
+      return;
+    }
+    this.buffer.push(...items);
+    const overflow = this.buffer.length - Math.max(0, this.options.bufferSize);
+    if (overflow > 0) {
+      this.buffer.splice(0, overflow);
+      this.dropped += overflow;
+    }
+  }
+
+  private emit(phase: ConnectionPhase, retryInMs?: number): void {
+    this.options.onState({ phase, error: this.lastError, buffered: this.buffer.length, dropped: this.dropped, retryInMs });
+  }
+
+  private guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.options.onInternalError?.(asError(err));
+      }
+    };
+  }
+
+  private connect(): void {
+    if (this.closing) return;
+    this.emit('connecting');
+    const will = this.profile.will(Date.now());
+    this.connects++;
+    let client: MqttClient;
+    try {
+      client = mqtt.connect(this.options.url, {
+        ...this.options.clientOptions,
+        clean: true,
+        reconnectPeriod: 0,
+        queueQoSZero: false,
+        resubscribe: false,
+        connectTimeout: this.options.connectTimeoutMs ?? 10_000,
+        will: { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain },
+      });
+    } catch (err) {
+      // a bad URL or option throws synchronously
+      this.lastError = asError(err);
+      this.scheduleReconnect();
+      return;
+    }
+    this.client = client;
+    client.on('connect', this.guard(() => this.onConnect(client)));
+    client.on('message', this.guard((topic: string, payload: Buffer) => {
+      if (client !== this.client || !this.online) return;
+      this.publish(client, this.profile.command(topic, payload, Date.now()));
+    }));
+    client.on('error', this.guard((err: Error) => {
+      if (client === this.client) this.lastError = err;
+    }));
+    client.on('close', this.guard(() => this.drop(client)));
+    // the library's own connect timeout ends in 'close'; this is the backstop should it not
+    const timeout = (this.options.connectTimeoutMs ?? 10_000) + 5_000;
+    this.timers.timeout(() => {
+      if (client === this.client && !this.online && !client.connected) {
+        this.lastError = new Error('connect timed out');
+        this.drop(client);
+      }
+    }, timeout);
+  }
+
+  private onConnect(client: MqttClient): void {
+    if (client !== this.client) return;
+    const subscriptions = this.profile.subscriptions();
+    const announce = (): void => {
+      if (client !== this.client || !client.connected || this.closing) return;
+      this.backoff.reset();
+      this.lastError = undefined;
+      const now = Date.now();
+      // births before anything buffered, so a subscriber never sees data of something not born on this connection
+      this.publish(client, this.profile.births(now));
+      this.online = true;
+      const pending = this.buffer;
+      this.buffer = [];
+      for (const item of pending) this.publish(client, this.profile.render(item, true, now));
+      this.emit('connected');
+    };
+    // Sparkplug: subscribe to NCMD before the NBIRTH goes out
+    if (subscriptions.length > 0) client.subscribe(subscriptions, { qos: 1 }, this.guard(() => announce()));
+    else announce();
+  }
+
+  private publish(client: MqttClient, packets: Packet[]): void {
+    for (const p of packets) {
+      client.publish(p.topic, p.payload, { qos: p.qos, retain: p.retain }, () => undefined);
+      this.published++;
+    }
+    if (packets.length > 0) this.lastPublishAt = Date.now();
+  }
+
+  /** The connection (or the attempt) is over: forget the client and try again later. */
+  private drop(client: MqttClient): void {
+    if (client !== this.client) return;
+    this.client = undefined;
+    this.online = false;
+    this.profile.disconnected();
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+    client.end(true);
+    if (this.closing) return;
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closing) return;
+    if (!this.lastError) this.lastError = new Error('connection closed');
+    const delay = this.backoff.next();
+    this.emit('disconnected', delay);
+    this.timers.timeout(() => this.connect(), delay);
+  }
+
+  /** Clean close: the farewell (offline state / NDEATH) and a DISCONNECT, or a hard close after 2 s. */
+  close(): Promise<void> {
+    this.closing = true;
+    this.timers.close();
+    const client = this.client;
+    this.client = undefined;
+    this.buffer = [];
+    if (!client) return Promise.resolve();
+    const wasOnline = this.online;
+    this.online = false;
+    return new Promise((resolve) => {
+      let finished = false;
+      const finish = (): void => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(hard);
+        client.removeAllListeners();
+        client.on('error', () => undefined);
+        resolve();
+      };
+      const hard = setTimeout(() => {
+        client.end(true);
+        finish();
+      }, CLOSE_TIMEOUT_MS);
+      try {
+        client.on('error', () => undefined);
+        if (wasOnline && client.connected) this.publish(client, this.profile.farewell(Date.now()));
+        client.end(!client.connected, {}, () => finish());
+      } catch {
+        client.end(true);
+        finish();
+      }
+    });
+  }
+}
