@@ -1,8 +1,8 @@
 /**
  * Plain JSON under a unified-namespace topic tree (topics.ts). Readings and alarm states are retained so a
  * subscriber that arrives late sees the last values; the edge state topic is retained with an "offline" will.
- * After every reconnect the last value of each device and each alarm is published again, because a broker
- * restarted without persistence has forgotten its retained messages.
+ * After every reconnect the last value of each device and each alarm that went out is published again (a broker
+ * restarted without persistence has forgotten its retained messages), then what was buffered meanwhile.
  */
 import type { UplinkInput } from './input';
 import type { Packet, UplinkProfile } from './profile';
@@ -75,9 +75,7 @@ export class UnsProfile implements UplinkProfile<Packet> {
     if (input.type === 'alarm') {
       const payload = safeJson(input.event);
       if (!payload) return [];
-      const packet: Packet = { topic: unsAlarmTopic(o, input.id), payload, qos: 1, retain: true };
-      this.lastValues.remember(packet.topic, packet);
-      return [packet];
+      return [{ topic: unsAlarmTopic(o, input.id), payload, qos: 1, retain: true }];
     }
     const packets: Packet[] = [];
     const common = { timestamp: input.timestamp, quality: input.quality };
@@ -93,11 +91,12 @@ export class UnsProfile implements UplinkProfile<Packet> {
         if (payload) packets.push({ topic: unsDeviceTopic(o, input.device.kind, input.device.name, key), payload, qos: o.qos, retain: o.retain });
       }
     }
-    if (o.retain) for (const p of packets) this.lastValues.remember(p.topic, p);
     return packets;
   }
 
+  /** Remembers what actually went out: births repeat that, and a backlog flushed after them is newer. */
   render(item: Packet): Packet[] {
+    if (item.retain) this.lastValues.remember(item.topic, item);
     return [item];
   }
 
