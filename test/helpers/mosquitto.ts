@@ -3,7 +3,7 @@
  * port, restartable on the same port; and a TCP proxy in front of it that can cut every connection at once,
  * which is what an ungraceful disconnect looks like to the broker (no DISCONNECT packet: it sends the will).
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -32,13 +32,24 @@ export class Mosquitto {
   private child: ChildProcess | undefined;
   readonly log: string[] = [];
 
-  constructor(readonly port: number) {
+  /** `users`: a broker that wants a user name and password (mosquitto_passwd writes the password file) */
+  constructor(readonly port: number, users?: Record<string, string>) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcpower-mosquitto-'));
+    const auth: string[] = ['allow_anonymous true'];
+    if (users) {
+      const file = path.join(this.dir, 'passwords');
+      fs.writeFileSync(file, '');
+      for (const [user, password] of Object.entries(users)) execFileSync('mosquitto_passwd', ['-b', file, user, password]);
+      fs.chmodSync(file, 0o600);
+      auth.splice(0, 1, 'allow_anonymous false', `password_file ${file}`);
+    }
     fs.writeFileSync(
       path.join(this.dir, 'mosquitto.conf'),
       [
         `listener ${port} 127.0.0.1`,
-        'allow_anonymous true',
+        // run as root, mosquitto drops to the `mosquitto` user, which cannot read this private directory
+        `user ${os.userInfo().username}`,
+        ...auth,
         // sessions and retained messages survive a restart, so a persistent subscriber misses nothing
         'persistence true',
         `persistence_location ${this.dir}/`,

@@ -38,8 +38,8 @@ class Subscriber {
   private constructor(readonly client: MqttClient) {}
 
   /** a persistent session (QoS 1, clean false): after a broker restart it gets what was queued for it */
-  static async connect(port: number, filter: string, clientId: string): Promise<Subscriber> {
-    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId, clean: false, protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 5_000 });
+  static async connect(port: number, filter: string, clientId: string, auth: { username?: string; password?: string } = {}): Promise<Subscriber> {
+    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId, clean: false, protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 5_000, ...auth });
     client.on('error', () => undefined);
     const sub = new Subscriber(client);
     client.on('message', (topic, payload) => sub.messages.push({ topic, payload }));
@@ -318,6 +318,33 @@ describe('dcpower-uplink against a real mosquitto', function () {
     checkSparkplugOrder(view());
     const bdSeqs = view().filter((m) => m.type === 'NBIRTH').map((m) => m.bdSeq);
     expect(new Set(bdSeqs).size, `bdSeq per connection ${bdSeqs.join(',')}`).to.be.at.least(3);
+  });
+
+  it('user name and password come from the credentials; a refusal is reported at once, once', async () => {
+    const secured = new Mosquitto(await freeTcpPort(), { edge: 's3cret' });
+    await secured.start();
+    try {
+      const sub = await Subscriber.connect(secured.port, 'dcpower-test/#', 'test-auth', { username: 'edge', password: 's3cret' });
+      subscribers.push(sub);
+      await helper.load([brokerNode, uplinkNode], flow(secured.port, { site: 'auth' }), { broker: { username: 'edge', password: 'wrong' } });
+      let node = helper.getNode('up') as TestNode;
+      const loadedAt = Date.now();
+      await waitFor(() => node.error.getCalls().length > 0, 20_000, 'the refusal reported');
+      // at once: not after the 30 s grace a broker that is merely absent gets
+      expect(Date.now() - loadedAt).to.be.below(25_000);
+      expect(lastStatus(node)).to.include({ fill: 'red', shape: 'ring' });
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(node.error.getCalls().length, 'reported once, not on every retry').to.equal(1);
+      await helper.unload();
+
+      await helper.load([brokerNode, uplinkNode], flow(secured.port, { site: 'auth' }), { broker: { username: 'edge', password: 's3cret' } });
+      node = helper.getNode('up') as TestNode;
+      await waitFor(() => sub.json('dcpower-test/auth/edge/e1/state').some((s) => s.state === 'online'), 20_000, 'online with the right password');
+      expect(node.error.getCalls().length).to.equal(0);
+    } finally {
+      await helper.unload();
+      await secured.dispose();
+    }
   });
 
   it('a hundred redeploys leak no connection, socket or timer, and each close publishes its NDEATH', async function () {
