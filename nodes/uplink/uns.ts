@@ -46,11 +46,14 @@ class BoundedMap<V> extends Map<string, V> {
 
 export class UnsProfile implements UplinkProfile<Packet> {
   private readonly lastValues: BoundedMap<Packet>;
+  /** the last non-empty reading per device, so a stale envelope without values keeps them (marked stale) */
+  private readonly lastReadings: BoundedMap<{ values: Record<string, unknown>; units: Record<string, string> }>;
   private readonly options: UnsOptions;
 
   constructor(options: UnsOptions) {
     this.options = options;
     this.lastValues = new BoundedMap<Packet>(options.maxRemembered ?? 10_000);
+    this.lastReadings = new BoundedMap(options.maxRemembered ?? 10_000);
   }
 
   get stateTopic(): string {
@@ -80,9 +83,18 @@ export class UnsProfile implements UplinkProfile<Packet> {
     const packets: Packet[] = [];
     const common = { timestamp: input.timestamp, quality: input.quality };
     if (input.key === undefined) {
-      const payload = safeJson({ ...common, values: input.reading, units: input.units, device: input.device, alarms: input.alarms });
+      const topic = unsDeviceTopic(o, input.device.kind, input.device.name);
+      let values = input.reading;
+      let units = input.units;
+      if (Object.keys(values).length > 0) this.lastReadings.remember(topic, { values, units });
+      else {
+        // a stale or comm_error envelope may carry no values: the retained topic keeps the last ones, marked
+        const last = this.lastReadings.get(topic);
+        if (last) ({ values, units } = last);
+      }
+      const payload = safeJson({ ...common, values, units, device: input.device, alarms: input.alarms });
       if (!payload) return [];
-      packets.push({ topic: unsDeviceTopic(o, input.device.kind, input.device.name), payload, qos: o.qos, retain: o.retain });
+      packets.push({ topic, payload, qos: o.qos, retain: o.retain });
     }
     if (input.key !== undefined || o.splitValues) {
       for (const [key, value] of Object.entries(input.reading)) {

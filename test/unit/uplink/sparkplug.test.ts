@@ -214,6 +214,13 @@ describe('plain JSON (unified namespace) profile', () => {
     expect(JSON.parse(p.farewell(NOW)[0].payload.toString()).state).to.equal('offline');
   });
 
+  it('a stale envelope without values keeps the last values on the retained topic, marked stale', () => {
+    const p = new UnsProfile({ enterprise: 'acme', site: 'plant1', area: '', edge: 'nr1', qos: 0, retain: true, splitValues: false });
+    p.accept(envelope('pack1', { voltage: 53.2 }));
+    const [stale] = p.accept(envelope('pack1', {}, 'stale'));
+    expect(JSON.parse(stale.payload.toString())).to.deep.include({ quality: 'stale', values: { voltage: 53.2 } });
+  });
+
   it('a circular payload is skipped, not thrown', () => {
     const p = uns();
     const reading: Record<string, unknown> = { a: 1 };
