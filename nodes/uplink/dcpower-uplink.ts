@@ -50,6 +50,8 @@ function reasonOf(err: Error | undefined): string {
 
 export = function (RED: NodeAPI): void {
   const t = translator(RED);
+  /** last bdSeq per Sparkplug edge node, so a redeploy goes on counting CONNECTs instead of starting at 0 again */
+  const lastBdSeq = new Map<string, number>();
   const status = statusVocabulary(t);
 
   function DcpowerUplink(this: Node, def: UplinkDef): void {
@@ -73,10 +75,14 @@ export = function (RED: NodeAPI): void {
       refuse(endpoint.error, status.error(endpoint.error));
       return;
     }
-    const profile: UplinkProfile<unknown> =
+    const edgeKey = `${text(def.group, 'dcpower')}/${edge}`;
+    const sparkplug =
       def.format === 'sparkplug'
-        ? (new SparkplugProfile({ group: text(def.group, 'dcpower'), edge, alarmsDevice: text(def.alarmsDevice, 'alarms') }) as UplinkProfile<unknown>)
-        : (new UnsProfile({
+        ? new SparkplugProfile({ group: text(def.group, 'dcpower'), edge, alarmsDevice: text(def.alarmsDevice, 'alarms'), previousBdSeq: lastBdSeq.get(edgeKey) })
+        : undefined;
+    const profile: UplinkProfile<unknown> = sparkplug
+      ? (sparkplug as UplinkProfile<unknown>)
+      : (new UnsProfile({
             enterprise: text(def.enterprise, 'dcpower'),
             site: text(def.site, 'site1'),
             area: text(def.area, ''),
@@ -155,6 +161,7 @@ export = function (RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      if (sparkplug && sparkplug.currentBdSeq >= 0) lastBdSeq.set(edgeKey, sparkplug.currentBdSeq);
       connection
         .close()
         .catch(() => undefined)

@@ -160,6 +160,8 @@ export type SparkplugItem =
 export interface SparkplugOptions extends SparkplugIds {
   /** the device id under which alarm-rules events are published */
   alarmsDevice: string;
+  /** the bdSeq of the previous CONNECT of this edge node (a redeploy continues counting from it) */
+  previousBdSeq?: number;
 }
 
 export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
@@ -171,7 +173,10 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
   /** inputs ignored because a device or metric limit was reached */
   ignored = 0;
 
-  constructor(private readonly options: SparkplugOptions) {}
+  constructor(private readonly options: SparkplugOptions) {
+    const previous = options.previousBdSeq;
+    if (previous !== undefined && Number.isInteger(previous) && previous >= 0 && previous <= 255) this.bdSeq = previous;
+  }
 
   get currentBdSeq(): number {
     return this.bdSeq;

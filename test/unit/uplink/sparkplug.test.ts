@@ -79,6 +79,9 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     expect(sp.currentBdSeq).to.equal(255);
     sp.will(NOW);
     expect(sp.currentBdSeq).to.equal(0);
+    // a redeployed node goes on from the previous CONNECT's bdSeq
+    const next = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms', previousBdSeq: 41 });
+    expect(decode(next.will(NOW)).metrics[0].value).to.equal(42);
   });
 
   it('DBIRTH lists every metric with alias and unit; DDATA only the changed ones, by alias; seq counts on', () => {
