@@ -111,6 +111,8 @@ export = function (RED: NodeAPI): void {
 
     let unreachableSince: number | undefined;
     let everConnected = false;
+    /** one report per outage: the reason may change from attempt to attempt (refused, reset, timed out) */
+    let outageReported = false;
     const connection = new UplinkConnection<unknown>(profile, {
       url: endpoint.url,
       clientOptions: endpoint.options,
@@ -124,6 +126,7 @@ export = function (RED: NodeAPI): void {
         } else if (s.phase === 'connected') {
           unreachableSince = undefined;
           everConnected = true;
+          outageReported = false;
           errors.clear('connection');
           show(withDetail(status.ok(Date.now()), detail));
         } else {
@@ -134,7 +137,8 @@ export = function (RED: NodeAPI): void {
           // a lost connection or a refusal by the broker (bad credentials) is news at once; a broker that was
           // never reachable (no broker running yet) only after a while, so a first deploy is not an error flood
           const refused = typeof (s.error as { code?: unknown } | undefined)?.code === 'number';
-          if (everConnected || refused || now - unreachableSince >= UNREACHABLE_REPORT_MS) {
+          if (!outageReported && (everConnected || refused || now - unreachableSince >= UNREACHABLE_REPORT_MS)) {
+            outageReported = true;
             errors.report('connection', new Error(t('dcpower-uplink.errors.connection', { broker: endpoint.label, reason: s.error?.message ?? 'closed' })));
           }
         }
