@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       'bench/s/jk-bms/#',
       [
         { id: 'b', type: 'dcpower-mqtt-broker', host: '127.0.0.1', port: broker.port, protocolVersion: '5' },
-        { id: 'n', type: 'dcpower-uplink', broker: 'b', format: 'json', enterprise: 'bench', site: 's', edge: 'e', qos: '0', retain: false, bufferSize: 1000, wires: [] },
+        { id: 'n', type: 'dcpower-uplink', broker: 'b', format: 'json', enterprise: 'bench', site: 's', edge: 'e', qos: '0', retain: false, bufferSize: 100_000, wires: [] },
       ],
       [brokerNode, uplinkNode],
       (node, i) => node.receive(envelope(i)),

@@ -43,7 +43,10 @@ export class UplinkConnection<T> {
   private client: MqttClient | undefined;
   private online = false;
   private closing = false;
-  private buffer: T[] = [];
+  /** items waiting: `replay` marks those accepted while disconnected (Sparkplug sends them as history) */
+  private buffer: Array<{ item: T; replay: boolean }> = [];
+  /** the socket's write buffer is full: publish nothing more until it drains, so memory stays bounded */
+  private waitingForDrain = false;
   private lastError: Error | undefined;
   private readonly timers = new TimerSet();
   private readonly backoff: Backoff;
@@ -72,16 +75,20 @@ export class UplinkConnection<T> {
     this.connect();
   }
 
-  /** Publishes now when connected (births already out), else buffers, dropping the oldest beyond the limit. */
+  /**
+   * Publishes now when connected (births already out) and the socket keeps up; otherwise buffers, dropping the
+   * oldest beyond the limit. A slow broker thus costs at most the buffer, never an unbounded queue in the client.
+   */
   submit(items: T[]): void {
     if (items.length === 0) return;
     const client = this.client;
-    if (this.online && client) {
+    if (this.online && client && !this.waitingForDrain && this.buffer.length === 0) {
       const now = Date.now();
       for (const item of items) this.publish(client, this.profile.render(item, false, now));
       return;
     }
-    this.buffer.push(...items);
+    const replay = !this.online;
+    for (const item of items) this.buffer.push({ item, replay });
     const overflow = this.buffer.length - Math.max(0, this.options.bufferSize);
     if (overflow > 0) {
       this.buffer.splice(0, overflow);
@@ -156,9 +163,7 @@ export class UplinkConnection<T> {
       // births before anything buffered, so a subscriber never sees data of something not born on this connection
       this.publish(client, this.profile.births(now));
       this.online = true;
-      const pending = this.buffer;
-      this.buffer = [];
-      for (const item of pending) this.publish(client, this.profile.render(item, true, now));
+      this.flush(client);
       this.emit('connected');
     };
     // Sparkplug: subscribe to NCMD before the NBIRTH goes out
@@ -172,6 +177,27 @@ export class UplinkConnection<T> {
       this.published++;
     }
     if (packets.length > 0) this.lastPublishAt = Date.now();
+    const stream = client.stream as unknown as { writableNeedDrain?: boolean; once?(event: 'drain', fn: () => void): void } | undefined;
+    if (!this.waitingForDrain && stream?.writableNeedDrain === true && typeof stream.once === 'function') {
+      this.waitingForDrain = true;
+      stream.once(
+        'drain',
+        this.guard(() => {
+          if (client !== this.client) return;
+          this.waitingForDrain = false;
+          if (this.online) this.flush(client);
+        }),
+      );
+    }
+  }
+
+  /** Sends what waits, oldest first, until the socket asks to wait for a drain. */
+  private flush(client: MqttClient): void {
+    const now = Date.now();
+    while (this.buffer.length > 0 && this.online && !this.waitingForDrain && client === this.client) {
+      const next = this.buffer.shift();
+      if (next) this.publish(client, this.profile.render(next.item, next.replay, now));
+    }
   }
 
   /** The connection (or the attempt) is over: forget the client and try again later. */
@@ -179,6 +205,7 @@ export class UplinkConnection<T> {
     if (client !== this.client) return;
     this.client = undefined;
     this.online = false;
+    this.waitingForDrain = false;
     this.profile.disconnected();
     client.removeAllListeners();
     client.on('error', () => undefined);

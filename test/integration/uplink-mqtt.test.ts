@@ -9,7 +9,10 @@ import * as mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import brokerNode = require('../../nodes/links/dcpower-mqtt-broker');
 import uplinkNode = require('../../nodes/uplink/dcpower-uplink');
+import { UplinkConnection } from '../../nodes/uplink/connection';
+import type { Packet } from '../../nodes/uplink/profile';
 import { decodeSparkplug, encodeSparkplug, longToNumber } from '../../nodes/uplink/sparkplug';
+import { UnsProfile } from '../../nodes/uplink/uns';
 import { CuttableProxy, Mosquitto, mosquittoAvailable } from '../helpers/mosquitto';
 import { freeTcpPort, waitFor } from '../helpers/ports';
 
@@ -359,6 +362,37 @@ describe('dcpower-uplink against a real mosquitto', function () {
     } finally {
       await helper.unload();
       await secured.dispose();
+    }
+  });
+
+  it('a burst faster than the socket drains stays within the buffer: the oldest are dropped, the rest arrive in order', async () => {
+    const sub = await Subscriber.connect(broker.port, 'dcpower-test/burst/#', 'test-burst');
+    subscribers.push(sub);
+    const profile = new UnsProfile({ enterprise: 'dcpower-test', site: 'burst', edge: 'e', qos: 0, retain: false, splitValues: false });
+    const connection = new UplinkConnection<Packet>(profile, {
+      url: `mqtt://127.0.0.1:${broker.port}`,
+      clientOptions: { clientId: 'burst-uplink', protocolVersion: 5 },
+      bufferSize: 100,
+      onState: () => undefined,
+    });
+    connection.start();
+    try {
+      await waitFor(() => connection.isOnline, 20_000, 'connected');
+      const total = 20_000;
+      let maxBuffered = 0;
+      const filler = 'x'.repeat(200);
+      for (let i = 0; i < total; i++) {
+        connection.submit([{ topic: 'dcpower-test/burst/n', payload: Buffer.from(JSON.stringify({ i, filler })), qos: 0, retain: false }]);
+        maxBuffered = Math.max(maxBuffered, connection.bufferedCount);
+      }
+      expect(maxBuffered).to.be.at.most(100);
+      expect(connection.dropped, 'a synchronous burst of 20,000 must back the socket up').to.be.greaterThan(0);
+      await waitFor(() => sub.on('dcpower-test/burst/n').length === total - connection.dropped, 30_000, `${total - connection.dropped} messages (got ${sub.on('dcpower-test/burst/n').length})`);
+      const seen = sub.json('dcpower-test/burst/n').map((m) => m.i as number);
+      expect(seen.every((v, k) => k === 0 || v > seen[k - 1]), 'in order').to.equal(true);
+      expect(seen[seen.length - 1]).to.equal(total - 1);
+    } finally {
+      await connection.close();
     }
   });
 
