@@ -39,18 +39,67 @@ export interface ConnectionOptions {
 
 const CLOSE_TIMEOUT_MS = 2_000;
 
+/**
+ * Drop-oldest FIFO with O(1) push, shift and drop: an array with a moving head, compacted now and then
+ * (Array.prototype.shift and splice(0, n) copy the whole array once it is large).
+ */
+export class DropOldestQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+  dropped = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+    if (this.length > this.capacity) {
+      const overflow = this.length - this.capacity;
+      this.head += overflow;
+      this.dropped += overflow;
+    }
+    this.compact();
+  }
+
+  shift(): T | undefined {
+    if (this.length === 0) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined as unknown as T; // let it be collected
+    this.head++;
+    this.compact();
+    return item;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+
+  private compact(): void {
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 export class UplinkConnection<T> {
   private client: MqttClient | undefined;
   private online = false;
   private closing = false;
   /** items waiting: `replay` marks those accepted while disconnected (Sparkplug sends them as history) */
-  private buffer: Array<{ item: T; replay: boolean }> = [];
+  private readonly buffer: DropOldestQueue<{ item: T; replay: boolean }>;
   /** the socket's write buffer is full: publish nothing more until it drains, so memory stays bounded */
   private waitingForDrain = false;
   private lastError: Error | undefined;
   private readonly timers = new TimerSet();
   private readonly backoff: Backoff;
-  dropped = 0;
   published = 0;
   lastPublishAt = 0;
   /** CONNECTs sent so far (births are re-sent after each) */
@@ -61,6 +110,12 @@ export class UplinkConnection<T> {
     private readonly options: ConnectionOptions,
   ) {
     this.backoff = options.backoff ?? new Backoff({ initialMs: 1_000, maxMs: 30_000 });
+    this.buffer = new DropOldestQueue(Math.max(0, options.bufferSize));
+  }
+
+  /** items dropped because the buffer was full, since start */
+  get dropped(): number {
+    return this.buffer.dropped;
   }
 
   get isOnline(): boolean {
@@ -89,11 +144,6 @@ export class UplinkConnection<T> {
     }
     const replay = !this.online;
     for (const item of items) this.buffer.push({ item, replay });
-    const overflow = this.buffer.length - Math.max(0, this.options.bufferSize);
-    if (overflow > 0) {
-      this.buffer.splice(0, overflow);
-      this.dropped += overflow;
-    }
   }
 
   private emit(phase: ConnectionPhase, retryInMs?: number): void {
@@ -228,7 +278,7 @@ export class UplinkConnection<T> {
     this.timers.close();
     const client = this.client;
     this.client = undefined;
-    this.buffer = [];
+    this.buffer.clear();
     if (!client) return Promise.resolve();
     const wasOnline = this.online;
     this.online = false;

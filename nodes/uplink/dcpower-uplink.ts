@@ -159,7 +159,7 @@ export = function (RED: NodeAPI): void {
         done(asError(err));
         return;
       }
-      if (connection.isOnline) show(withDetail(status.ok(connection.lastPublishAt || now), queueDetail(0, connection.dropped)));
+      if (connection.isOnline) show(withDetail(status.ok(connection.lastPublishAt || now), queueDetail(connection.bufferedCount, connection.dropped)));
       else show(withDetail(base, queueDetail(connection.bufferedCount, connection.dropped)));
       done();
     });

@@ -12,6 +12,7 @@ import {
 } from '../../../nodes/uplink/topics';
 import { classify } from '../../../nodes/uplink/input';
 import { brokerEndpoint } from '../../../nodes/links/mqtt-endpoint';
+import { DropOldestQueue } from '../../../nodes/uplink/connection';
 
 const scheme = { enterprise: 'acme', site: 'plant1', area: 'battery-room', edge: 'node-red' };
 
@@ -102,5 +103,31 @@ describe('broker endpoint', () => {
     expect(brokerEndpoint({ host: '', port: 1883 }, {}, 'x').ok).to.equal(false);
     expect(brokerEndpoint({ host: 'a b', port: 1883 }, {}, 'x').ok).to.equal(false);
     expect(brokerEndpoint({ host: 'h', port: 70000 }, {}, 'x').ok).to.equal(false);
+  });
+});
+
+describe('uplink buffer (DropOldestQueue)', () => {
+  it('keeps the newest items up to its capacity, in order, and counts the dropped ones', () => {
+    const q = new DropOldestQueue<number>(3);
+    for (let i = 1; i <= 5; i++) q.push(i);
+    expect(q.length).to.equal(3);
+    expect(q.dropped).to.equal(2);
+    expect([q.shift(), q.shift()]).to.deep.equal([3, 4]);
+    q.push(6);
+    expect([q.shift(), q.shift(), q.shift()]).to.deep.equal([5, 6, undefined]);
+    const none = new DropOldestQueue<number>(0);
+    none.push(1);
+    expect(none.length).to.equal(0);
+    expect(none.dropped).to.equal(1);
+  });
+
+  it('stays fast and ordered across compactions with a large capacity', () => {
+    const q = new DropOldestQueue<number>(100_000);
+    for (let i = 0; i < 300_000; i++) q.push(i);
+    expect(q.length).to.equal(100_000);
+    expect(q.dropped).to.equal(200_000);
+    let expected = 200_000;
+    for (let v = q.shift(); v !== undefined; v = q.shift()) expect(v).to.equal(expected++);
+    expect(expected).to.equal(300_000);
   });
 });
