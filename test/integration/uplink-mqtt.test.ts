@@ -4,7 +4,6 @@
  * (through a proxy) and the broker is restarted on the same port.
  */
 import { expect } from 'chai';
-import type { EventEmitter } from 'events';
 import * as mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import brokerNode = require('../../nodes/links/dcpower-mqtt-broker');
@@ -16,20 +15,7 @@ import { UnsProfile } from '../../nodes/uplink/uns';
 import { CuttableProxy, Mosquitto, mosquittoAvailable } from '../helpers/mosquitto';
 import { freeTcpPort, waitFor } from '../helpers/ports';
 
-interface TestNode extends EventEmitter {
-  receive(msg: object): void;
-  status: { getCalls(): Array<{ args: Array<{ fill?: string; shape?: string; text?: string }> }> };
-  error: { getCalls(): Array<{ args: unknown[] }> };
-}
-interface Helper {
-  init(nodeRedPath: string, settings?: object): void;
-  load(modules: unknown[], flow: object[], credentials?: object): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): TestNode | null;
-}
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const helper = require('node-red-node-test-helper') as Helper;
-helper.init(require.resolve('node-red'));
+import { helper, TestNode } from '../node/red-helper';
 
 interface Received {
   topic: string;
@@ -182,7 +168,7 @@ function catcher(): Array<{ error?: { message?: string } }> {
 
 function lastStatus(node: TestNode): { fill?: string; shape?: string; text?: string } {
   const calls = node.status.getCalls();
-  return calls.length > 0 ? calls[calls.length - 1].args[0] : {};
+  return calls.length > 0 ? (calls[calls.length - 1].args[0] as { fill?: string; shape?: string; text?: string }) : {};
 }
 
 describe('dcpower-uplink against a real mosquitto', function () {
