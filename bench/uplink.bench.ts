@@ -1,6 +1,7 @@
 /**
  * MQTT uplink throughput, `node dist/bench/uplink.bench.js`:
- * 1. readings/s from the node's input to a subscriber through a real mosquitto: `dcpower-uplink` (plain JSON,
+ * 1. readings/s from the node's input to a subscriber through a real mosquitto (best of 3 interleaved rounds of
+ *    3,000 messages each): `dcpower-uplink` (plain JSON,
  *    QoS 0) beside the core `mqtt out` node publishing the same payload on the same broker in the same run, and
  *    beside a bare mqtt.js client publishing the same bytes (the ceiling: no Node-RED in the path);
  * 2. Sparkplug DDATA/s for a 16-cell JK reading through the whole profile (accept, change detection, aliases,
@@ -31,7 +32,8 @@ const helper = require('node-red-node-test-helper') as Helper;
 const coreMqtt = require('@node-red/nodes/core/network/10-mqtt.js') as unknown;
 helper.init(require.resolve('node-red'), { logging: { console: { level: 'off' } } });
 
-const COUNT = 5_000;
+const COUNT = 3_000;
+const ROUNDS = 3;
 
 function reading(i: number): Record<string, unknown> {
   const cellVoltages = Array.from({ length: 16 }, (_, c) => 3.3 + ((i + c) % 50) / 1000);
@@ -89,7 +91,7 @@ async function main(): Promise<void> {
   await broker.start();
   const comparisons: Comparison[] = [];
   try {
-    const ours = await endToEnd(
+    const oursOnce = (): Promise<number> => endToEnd(
       broker.port,
       'bench/s/jk-bms/#',
       [
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
       [brokerNode, uplinkNode],
       (node, i) => node.receive(envelope(i)),
     );
-    const core = await endToEnd(
+    const coreOnce = (): Promise<number> => endToEnd(
       broker.port,
       'bench/core/#',
       [
@@ -112,7 +114,15 @@ async function main(): Promise<void> {
         node.receive({ payload: { timestamp: e.timestamp, quality: e.quality, values: e.payload, units: e.units, device: e.device, alarms: e.alarms } });
       },
     );
-    const raw = await rawPublish(broker.port, Buffer.from(JSON.stringify(envelope(0))));
+    // interleaved rounds, best of each: on a shared machine the load changes from one second to the next
+    let ours = 0;
+    let core = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      ours = Math.max(ours, await oursOnce());
+      core = Math.max(core, await coreOnce());
+    }
+    let raw = 0;
+    for (let round = 0; round < ROUNDS; round++) raw = Math.max(raw, await rawPublish(broker.port, Buffer.from(JSON.stringify(envelope(0)))));
     comparisons.push({
       name: 'JSON readings/s, input to subscriber via mosquitto',
       measured: ours,
@@ -144,17 +154,25 @@ async function main(): Promise<void> {
     return r.value;
   });
   let k = 0;
-  const spOurs = opsPerSecond((n) => {
-    for (let i = 0; i < n; i++) for (const item of profile.accept(inputs[k++ % 64], true)) profile.render(item, false, Date.now());
-  });
   const metricSets = inputs.map((inp) => (inp.type === 'reading' ? flattenReading(inp.reading, inp.units) : []));
-  let aliasSeq = 0;
-  const spBare = opsPerSecond((n) => {
-    for (let i = 0; i < n; i++) {
-      const metrics = metricSets[k++ % 64].map((m, a) => ({ alias: a + 2, type: m.type, value: m.value, timestamp: Date.now() }));
-      encodeSparkplug({ timestamp: Date.now(), seq: aliasSeq++ % 256, metrics });
-    }
-  });
+  let seq = 0;
+  const oursRound = (): number =>
+    opsPerSecond((n) => {
+      for (let i = 0; i < n; i++) for (const item of profile.accept(inputs[k++ % 64], true)) profile.render(item, false, Date.now());
+    }, 700);
+  const bareRound = (): number =>
+    opsPerSecond((n) => {
+      for (let i = 0; i < n; i++) {
+        const metrics = metricSets[k++ % 64].map((m, a) => ({ alias: a + 2, type: m.type, value: m.value, timestamp: Date.now() }));
+        encodeSparkplug({ timestamp: Date.now(), seq: seq++ % 256, metrics });
+      }
+    }, 700);
+  let spOurs = 0;
+  let spBare = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    spOurs = Math.max(spOurs, oursRound());
+    spBare = Math.max(spBare, bareRound());
+  }
   comparisons.push({
     name: 'Sparkplug DDATA/s, 16-cell JK reading (accept+diff+encode)',
     measured: spOurs,

@@ -146,6 +146,7 @@ export = function (RED: NodeAPI): void {
       onInternalError: (err) => errors.report('internal', err),
     });
 
+    let lastStatusKey = '';
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: DoneFunction) => {
       const now = Date.now();
       const input = classify(msg as unknown as Record<string, unknown>, now);
@@ -159,8 +160,14 @@ export = function (RED: NodeAPI): void {
         done(asError(err));
         return;
       }
-      if (connection.isOnline) show(withDetail(status.ok(connection.lastPublishAt || now), queueDetail(connection.bufferedCount, connection.dropped)));
-      else show(withDetail(base, queueDetail(connection.bufferedCount, connection.dropped)));
+      // the status text changes at most once a second or when the counts change: skip translating it otherwise
+      const at = connection.lastPublishAt || now;
+      const statusKey = `${connection.isOnline ? Math.floor(at / 1000) : base.text}|${connection.bufferedCount}|${connection.dropped}`;
+      if (statusKey !== lastStatusKey) {
+        lastStatusKey = statusKey;
+        const detail = queueDetail(connection.bufferedCount, connection.dropped);
+        show(withDetail(connection.isOnline ? status.ok(at) : base, detail));
+      }
       done();
     });
 
