@@ -382,6 +382,17 @@ describe('dcpower-uplink against a real mosquitto', function () {
     }
   });
 
+  it('without a broker configured: grey ring, and every message is refused with a reason for Catch', async () => {
+    const nodes = flow(broker.port, { broker: '' }).filter((n) => (n as { id: string }).id !== 'broker');
+    await helper.load([brokerNode, uplinkNode], nodes);
+    const node = helper.getNode('up') as TestNode;
+    const caught = catcher();
+    expect(lastStatus(node)).to.include({ fill: 'grey', shape: 'ring' });
+    node.receive(envelope('pack1', 50));
+    await waitFor(() => caught.length === 1, 5_000, 'Catch to receive the refusal');
+    expect(caught[0].error?.message).to.contain('dcpower-uplink.errors.noBroker');
+  });
+
   it('a hundred redeploys leak no connection, socket or timer, and each close publishes its NDEATH', async function () {
     this.timeout(300_000);
     const sub = await Subscriber.connect(broker.port, 'spBv1.0/g100/#', 'test-redeploy');
