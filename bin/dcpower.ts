@@ -14,6 +14,8 @@ interface CommandEntry {
 /* eslint-disable @typescript-eslint/no-var-requires */
 const COMMANDS: CommandEntry[] = [
   { name: 'demo', summary: 'run Node-RED with this package, the example flows and the device simulators', load: () => require('./demo').command },
+  { name: 'simulate', summary: 'run a device simulator until interrupted (dcpower simulate <device> --help)', load: () => require('./simulate').command },
+  { name: 'walk', summary: 'SNMP walk of a unit into an editable profile (rows of oid, type, value)', load: () => require('./walk').command },
 ];
 
 function usage(): string {

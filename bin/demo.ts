@@ -14,7 +14,12 @@ const PACKAGE_NAME = '@dcpower/node-red-nodes';
  * The simulators the example flows talk to. The examples' config nodes point at these loopback ports, so the
  * same ports appear in examples/*.json; change both together.
  */
-export const DEMO_SIMULATORS: Array<{ name: string; args: string[] }> = [];
+export const DEMO_SIMULATORS: Array<{ name: string; args: string[] }> = [
+  {
+    name: 'jupiter',
+    args: ['simulate', 'jupiter', '--units', '3', '--port', '16161', '--community', 'public', '--trap-target', '127.0.0.1:16200', '--trap-version', 'v2c'],
+  },
+];
 
 interface FlowNode {
   id: string;

@@ -129,8 +129,14 @@ export class SnmpTrapReceiver {
       if (r.oid === SNMP_TRAP_OID || r.oid === SYS_UPTIME) continue;
       varbinds.push(fromRaw({ oid: r.oid, type: r.type, value: r.value }));
     }
-    const agentAddr = pdu.type === snmp.PduType.Trap && typeof pdu.agentAddr === 'string' ? pdu.agentAddr : undefined;
+    const isV1 = pdu.type === snmp.PduType.Trap;
+    const agentAddr = isV1 && typeof pdu.agentAddr === 'string' ? pdu.agentAddr : undefined;
+    const meta = n as unknown as { pdu: { community?: string; user?: string } };
     this.onTrap({
+      sourcePort,
+      kind: pdu.type === snmp.PduType.InformRequest ? 'inform' : 'trap',
+      version: isV1 ? 'v1' : meta.pdu.user !== undefined ? 'v3' : 'v2c',
+      v1: isV1 ? { enterprise: String(pdu.enterprise ?? ''), agentAddr: agentAddr ?? '', generic: Number(pdu.generic ?? 0), specific: Number(pdu.specific ?? 0) } : undefined,
       target: matchTarget(this.targets, sourceAddress, sourcePort, agentAddr),
       sourceAddress,
       trapOid: trapOidOf(pdu),
