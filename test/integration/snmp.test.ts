@@ -27,7 +27,8 @@ function run(cmd: string, args: string[]): Promise<string> {
 /** consecutive free UDP ports (checked one by one; good enough on an otherwise idle loopback) */
 async function freeUdpPorts(n: number): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
+    // below the ephemeral range, so a dead unit's port is never a client session's local port
+    const base = 20000 + Math.floor(Math.random() * 12000);
     const sockets: dgram.Socket[] = [];
     let ok = true;
     for (let i = 0; i < n && ok; i++) {
