@@ -8,6 +8,7 @@ import * as snmp from 'net-snmp';
 import type { SnmpLink, SnmpTarget, SnmpTrap, SnmpValue, SnmpVarbind } from './types';
 import { targetKey } from './targets';
 import { SnmpTrapReceiver, TrapReceiverOptions } from './receiver';
+import { FastGet, FastGetError } from './fast-get';
 
 export type SnmpVersion = 'v1' | 'v2c' | 'v3';
 export type SnmpSecurityLevel = 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
@@ -52,6 +53,11 @@ export interface SnmpSessionOptions {
   maxQueuePerTarget?: number;
   /** rows after which a walk stops (a looping agent must not walk forever) */
   maxWalkRows?: number;
+  /**
+   * v1/v2c GETs to IPv4 units through the link's own codec and one shared socket (lib/snmp/fast-get.ts)
+   * instead of a net-snmp session per unit; on by default, off to compare or to rule it out.
+   */
+  fastPath?: boolean;
 }
 
 export const SESSION_DEFAULTS = {
@@ -63,6 +69,7 @@ export const SESSION_DEFAULTS = {
   slowAfter: 500,
   maxQueuePerTarget: 16,
   maxWalkRows: 20000,
+  fastPath: true,
 };
 
 export class SnmpError extends Error {
@@ -290,6 +297,7 @@ export class SnmpClient implements SnmpLink {
   private readonly limiter: Limiter;
   private readonly trapListeners = new Set<(trap: SnmpTrap) => void>();
   private receiver: SnmpTrapReceiver | undefined;
+  private fast: FastGet | undefined;
   private closed = false;
 
   constructor(
@@ -441,9 +449,28 @@ export class SnmpClient implements SnmpLink {
     });
   }
 
+  private fastFor(target: SnmpTarget): FastGet | undefined {
+    if (this.opts.version === 'v3' || !this.opts.fastPath || !FastGet.supports(target)) return undefined;
+    if (!this.fast) {
+      this.fast = new FastGet(
+        { version: this.opts.version === 'v1' ? 0 : 1, community: this.credentials.community ?? 'public', timeout: this.opts.timeout, retries: this.opts.retries },
+        (err) => this.reportError(err),
+      );
+    }
+    return this.fast;
+  }
+
   private async getChunk(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
     try {
-      const raw = await this.call<RawVarbind[]>(s, (session, cb) => session.get(oids, cb));
+      const fast = this.fastFor(s.target);
+      let raw: RawVarbind[];
+      if (fast) {
+        try {
+          raw = await fast.get(s.target, oids);
+        } catch (err) {
+          throw err instanceof FastGetError ? new SnmpError(err.message, err.code, s.target) : err;
+        }
+      } else raw = await this.call<RawVarbind[]>(s, (session, cb) => session.get(oids, cb));
       if (!Array.isArray(raw) || raw.length !== oids.length || !raw.every(isRawVarbind)) {
         throw new SnmpError(`${targetKey(s.target)}: response does not match the request`, 'protocol', s.target);
       }
@@ -484,7 +511,7 @@ export class SnmpClient implements SnmpLink {
 
   /** GET of many OIDs in as few PDUs as the agent accepts; per-OID errors are in the varbinds. */
   get(target: SnmpTarget, oids: string[]): Promise<SnmpVarbind[]> {
-    const clean = oids.map((o) => o.replace(/^\./, ''));
+    const clean = oids.some((o) => o.startsWith('.')) ? oids.map((o) => o.replace(/^\./, '')) : oids;
     if (clean.length === 0) return Promise.resolve([]);
     return this.enqueue(target, (s) => this.getBatched(s, clean));
   }
@@ -580,6 +607,8 @@ export class SnmpClient implements SnmpLink {
       this.dropSession(s);
     }
     this.states.clear();
+    this.fast?.close();
+    this.fast = undefined;
     this.trapListeners.clear();
     const r = this.receiver;
     this.receiver = undefined;
