@@ -153,6 +153,17 @@ export = function (RED: NodeAPI): void {
     const errors = new ErrorOnce((err, key) => {
       node.error(err, { topic: `${prefix}/${key}`, payload: err.message } as NodeMessage);
     });
+    // a setup error found in the constructor waits until the flow's Catch nodes exist
+    const reportSoon = (key: string, err: Error): void => {
+      timers.timeout(() => errors.report(key, err), 250);
+    };
+    /** a node that stopped at a setup error still clears its timer on close */
+    const closeEarly = (): void => {
+      node.on('close', (_removed: boolean, done: () => void) => {
+        timers.close();
+        done();
+      });
+    };
     let closed = false;
     let lastStatusKey = '';
     const setStatus = (s: NodeStatus, key: string): void => {
@@ -170,8 +181,9 @@ export = function (RED: NodeAPI): void {
       if (p.ok) profile = p.profile;
       else {
         const err = new Error(t('jupiter-hvdc.errors.badProfile', { reason: p.errors.slice(0, 3).join('; ') }));
-        errors.report('profile', err);
+        reportSoon('profile', err);
         setStatus(status.error(t('jupiter-hvdc.status.badProfile')), 'profile');
+        closeEarly();
         return;
       }
     }
@@ -180,8 +192,9 @@ export = function (RED: NodeAPI): void {
     const contactsResult = validateContacts(config.contacts);
     let contactConfigs: ContactConfig[] = [];
     if (!contactsResult.ok) {
-      errors.report('contacts', new Error(t('jupiter-hvdc.errors.badContacts', { reason: contactsResult.errors.slice(0, 3).join('; ') })));
+      reportSoon('contacts', new Error(t('jupiter-hvdc.errors.badContacts', { reason: contactsResult.errors.slice(0, 3).join('; ') })));
       setStatus(status.error(t('jupiter-hvdc.status.badContacts')), 'contacts');
+      closeEarly();
       return;
     }
     contactConfigs = contactsResult.contacts;
@@ -194,7 +207,7 @@ export = function (RED: NodeAPI): void {
     const linkNode = config.link ? RED.nodes.getNode(config.link) : undefined;
     const link = asSnmpLink(linkNode);
     if (config.link && !link) {
-      errors.report('link', new Error(t('common.errors.noLink')));
+      reportSoon('link', new Error(t('common.errors.noLink')));
     }
     const naming = parseUnits(config.units);
     const units: UnitRuntime[] = [];
