@@ -120,7 +120,8 @@ export class UnitAlarms {
     // 2. the measured value against the manual's threshold
     if (s.kind === 'analog') {
       const raw = d.values[s.key];
-      const value = Array.isArray(raw) ? aggregateValue(s, raw) : typeof raw === 'number' ? raw : undefined;
+      const reduced = s.reducedKey !== undefined ? d.values[s.reducedKey] : undefined;
+      const value = Array.isArray(raw) ? aggregateValue(s, raw) : typeof raw === 'number' ? raw : typeof reduced === 'number' ? reduced : undefined;
       if (value !== undefined) {
         const was = this.slots.get(def.id)?.bySource.snmp?.active ?? false;
         return { active: analogActive(s, value, was), value };
