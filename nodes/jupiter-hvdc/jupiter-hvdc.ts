@@ -12,7 +12,7 @@ import { statusVocabulary, type NodeStatus } from '../../lib/status';
 import { TimerSet } from '../../lib/timers';
 import type { SnmpLink, SnmpTarget, SnmpTrap, SnmpVarbind } from '../../lib/snmp/types';
 import { JUPITER_ALARMS, jupiterAlarm } from './alarms';
-import { ContactInput, parseContactMessage, validateContacts, type ContactConfig } from './contacts';
+import { ContactInput, parseContactMessage, planContactReads, validateContacts, type ContactConfig } from './contacts';
 import {
   OID,
   answerFrom,
@@ -40,6 +40,21 @@ interface JupiterNodeDef extends NodeDef {
   profile?: string;
   contacts?: unknown;
   lang?: string;
+  modbusLink?: string;
+  contactInterval?: number | string;
+}
+
+/** the part of the modbus-endpoint link (lib/modbus/link.ts) the contact inputs use */
+interface ModbusBits {
+  register(user: { id: string }): void;
+  deregister(user: { id: string }): Promise<void> | void;
+  readBits(functionCode: 1 | 2, address: number, count: number): Promise<boolean[]>;
+}
+
+function asModbusBits(candidate: unknown): ModbusBits | undefined {
+  const o = candidate as Record<string, unknown> | null | undefined;
+  if (!o || typeof o !== 'object') return undefined;
+  return typeof o.readBits === 'function' && typeof o.register === 'function' && typeof o.deregister === 'function' ? (o as unknown as ModbusBits) : undefined;
 }
 
 interface UnitNaming {
@@ -199,8 +214,10 @@ export = function (RED: NodeAPI): void {
     }
     contactConfigs = contactsResult.contacts;
     const modbusContacts = contactConfigs.filter((c) => c.source === 'modbus');
-    if (modbusContacts.length > 0) {
-      node.warn(t('jupiter-hvdc.errors.modbusUnsupported', { contacts: modbusContacts.map((c) => c.n).join(', ') }));
+    const modbusNode = modbusContacts.length > 0 && config.modbusLink ? RED.nodes.getNode(config.modbusLink) : undefined;
+    const modbus = asModbusBits(modbusNode);
+    if (modbusContacts.length > 0 && !modbus) {
+      reportSoon('modbus', new Error(t('jupiter-hvdc.errors.noModbusLink', { contacts: modbusContacts.map((c) => c.n).join(', ') })));
     }
 
     // ---- link and units
@@ -485,6 +502,56 @@ export = function (RED: NodeAPI): void {
       }, Math.max(0, dueAt - Date.now()));
     };
 
+    // ---- contacts polled from a Modbus digital-input module
+    const contactReads = planContactReads(modbusContacts);
+    const modbusUser = { id: node.id, onLinkState: (): void => undefined };
+    const pollContacts = async (): Promise<boolean> => {
+      const now = (): number => Date.now();
+      let good = true;
+      for (const read of contactReads) {
+        let bits: boolean[] | undefined;
+        let failure: Error | undefined;
+        if (!modbus) failure = new Error(t('jupiter-hvdc.errors.noModbusLink', { contacts: read.members.map((m) => m.n).join(', ') }));
+        else {
+          try {
+            bits = await modbus.readBits(read.fc, read.address, read.count);
+            if (bits.length < read.count) throw new Error(`short answer: ${bits.length} of ${read.count} inputs`);
+          } catch (err) {
+            failure = asError(err);
+          }
+        }
+        if (closed) return false;
+        const key = `modbus/${read.fc}/${read.address}`;
+        if (failure || !bits) {
+          good = false;
+          errors.report(key, new Error(t('jupiter-hvdc.errors.contactRead', { contacts: read.members.map((m) => m.n).join(', '), reason: failure?.message ?? '' })));
+          for (const m of read.members) {
+            const entry = contactByN.get(m.n);
+            if (entry && entry.input.commFail(now())) contactChanged(entry, now());
+          }
+          continue;
+        }
+        errors.clear(key);
+        for (const m of read.members) {
+          const entry = contactByN.get(m.n);
+          if (!entry) continue;
+          const r = entry.input.input(bits[m.offset] ? 1 : 0, now());
+          if (r.changed) contactChanged(entry, now());
+          else if (r.dueAt !== undefined) scheduleTick(entry, r.dueAt);
+        }
+      }
+      return good;
+    };
+    const contactPoller =
+      contactReads.length > 0
+        ? new Poller(pollContacts, {
+            intervalMs: seconds(config.contactInterval, 1, 0.1) * 1000,
+            firstDelayMs: 50,
+            onError: (err) => errors.report('modbus', err),
+          })
+        : undefined;
+    if (modbus && contactPoller) modbus.register(modbusUser);
+
     node.on('input', (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
       try {
         const topic = typeof msg.topic === 'string' ? msg.topic : '';
@@ -533,9 +600,23 @@ export = function (RED: NodeAPI): void {
         /* the link may already be gone */
       }
       if (link) linkRegistration(linkNode, node, false);
+      contactPoller?.stop();
+      if (modbus && contactPoller) {
+        // the last user to leave closes the Modbus connection; never wait longer than a moment for it
+        const t = setTimeout(done, 2000);
+        Promise.resolve()
+          .then(() => modbus.deregister(modbusUser))
+          .catch(() => undefined)
+          .then(() => {
+            clearTimeout(t);
+            done();
+          });
+        return;
+      }
       done();
     });
 
+    contactPoller?.start();
     if (snmpUnits.length > 0) {
       setStatus(status.connecting(), 'connecting');
       poller.start();

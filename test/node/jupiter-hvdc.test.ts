@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import * as dgram from 'dgram';
 import { JupiterUnit, SIM_OIDS } from '../../nodes/jupiter-hvdc/simulator';
 import { defaultProfile, exportProfile, type JupiterProfile } from '../../nodes/jupiter-hvdc/profile';
-import { freeUdpPort, waitFor } from '../helpers/ports';
+import { freeTcpPort, freeUdpPort, waitFor } from '../helpers/ports';
+import { ModbusTcpServer } from '../../lib/modbus/server';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const helper = require('node-red-node-test-helper') as {
@@ -45,6 +46,8 @@ const endpointNode = require('../../nodes/links/snmp-endpoint');
 const jupiterNode = require('../../nodes/jupiter-hvdc/jupiter-hvdc');
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
+const modbusNode = require('../../nodes/links/modbus-endpoint');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 helper.init(require.resolve('node-red'));
@@ -77,6 +80,7 @@ async function loadFlow(opts: {
   units?: object[];
   profile?: string;
   link?: boolean;
+  modbusPort?: number;
 }): Promise<Rig> {
   const flow: object[] = [
     { id: 'jtab', type: 'tab', label: 'jupiter test' },
@@ -93,12 +97,17 @@ async function loadFlow(opts: {
       units: opts.units ?? [],
       contacts: opts.contacts ?? [],
       profile: opts.profile ?? '',
+      modbusLink: opts.modbusPort ? 'mb' : '',
+      contactInterval: 0.2,
       wires: [['out']],
     },
     { id: 'out', type: 'helper', z: 'jtab' },
     { id: 'jcatch', type: 'catch', z: 'jtab', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 'jtab' },
   ];
+  if (opts.modbusPort) {
+    flow.push({ id: 'mb', type: 'modbus-endpoint', name: 'DI module', host: '127.0.0.1', port: opts.modbusPort, unitId: 1, timeout: 300, functionCode: '3', addressing: '0', reconnectMs: 200, reconnectMaxMs: 1000, maxGap: -1 });
+  }
   if (opts.link !== false) {
     flow.push({
       id: 'ep',
@@ -115,7 +124,7 @@ async function loadFlow(opts: {
       trapAddress: '127.0.0.1',
     });
   }
-  await helper.load([endpointNode, jupiterNode, catchNode], flow, opts.link === false ? {} : { ep: { community: 'public' } });
+  await helper.load([endpointNode, jupiterNode, catchNode, modbusNode], flow, opts.link === false ? {} : { ep: { community: 'public' } });
   const rig: Rig = { msgs: [], caught: [], byUnit: (name) => rig.msgs.filter((m) => m.device.name === name) };
   helper.getNode('out')?.on('input', (m) => rig.msgs.push(m));
   helper.getNode('caught')?.on('input', (m) => rig.caught.push(m));
@@ -289,6 +298,46 @@ describe('jupiter-hvdc node (real runtime, simulated agents)', function () {
     jh.receive({ topic: 'contact/1', payload: 'maybe' });
     jh.receive({ topic: 'contact/9', payload: 1 });
     await waitFor(() => rig.caught.length >= 2, 5000, 'catch');
+  });
+
+  it('polls contacts from a Modbus digital-input module, with a module that stops answering as comm_error', async () => {
+    const inputs = [true, false, false, false, false, false, false, false];
+    let silent = false;
+    const server = new ModbusTcpServer({
+      port: await freeTcpPort(),
+      bank: { readBits: (fc, address, count) => (fc === 2 && address + count <= inputs.length ? inputs.slice(address, address + count) : { exception: 2 }) },
+      onRequest: () => (silent ? { action: 'ignore' } : undefined),
+    });
+    const port = await server.listen();
+    try {
+      const rig = await loadFlow({
+        link: false,
+        modbusPort: port,
+        contacts: [
+          { n: 1, unit: 'rack-5', alarm: 'ac_breaker_open', type: 'NC', debounceMs: 0, source: 'modbus', modbus: { fc: 2, address: 0, bit: 0 } },
+          { n: 2, unit: 'rack-5', alarm: 'load_breaker_open', type: 'NO', debounceMs: 0, source: 'modbus', modbus: { fc: 2, address: 0, bit: 3 } },
+        ],
+      });
+      const healthy = await waitFor(() => rig.msgs.find((m) => m.payload.contacts && Object.keys(m.payload.contacts as object).length === 2), 10_000, 'both contacts read');
+      expect(healthy.payload.contacts).to.deep.equal({ '1': true, '2': false });
+      expect(healthy.alarms).to.deep.equal([]);
+      inputs[0] = false; // the NC breaker contact opens
+      const raised = await waitFor(() => rig.msgs.find((m) => m.alarms.some((a) => a.id === 'ac_breaker_open')), 10_000, 'alarm from the module');
+      expect(raised.alarms[0]).to.include({ source: 'contact', raiseValue: 0 });
+      silent = true; // the module stops answering: comm_error, not "open"
+      const lost = await waitFor(() => rig.msgs.find((m) => (m.payload.contactStates as Record<string, string>)?.['2'] === 'comm_error'), 10_000, 'comm_error');
+      expect(lost.quality).to.equal('comm_error');
+      expect(lost.payload.contacts).to.deep.equal({});
+      expect(lost.alarms.map((a) => a.id)).to.deep.equal(['ac_breaker_open']); // cannot tell: kept as it was
+      expect(lost.alarms.some((a) => a.id === 'load_breaker_open')).to.equal(false);
+      await waitFor(() => rig.caught.some((c) => c.topic === 'jupiter/modbus/2/0'), 10_000, 'error to Catch');
+      silent = false;
+      inputs[0] = true;
+      await waitFor(() => rig.msgs.find((m) => m.alarmEvents?.some((e) => e.id === 'ac_breaker_open' && e.event === 'ended')), 15_000, 'recovered');
+    } finally {
+      await helper.unload();
+      await server.close();
+    }
   });
 
   it('merges contacts into an SNMP unit and reports a profile error instead of crashing', async () => {
