@@ -2,7 +2,27 @@
 import { Command, parse, printJson } from './cli';
 import { SnmpClient } from '../lib/snmp/session';
 import { parseTargets } from '../lib/snmp/targets';
-import { sessionOptions, walkRows } from '../lib/snmp/settings';
+import { sessionOptions, walkRows, WalkRow } from '../lib/snmp/settings';
+import { defaultProfile, JupiterProfile } from '../nodes/jupiter-hvdc/profile';
+
+/**
+ * The walk as an editable jupiter-hvdc profile: the default profile (vendor rows keyed, without OIDs: no
+ * guessed OIDs) with the walk attached under `walk`, so the user copies OIDs from `walk.rows` into `vendor`.
+ * The profile importer ignores `walk`, so the file imports as it is and after editing.
+ */
+export function walkProfile(target: string, root: string, rows: WalkRow[]): JupiterProfile & { walk: object } {
+  const profile = defaultProfile();
+  const sys = rows.find((r) => r.oid === '1.3.6.1.2.1.1.2.0');
+  const under = (base: string): boolean => rows.some((r) => r.oid.startsWith(base + '.'));
+  const coversUps = '1.3.6.1.2.1.33'.startsWith(root) || root.startsWith('1.3.6.1.2.1.33');
+  return {
+    ...profile,
+    name: `${profile.name} (walk of ${target})`,
+    // only a walk that covered the UPS-MIB can say it is absent
+    upsMib: coversUps ? under('1.3.6.1.2.1.33') : profile.upsMib,
+    walk: { target, root, sysObjectID: sys ? String(sys.value) : undefined, rows },
+  };
+}
 
 export const command: Command = {
   summary: 'SNMP walk of a unit into an editable profile (rows of oid, type, value)',
@@ -12,9 +32,10 @@ export const command: Command = {
     '         [--timeout 2000] [--retries 1] [--max-repetitions 20] [--max-rows 20000]',
     '',
     'Walks the unit from --root (GETBULK on v2c/v3, GETNEXT on v1). Prints "oid = TYPE: value" lines, or with',
-    '--json a document { format, target, root, sysObjectID, rows: [{ oid, type, value }] } to edit into the',
-    'vendor mapping of a jupiter-hvdc profile. Tip: walk 1.3.6.1 once and read sysObjectID',
-    '(1.3.6.1.2.1.1.2.0) to learn the enterprise number. Keys given here stay out of the output.',
+    '--json a jupiter-hvdc profile (import it in the node dialog) whose vendor rows are keyed but have no OIDs,',
+    'with the walk attached as walk.rows [{ oid, type, value }]: copy OIDs from there into the vendor rows.',
+    'Tip: walk 1.3.6.1 once and read sysObjectID (1.3.6.1.2.1.1.2.0, also in walk.sysObjectID) to learn the',
+    'enterprise number. Keys given here stay out of the output.',
   ].join('\n'),
   async run(argv) {
     const { values, positionals } = parse(argv, {
@@ -58,8 +79,7 @@ export const command: Command = {
     try {
       const rows = walkRows(await client.walk(target, root, Number(values['max-rows']) || 20000));
       if (values.json) {
-        const sys = rows.find((r) => r.oid === '1.3.6.1.2.1.1.2.0');
-        printJson({ format: 'dcpower-snmp-walk', target: positionals[0], root, sysObjectID: sys ? String(sys.value) : undefined, rows });
+        printJson(walkProfile(positionals[0], root, rows));
       } else {
         for (const r of rows) process.stdout.write(`${r.oid} = ${r.type}: ${r.value}\n`);
         process.stderr.write(`${rows.length} rows\n`);

@@ -77,10 +77,18 @@ export class SnmpError extends Error {
   }
 }
 
-/** Runs tasks with at most `max` counted as active; a task older than `slowAfter` ms stops counting. */
+/**
+ * Runs tasks with at most `max` counted as active; a task older than `slowAfter` ms stops counting, so tasks
+ * stuck on a dead peer free their slot. One sweep timer for all tasks (not a timer per task: at 1,000 units
+ * per cycle the timers would cost more than the bound saves).
+ */
 export class Limiter {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  /** counted tasks and when they started */
+  private readonly running = new Map<number, number>();
+  private nextId = 0;
+  private sweeper: NodeJS.Timeout | undefined;
   constructor(
     private readonly max: number,
     private readonly slowAfter: number,
@@ -90,19 +98,38 @@ export class Limiter {
     return this.active;
   }
 
+  private release(id: number): void {
+    if (!this.running.delete(id)) return;
+    this.active--;
+    while (this.active < this.max && this.waiting.length > 0) {
+      const next = this.waiting.shift();
+      if (next) next();
+    }
+    if (this.running.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.slowAfter;
+    for (const [id, started] of this.running) {
+      // Map iteration is in insertion order, i.e. oldest first
+      if (started > cutoff) break;
+      this.release(id);
+    }
+  }
+
   run<T>(task: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const start = (): void => {
+        const id = this.nextId++;
         this.active++;
-        let counted = true;
-        const release = (): void => {
-          if (!counted) return;
-          counted = false;
-          this.active--;
-          const next = this.waiting.shift();
-          if (next) next();
-        };
-        const slow = setTimeout(release, this.slowAfter);
+        this.running.set(id, Date.now());
+        if (!this.sweeper) {
+          this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.floor(this.slowAfter / 4)));
+          this.sweeper.unref();
+        }
         let p: Promise<T>;
         try {
           p = task();
@@ -111,13 +138,11 @@ export class Limiter {
         }
         p.then(
           (v) => {
-            clearTimeout(slow);
-            release();
+            this.release(id);
             resolve(v);
           },
           (err: unknown) => {
-            clearTimeout(slow);
-            release();
+            this.release(id);
             reject(err);
           },
         );
@@ -127,9 +152,13 @@ export class Limiter {
     });
   }
 
-  /** drops queued tasks (on close) */
+  /** drops queued tasks and the sweep timer (on close) */
   clear(): void {
     this.waiting.length = 0;
+    this.running.clear();
+    this.active = 0;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 }
 
@@ -169,7 +198,9 @@ function toValue(type: number, value: unknown): SnmpValue {
 
 /** Turns a net-snmp varbind into the link's shape; NoSuchObject and friends become a per-value error. */
 export function fromRaw(raw: RawVarbind): SnmpVarbind {
-  const vb: SnmpVarbind = { oid: String(raw.oid), type: Number(raw.type), value: toValue(Number(raw.type), raw.value) };
+  // net-snmp hands over fresh objects: reuse them rather than allocate a copy per value
+  const vb = raw as unknown as SnmpVarbind;
+  vb.value = toValue(raw.type, raw.value);
   if (vb.type === NO_SUCH_OBJECT) vb.error = 'noSuchObject';
   else if (vb.type === NO_SUCH_INSTANCE) vb.error = 'noSuchInstance';
   else if (vb.type === END_OF_MIB_VIEW) vb.error = 'endOfMibView';
@@ -366,14 +397,18 @@ export class SnmpClient implements SnmpLink {
       if (this.closed) return Promise.reject(new SnmpError('link closed', 'closed', target));
       return this.limiter.run(() => op(s));
     };
-    const p = s.chain.then(run, run);
-    s.chain = p.then(
-      () => undefined,
-      () => undefined,
+    // the common case (nothing queued for this unit) skips the chain
+    const p = s.queued === 1 ? run() : s.chain.then(run, run);
+    const settled = p.then(
+      () => {
+        s.queued--;
+      },
+      () => {
+        s.queued--;
+      },
     );
-    return p.finally(() => {
-      s.queued--;
-    });
+    s.chain = settled;
+    return p;
   }
 
   /** One net-snmp call as a promise; the callback is guarded and settles the promise once. */
@@ -435,6 +470,7 @@ export class SnmpClient implements SnmpLink {
   }
 
   private async getBatched(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
+    if (oids.length <= s.maxVarbinds) return this.getChunk(s, oids);
     const out: SnmpVarbind[] = [];
     let i = 0;
     while (i < oids.length) {

@@ -236,6 +236,9 @@ export class JupiterUnit {
   private scenarioStart = Date.now();
   private readonly startedAt = Date.now();
   private entries: Entry[] = [];
+  /** position in `entries` of each item of the unsorted list buildEntries makes, while the layout holds */
+  private order: number[] = [];
+  private layout: string | undefined;
   private refreshedAt = 0;
   /** active alarms: well-known number -> row id and sysUpTime at raise */
   private readonly alarmRows = new Map<number, { id: number; time: number }>();
@@ -443,9 +446,20 @@ export class JupiterUnit {
       list.push([`${SIM_OIDS.rectifierEntry}.3.${i + 1}`, T.Integer, state === 1 && s.acOk ? r((s.outputCurrent / healthy) * 10) : 0]);
       list.push([`${SIM_OIDS.rectifierEntry}.4.${i + 1}`, T.Integer, 35 + i]);
     });
-    const entries = list.map(([oid, type, value]) => ({ oid, key: oidKey(oid), type, value }));
-    entries.sort((a, b) => compareKeys(a.key, b.key));
-    return entries;
+    // the OID layout only changes with the alarm rows: keep the sorted table and refresh its values in place
+    const layout = [...this.alarmRows.values()].map((row) => row.id).join(',');
+    if (layout === this.layout && this.order.length === list.length) {
+      for (let i = 0; i < list.length; i++) this.entries[this.order[i]].value = list[i][2];
+      return this.entries;
+    }
+    const indexed = list.map(([oid, type, value], i) => ({ oid, key: oidKey(oid), type, value, i }));
+    indexed.sort((a, b) => compareKeys(a.key, b.key));
+    this.order = new Array<number>(list.length);
+    indexed.forEach((e, sorted) => {
+      this.order[e.i] = sorted;
+    });
+    this.layout = layout;
+    return indexed.map(({ oid, key, type, value }) => ({ oid, key, type, value }));
   }
 
   /** index of the first entry at or after (strictly after when `after`) the OID */

@@ -10,6 +10,7 @@ import { SnmpClient, SnmpCredentials } from '../../lib/snmp/session';
 import { SnmpEndpointConfig, num, sessionOptions, walkRows } from '../../lib/snmp/settings';
 import { parseTargets, targetName } from '../../lib/snmp/targets';
 import { DEFAULT_TRAP_PORT } from '../../lib/snmp/receiver';
+import englishCatalogue from './locales/en-US/snmp-endpoint.json';
 
 interface Credentials {
   community?: string;
@@ -19,7 +20,19 @@ interface Credentials {
 
 type EndpointNode = Node<Credentials> & SnmpEndpoint & { client: SnmpClient | undefined };
 
+/** English texts, for runtimes that have not loaded the catalogue (tests with node-red-node-test-helper) */
+function fallbackText(key: string, subs: Record<string, string | number> = {}): string {
+  let node: unknown = englishCatalogue;
+  for (const part of key.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+  if (typeof node !== 'string') return key;
+  return node.replace(/__(\w+)__/g, (m, name: string) => (name in subs ? String(subs[name]) : m));
+}
+
 export = function (RED: NodeAPI): void {
+  const text = (key: string, subs?: Record<string, string | number>): string => {
+    const t = RED._(key, subs);
+    return t === key ? fallbackText(key, subs) : t;
+  };
   function SnmpEndpointNode(this: EndpointNode, config: SnmpEndpointConfig & NodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
@@ -35,12 +48,12 @@ export = function (RED: NodeAPI): void {
     let configError: string | undefined;
     let targets: SnmpTarget[] = [];
     const parsed = parseTargets(String(config.targets ?? ''), defaultPort);
-    if (!parsed.ok) configError = RED._('snmp-endpoint.errors.badTargets', { entry: parsed.error.entry, reason: parsed.error.message });
+    if (!parsed.ok) configError = text('snmp-endpoint.errors.badTargets', { entry: parsed.error.entry, reason: parsed.error.message });
     else targets = parsed.value;
     if (!configError && options.version === 'v3') {
-      if (!options.user) configError = RED._('snmp-endpoint.errors.noUser');
-      else if (options.securityLevel !== 'noAuthNoPriv' && !credentials.authKey) configError = RED._('snmp-endpoint.errors.noAuthKey');
-      else if (options.securityLevel === 'authPriv' && !credentials.privKey) configError = RED._('snmp-endpoint.errors.noPrivKey');
+      if (!options.user) configError = text('snmp-endpoint.errors.noUser');
+      else if (options.securityLevel !== 'noAuthNoPriv' && !credentials.authKey) configError = text('snmp-endpoint.errors.noAuthKey');
+      else if (options.securityLevel === 'authPriv' && !credentials.privKey) configError = text('snmp-endpoint.errors.noPrivKey');
     }
 
     const client = new SnmpClient(targets, options, credentials, {
@@ -50,7 +63,7 @@ export = function (RED: NodeAPI): void {
     node.client = client;
     if (configError) {
       errors.report('config', new Error(configError));
-      node.status({ fill: 'red', shape: 'ring', text: RED._('common.status.error', { reason: RED._('snmp-endpoint.status.badConfig') }) });
+      node.status({ fill: 'red', shape: 'ring', text: text('common.status.error', { reason: text('snmp-endpoint.status.badConfig') }) });
     }
 
     if (config.trapEnabled && !configError) {
@@ -129,7 +142,7 @@ export = function (RED: NodeAPI): void {
       const targetText = typeof body.target === 'string' ? body.target.trim() : '';
       const parsed = parseTargets(targetText, defaultPort);
       if (!parsed.ok || parsed.value.length !== 1) {
-        res.status(400).json({ error: RED._('snmp-endpoint.errors.walkTarget') });
+        res.status(400).json({ error: text('snmp-endpoint.errors.walkTarget') });
         if (ownClient) await client.close();
         return;
       }
