@@ -5,7 +5,7 @@
  * Thin glue (DESIGN principle 4): profile.ts decodes, unit.ts merges alarms, contacts.ts debounces.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { envelope, type DeviceAlarm, type Quality, type Reading, type ReadingValue, type Unit } from '../../lib/envelope';
+import { envelope, envelopePerValue, type EnvelopeInput, type DeviceAlarm, type Quality, type Reading, type ReadingValue, type Unit } from '../../lib/envelope';
 import { Poller } from '../../lib/poller';
 import { ErrorOnce, asError, guard, translator, type DoneFunction, type SendFunction } from '../../lib/red';
 import { statusVocabulary, type NodeStatus } from '../../lib/status';
@@ -42,6 +42,8 @@ interface JupiterNodeDef extends NodeDef {
   lang?: string;
   modbusLink?: string;
   contactInterval?: number | string;
+  /** `unit` (default): one message per unit; `value`: one message per value, topic <prefix>/<unit>/<key> */
+  output?: string;
 }
 
 /** the part of the modbus-endpoint link (lib/modbus/link.ts) the contact inputs use */
@@ -233,7 +235,7 @@ export = function (RED: NodeAPI): void {
       target,
       alarms: new UnitAlarms(lang),
       contacts: [],
-      quality: target ? 'comm_error' : 'good',
+      quality: target ? 'stale' : 'good',
       lastGood: 0,
       entitySensor: profile.entitySensor !== 'off',
       readAt: 0,
@@ -272,7 +274,8 @@ export = function (RED: NodeAPI): void {
     }
 
     // ---- message shaping
-    const buildMessage = (u: UnitRuntime, now: number): NodeMessage => {
+    const perValue = config.output === 'value';
+    const buildMessage = (u: UnitRuntime, now: number): NodeMessage | NodeMessage[] => {
       const d = u.decoded;
       const reading: Reading = {};
       if (d) {
@@ -308,7 +311,7 @@ export = function (RED: NodeAPI): void {
       const active = u.alarms.active();
       reading.alarms = active.map((a) => a.id);
       const quality: Quality = u.contacts.some((c) => c.state === 'comm_error') && !u.target ? 'comm_error' : u.quality;
-      const msg = envelope({
+      const input: EnvelopeInput<Reading> = {
         prefix,
         device: {
           kind: 'jupiter-hvdc',
@@ -322,8 +325,17 @@ export = function (RED: NodeAPI): void {
         timestamp: u.readAt || now,
         alarms: active as DeviceAlarm[],
         units: UNITS,
-      }) as unknown as NodeMessage & { alarmEvents?: AlarmEvent[]; unsupported?: string[] };
+      };
       const events = u.alarms.takeEvents();
+      if (perValue) {
+        // dashboards: one message per value; the raise/end events ride on the `alarms` value's message
+        return envelopePerValue(input).map((m) => {
+          const out = m as unknown as NodeMessage & { alarmEvents?: AlarmEvent[] };
+          if (events.length > 0 && m.topic.endsWith('/alarms')) out.alarmEvents = events;
+          return out;
+        });
+      }
+      const msg = envelope(input) as unknown as NodeMessage & { alarmEvents?: AlarmEvent[]; unsupported?: string[] };
       if (events.length > 0) msg.alarmEvents = events;
       if (d && d.unsupported.length > 0) msg.unsupported = d.unsupported;
       return msg;
@@ -332,7 +344,8 @@ export = function (RED: NodeAPI): void {
     const sendUnit = (u: UnitRuntime): void => {
       if (closed) return;
       try {
-        node.send(buildMessage(u, Date.now()));
+        const out = buildMessage(u, Date.now());
+        node.send(Array.isArray(out) ? [out] : out);
       } catch (err) {
         errors.report(`${u.name}/send`, asError(err));
       }

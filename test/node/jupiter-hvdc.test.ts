@@ -81,6 +81,7 @@ async function loadFlow(opts: {
   profile?: string;
   link?: boolean;
   modbusPort?: number;
+  output?: string;
 }): Promise<Rig> {
   const flow: object[] = [
     { id: 'jtab', type: 'tab', label: 'jupiter test' },
@@ -99,6 +100,7 @@ async function loadFlow(opts: {
       profile: opts.profile ?? '',
       modbusLink: opts.modbusPort ? 'mb' : '',
       contactInterval: 0.2,
+      output: opts.output ?? 'unit',
       wires: [['out']],
     },
     { id: 'out', type: 'helper', z: 'jtab' },
@@ -338,6 +340,17 @@ describe('jupiter-hvdc node (real runtime, simulated agents)', function () {
       await helper.unload();
       await server.close();
     }
+  });
+
+  it('sends one message per value when asked, with the alarm events on the alarms message', async () => {
+    const rig = await loadFlow({ link: false, output: 'value', contacts: [{ n: 1, unit: 'rack-8', alarm: 'load_breaker_open', type: 'NO', debounceMs: 0 }] });
+    helper.getNode('jh')?.receive({ topic: 'contact/1', payload: true });
+    const alarms = await waitFor(() => rig.msgs.find((m) => m.topic === 'jupiter/rack-8/alarms'), 5000, 'per-value alarms message');
+    expect(alarms.payload).to.deep.equal(['load_breaker_open']);
+    expect(alarms.alarmEvents?.[0]).to.include({ id: 'load_breaker_open', event: 'raised' });
+    const contacts = rig.msgs.find((m) => m.topic === 'jupiter/rack-8/contacts');
+    expect(contacts?.payload).to.deep.equal({ '1': true });
+    expect(rig.msgs.every((m) => m.topic.startsWith('jupiter/rack-8/'))).to.equal(true);
   });
 
   it('merges contacts into an SNMP unit and reports a profile error instead of crashing', async () => {
