@@ -6,17 +6,21 @@
 import { expect } from 'chai';
 import { chromiumAvailable, EditorSession, startEditor } from './harness';
 import { JupiterUnit, SIM_OIDS } from '../../nodes/jupiter-hvdc/simulator';
-import { freeUdpPort, waitFor } from '../helpers/ports';
+import { freeTcpPort, freeUdpPort, waitFor } from '../helpers/ports';
+import { ModbusTcpServer } from '../../lib/modbus/server';
 
 describe('jupiter-hvdc dialog (real editor)', function () {
   this.timeout(180_000);
   let editor: EditorSession;
   let unit: JupiterUnit;
+  let module: ModbusTcpServer;
 
   before(async function () {
     if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
     unit = new JupiterUnit({ port: await freeUdpPort() });
     await unit.start();
+    module = new ModbusTcpServer({ port: await freeTcpPort(), bank: { readBits: (_fc, _address, count) => new Array<boolean>(count).fill(false) } });
+    const modbusPort = await module.listen();
     editor = await startEditor({
       flows: [
         { id: 'jh-ed-tab', type: 'tab', label: 'Jupiter editor test' },
@@ -25,12 +29,17 @@ describe('jupiter-hvdc dialog (real editor)', function () {
           securityLevel: 'authPriv', authProtocol: 'sha256', privProtocol: 'aes', context: '', timeout: 1000, retries: 0, maxVarbinds: 24,
           maxRepetitions: 20, concurrency: 8, trapEnabled: false, trapPort: 1162, trapAddress: '127.0.0.1',
         },
+        {
+          id: 'jh-ed-modbus', type: 'modbus-endpoint', name: 'DI module', host: '127.0.0.1', port: modbusPort, unitId: 1, timeout: 1000,
+          functionCode: '3', addressing: '0', reconnectMs: 1000, reconnectMaxMs: 30000, maxGap: -1,
+        },
       ],
     });
   });
   after(async () => {
     await editor?.stop();
     await unit?.stop();
+    await module?.close();
   });
 
   it('fills the dialog, discovers and picks an OID, deploys, and the runtime has it', async () => {
@@ -47,6 +56,14 @@ describe('jupiter-hvdc dialog (real editor)', function () {
     await waitFor(() => contact.locator('.dcp-jh-calarm option').count(), 10_000, 'alarm catalogue in the contact row');
     await contact.locator('.dcp-jh-calarm').selectOption('load_breaker_open');
     await contact.locator('.dcp-jh-ctype').selectOption('NC');
+    // a second contact polled from the Modbus DI module
+    await page.selectOption('#node-input-modbusLink', 'jh-ed-modbus');
+    await page.click('.node-input-contacts-container-row .red-ui-editableList-addButton');
+    const polled = page.locator('#node-input-contacts-list .red-ui-editableList-item-content').nth(1);
+    await polled.locator('.dcp-jh-cunit').fill('rack-9');
+    await polled.locator('.dcp-jh-csource').selectOption('modbus');
+    await polled.locator('.dcp-jh-caddress').fill('4');
+    await polled.locator('.dcp-jh-cbit').fill('2');
     // the vendor mapping is loaded from the runtime's default profile, without OIDs
     await waitFor(() => page.locator('#node-input-vendor-list .dcp-jh-key').count(), 10_000, 'vendor rows');
     // discover through the link's walk endpoint and pick the simulator's LOAD voltage OID for loadVoltage
@@ -70,7 +87,12 @@ describe('jupiter-hvdc dialog (real editor)', function () {
     const flows = await editor.runtimeFlows();
     const n = flows.find((f) => f.id === id);
     expect(n).to.include({ name: 'racks', link: 'jh-ed-link', interval: '2' });
-    expect(n?.contacts).to.deep.equal([{ n: 1, label: '', unit: 'rack-9', alarm: 'load_breaker_open', type: 'NC', closedLevel: 1, debounceMs: 25, source: 'message' }]);
+    expect(n?.modbusLink).to.equal('jh-ed-modbus');
+    expect(n?.contacts).to.deep.equal([
+      { n: 1, label: '', unit: 'rack-9', alarm: 'load_breaker_open', type: 'NC', closedLevel: 1, debounceMs: 25, source: 'message' },
+      { n: 2, label: '', unit: 'rack-9', alarm: 'ac_breaker_open', type: 'NC', closedLevel: 1, debounceMs: 25, source: 'modbus', modbus: { fc: 2, address: 4, bit: 2 } },
+    ]);
+    await waitFor(() => module.requestCount > 0, 20_000, 'the deployed node to poll the DI module');
     const profile = JSON.parse(String(n?.profile)) as { vendor: Array<{ key: string; oid: string; scale: number }> };
     expect(profile.vendor.find((r) => r.key === 'loadVoltage')).to.include({ oid: SIM_OIDS.loadVoltage, scale: 0.1 });
     expect(profile.vendor.filter((r) => r.oid !== '').map((r) => r.key)).to.deep.equal(['loadVoltage']);
