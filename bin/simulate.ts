@@ -1,17 +1,19 @@
 /**
- * `dcpower simulate <device> [options]`: runs one of the package's device simulators until interrupted.
- * A table by device: each entry loads its simulator's command only when used.
+ * `dcpower simulate <device> [options]`: runs a device simulator until interrupted (DESIGN "Command-line
+ * tool"). Each device is one entry of SIMULATORS, its code loaded only when used.
  */
-import { Command } from './cli';
+import type { Command } from './cli';
 
-interface SimulatorEntry {
+export interface SimulatorEntry {
   device: string;
   summary: string;
-  load: () => Command;
+  /** loads the device's runner: options in, exit code out */
+  load: () => { usage: string; run(argv: string[]): Promise<number> };
 }
 
 /* eslint-disable @typescript-eslint/no-var-requires */
 export const SIMULATORS: SimulatorEntry[] = [
+  { device: 'jk', summary: 'JK BMS packs / JK-PB bus / DZ11 balancer on TCP or a serial path', load: () => require('./simulate-jk') },
   { device: 'jupiter', summary: 'Jupiter J540/J560 HVDC SNMP agents (v1/v2c/v3) on consecutive ports', load: () => require('./simulate-jupiter').command },
 ];
 
@@ -23,7 +25,8 @@ function usage(): string {
     'devices:',
     ...SIMULATORS.map((s) => `  ${s.device.padEnd(width)}  ${s.summary}`),
     '',
-    ...SIMULATORS.flatMap((s) => ['', `--- ${s.device} ---`, s.load().usage]),
+    'Common options: --host (default 127.0.0.1), --port, --serial <path>, --baud, --fault <name>.',
+    'dcpower simulate <device> --help shows the options of one simulator.',
   ].join('\n');
 }
 
@@ -32,13 +35,23 @@ export const command: Command = {
   get usage() {
     return usage();
   },
+  handlesHelp: true,
   async run(argv) {
     const [device, ...rest] = argv;
+    if (device === undefined || device === '--help' || device === '-h') {
+      process.stdout.write(usage() + '\n');
+      return device === undefined ? 2 : 0;
+    }
     const entry = SIMULATORS.find((s) => s.device === device);
     if (!entry) {
-      process.stderr.write(`dcpower simulate: unknown device '${device ?? ''}'\n\n${usage()}\n`);
+      process.stderr.write(`dcpower simulate: ${device ? `unknown device '${device}'` : 'which device?'}\n\n${usage()}\n`);
       return 2;
     }
-    return entry.load().run(rest);
+    const simulator = entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(simulator.usage + '\n');
+      return 0;
+    }
+    return simulator.run(rest);
   },
 };
