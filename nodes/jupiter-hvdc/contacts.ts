@@ -14,13 +14,10 @@ export type ContactState = 'closed' | 'open' | 'comm_error' | 'unknown';
 export interface ModbusPoint {
   /** 1 read coils, 2 read discrete inputs */
   fc: 1 | 2;
-  /** data address as the module's manual numbers it */
+  /** data address in the numbering of the modbus-endpoint link (its 0- or 1-based setting converts it) */
   address: number;
-  /** the manual numbers from 1 (Modicon 00001 / 10001 style): subtract one on the wire */
-  oneBased: boolean;
-  /** which bit of the block read from `address` (boards that only answer whole bytes) */
+  /** which bit of the block read from `address` (boards that only answer whole bytes: address 0, bit 0–7) */
   bit: number;
-  unitId: number;
 }
 
 export interface ContactConfig {
@@ -81,13 +78,10 @@ export function validateContacts(input: unknown): { ok: true; contacts: ContactC
       const fc = Number(m.fc);
       const address = Number(m.address);
       const bit = m.bit === undefined || m.bit === '' ? 0 : Number(m.bit);
-      const unitId = m.unitId === undefined || m.unitId === '' ? 1 : Number(m.unitId);
-      const oneBased = m.oneBased === true;
       if (fc !== 1 && fc !== 2) errors.push(`${where}: Modbus function must be 1 or 2`);
-      if (!Number.isInteger(address) || address < (oneBased ? 1 : 0) || address > 65535) errors.push(`${where}: Modbus address out of range`);
+      if (!Number.isInteger(address) || address < 0 || address > 65535) errors.push(`${where}: Modbus address out of range`);
       if (!Number.isInteger(bit) || bit < 0 || bit > 63) errors.push(`${where}: bit must be 0–63`);
-      if (!Number.isInteger(unitId) || unitId < 0 || unitId > 255) errors.push(`${where}: unit id must be 0–255`);
-      cfg.modbus = { fc: fc === 1 ? 1 : 2, address, oneBased, bit, unitId };
+      cfg.modbus = { fc: fc === 1 ? 1 : 2, address, bit };
     }
     contacts.push(cfg);
   });
@@ -164,7 +158,35 @@ export class ContactInput {
   }
 }
 
-/** the Modbus request that reads one contact: 0-based wire address and how many bits to read */
-export function modbusRequestOf(point: ModbusPoint): { fc: 1 | 2; unitId: number; address: number; quantity: number } {
-  return { fc: point.fc, unitId: point.unitId, address: point.address - (point.oneBased ? 1 : 0), quantity: point.bit + 1 };
+export interface ContactRead {
+  fc: 1 | 2;
+  address: number;
+  count: number;
+  /** which contacts this read serves, and the index of each one's bit in the answer */
+  members: { n: number; offset: number }[];
+}
+
+/**
+ * Plans the fewest Modbus reads for polled contacts: per function code, neighbouring points share one read when
+ * the gap between them is small (reading a few unused inputs is cheaper than another request).
+ */
+export function planContactReads(contacts: readonly ContactConfig[], maxGap = 16, maxCount = 2000): ContactRead[] {
+  const reads: ContactRead[] = [];
+  for (const fc of [1, 2] as const) {
+    const points = contacts
+      .filter((c) => c.source === 'modbus' && c.modbus?.fc === fc)
+      .map((c) => ({ n: c.n, at: (c.modbus as ModbusPoint).address + (c.modbus as ModbusPoint).bit }))
+      .sort((a, b) => a.at - b.at);
+    let current: ContactRead | undefined;
+    for (const p of points) {
+      if (current && p.at - (current.address + current.count) <= maxGap && p.at - current.address < maxCount) {
+        current.count = Math.max(current.count, p.at - current.address + 1);
+        current.members.push({ n: p.n, offset: p.at - current.address });
+      } else {
+        current = { fc, address: p.at, count: 1, members: [{ n: p.n, offset: 0 }] };
+        reads.push(current);
+      }
+    }
+  }
+  return reads;
 }

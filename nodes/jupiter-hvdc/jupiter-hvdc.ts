@@ -5,14 +5,14 @@
  * Thin glue (DESIGN principle 4): profile.ts decodes, unit.ts merges alarms, contacts.ts debounces.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { envelope, type DeviceAlarm, type Quality, type Reading, type ReadingValue, type Unit } from '../../lib/envelope';
+import { envelope, envelopePerValue, type EnvelopeInput, type DeviceAlarm, type Quality, type Reading, type ReadingValue, type Unit } from '../../lib/envelope';
 import { Poller } from '../../lib/poller';
 import { ErrorOnce, asError, guard, translator, type DoneFunction, type SendFunction } from '../../lib/red';
 import { statusVocabulary, type NodeStatus } from '../../lib/status';
 import { TimerSet } from '../../lib/timers';
 import type { SnmpLink, SnmpTarget, SnmpTrap, SnmpVarbind } from '../../lib/snmp/types';
 import { JUPITER_ALARMS, jupiterAlarm } from './alarms';
-import { ContactInput, parseContactMessage, validateContacts, type ContactConfig } from './contacts';
+import { ContactInput, parseContactMessage, planContactReads, validateContacts, type ContactConfig } from './contacts';
 import {
   OID,
   answerFrom,
@@ -40,6 +40,23 @@ interface JupiterNodeDef extends NodeDef {
   profile?: string;
   contacts?: unknown;
   lang?: string;
+  modbusLink?: string;
+  contactInterval?: number | string;
+  /** `unit` (default): one message per unit; `value`: one message per value, topic <prefix>/<unit>/<key> */
+  output?: string;
+}
+
+/** the part of the modbus-endpoint link (lib/modbus/link.ts) the contact inputs use */
+interface ModbusBits {
+  register(user: { id: string }): void;
+  deregister(user: { id: string }): Promise<void> | void;
+  readBits(functionCode: 1 | 2, address: number, count: number): Promise<boolean[]>;
+}
+
+function asModbusBits(candidate: unknown): ModbusBits | undefined {
+  const o = candidate as Record<string, unknown> | null | undefined;
+  if (!o || typeof o !== 'object') return undefined;
+  return typeof o.readBits === 'function' && typeof o.register === 'function' && typeof o.deregister === 'function' ? (o as unknown as ModbusBits) : undefined;
 }
 
 interface UnitNaming {
@@ -153,6 +170,17 @@ export = function (RED: NodeAPI): void {
     const errors = new ErrorOnce((err, key) => {
       node.error(err, { topic: `${prefix}/${key}`, payload: err.message } as NodeMessage);
     });
+    // a setup error found in the constructor waits until the flow's Catch nodes exist
+    const reportSoon = (key: string, err: Error): void => {
+      timers.timeout(() => errors.report(key, err), 250);
+    };
+    /** a node that stopped at a setup error still clears its timer on close */
+    const closeEarly = (): void => {
+      node.on('close', (_removed: boolean, done: () => void) => {
+        timers.close();
+        done();
+      });
+    };
     let closed = false;
     let lastStatusKey = '';
     const setStatus = (s: NodeStatus, key: string): void => {
@@ -170,8 +198,9 @@ export = function (RED: NodeAPI): void {
       if (p.ok) profile = p.profile;
       else {
         const err = new Error(t('jupiter-hvdc.errors.badProfile', { reason: p.errors.slice(0, 3).join('; ') }));
-        errors.report('profile', err);
+        reportSoon('profile', err);
         setStatus(status.error(t('jupiter-hvdc.status.badProfile')), 'profile');
+        closeEarly();
         return;
       }
     }
@@ -180,21 +209,24 @@ export = function (RED: NodeAPI): void {
     const contactsResult = validateContacts(config.contacts);
     let contactConfigs: ContactConfig[] = [];
     if (!contactsResult.ok) {
-      errors.report('contacts', new Error(t('jupiter-hvdc.errors.badContacts', { reason: contactsResult.errors.slice(0, 3).join('; ') })));
+      reportSoon('contacts', new Error(t('jupiter-hvdc.errors.badContacts', { reason: contactsResult.errors.slice(0, 3).join('; ') })));
       setStatus(status.error(t('jupiter-hvdc.status.badContacts')), 'contacts');
+      closeEarly();
       return;
     }
     contactConfigs = contactsResult.contacts;
     const modbusContacts = contactConfigs.filter((c) => c.source === 'modbus');
-    if (modbusContacts.length > 0) {
-      node.warn(t('jupiter-hvdc.errors.modbusUnsupported', { contacts: modbusContacts.map((c) => c.n).join(', ') }));
+    const modbusNode = modbusContacts.length > 0 && config.modbusLink ? RED.nodes.getNode(config.modbusLink) : undefined;
+    const modbus = asModbusBits(modbusNode);
+    if (modbusContacts.length > 0 && !modbus) {
+      reportSoon('modbus', new Error(t('jupiter-hvdc.errors.noModbusLink', { contacts: modbusContacts.map((c) => c.n).join(', ') })));
     }
 
     // ---- link and units
     const linkNode = config.link ? RED.nodes.getNode(config.link) : undefined;
     const link = asSnmpLink(linkNode);
     if (config.link && !link) {
-      errors.report('link', new Error(t('common.errors.noLink')));
+      reportSoon('link', new Error(t('common.errors.noLink')));
     }
     const naming = parseUnits(config.units);
     const units: UnitRuntime[] = [];
@@ -203,7 +235,7 @@ export = function (RED: NodeAPI): void {
       target,
       alarms: new UnitAlarms(lang),
       contacts: [],
-      quality: target ? 'comm_error' : 'good',
+      quality: target ? 'stale' : 'good',
       lastGood: 0,
       entitySensor: profile.entitySensor !== 'off',
       readAt: 0,
@@ -242,7 +274,8 @@ export = function (RED: NodeAPI): void {
     }
 
     // ---- message shaping
-    const buildMessage = (u: UnitRuntime, now: number): NodeMessage => {
+    const perValue = config.output === 'value';
+    const buildMessage = (u: UnitRuntime, now: number): NodeMessage | NodeMessage[] => {
       const d = u.decoded;
       const reading: Reading = {};
       if (d) {
@@ -278,7 +311,7 @@ export = function (RED: NodeAPI): void {
       const active = u.alarms.active();
       reading.alarms = active.map((a) => a.id);
       const quality: Quality = u.contacts.some((c) => c.state === 'comm_error') && !u.target ? 'comm_error' : u.quality;
-      const msg = envelope({
+      const input: EnvelopeInput<Reading> = {
         prefix,
         device: {
           kind: 'jupiter-hvdc',
@@ -292,8 +325,17 @@ export = function (RED: NodeAPI): void {
         timestamp: u.readAt || now,
         alarms: active as DeviceAlarm[],
         units: UNITS,
-      }) as unknown as NodeMessage & { alarmEvents?: AlarmEvent[]; unsupported?: string[] };
+      };
       const events = u.alarms.takeEvents();
+      if (perValue) {
+        // dashboards: one message per value; the raise/end events ride on the `alarms` value's message
+        return envelopePerValue(input).map((m) => {
+          const out = m as unknown as NodeMessage & { alarmEvents?: AlarmEvent[] };
+          if (events.length > 0 && m.topic.endsWith('/alarms')) out.alarmEvents = events;
+          return out;
+        });
+      }
+      const msg = envelope(input) as unknown as NodeMessage & { alarmEvents?: AlarmEvent[]; unsupported?: string[] };
       if (events.length > 0) msg.alarmEvents = events;
       if (d && d.unsupported.length > 0) msg.unsupported = d.unsupported;
       return msg;
@@ -302,7 +344,8 @@ export = function (RED: NodeAPI): void {
     const sendUnit = (u: UnitRuntime): void => {
       if (closed) return;
       try {
-        node.send(buildMessage(u, Date.now()));
+        const out = buildMessage(u, Date.now());
+        node.send(Array.isArray(out) ? [out] : out);
       } catch (err) {
         errors.report(`${u.name}/send`, asError(err));
       }
@@ -472,6 +515,56 @@ export = function (RED: NodeAPI): void {
       }, Math.max(0, dueAt - Date.now()));
     };
 
+    // ---- contacts polled from a Modbus digital-input module
+    const contactReads = planContactReads(modbusContacts);
+    const modbusUser = { id: node.id, onLinkState: (): void => undefined };
+    const pollContacts = async (): Promise<boolean> => {
+      const now = (): number => Date.now();
+      let good = true;
+      for (const read of contactReads) {
+        let bits: boolean[] | undefined;
+        let failure: Error | undefined;
+        if (!modbus) failure = new Error(t('jupiter-hvdc.errors.noModbusLink', { contacts: read.members.map((m) => m.n).join(', ') }));
+        else {
+          try {
+            bits = await modbus.readBits(read.fc, read.address, read.count);
+            if (bits.length < read.count) throw new Error(`short answer: ${bits.length} of ${read.count} inputs`);
+          } catch (err) {
+            failure = asError(err);
+          }
+        }
+        if (closed) return false;
+        const key = `modbus/${read.fc}/${read.address}`;
+        if (failure || !bits) {
+          good = false;
+          errors.report(key, new Error(t('jupiter-hvdc.errors.contactRead', { contacts: read.members.map((m) => m.n).join(', '), reason: failure?.message ?? '' })));
+          for (const m of read.members) {
+            const entry = contactByN.get(m.n);
+            if (entry && entry.input.commFail(now())) contactChanged(entry, now());
+          }
+          continue;
+        }
+        errors.clear(key);
+        for (const m of read.members) {
+          const entry = contactByN.get(m.n);
+          if (!entry) continue;
+          const r = entry.input.input(bits[m.offset] ? 1 : 0, now());
+          if (r.changed) contactChanged(entry, now());
+          else if (r.dueAt !== undefined) scheduleTick(entry, r.dueAt);
+        }
+      }
+      return good;
+    };
+    const contactPoller =
+      contactReads.length > 0
+        ? new Poller(pollContacts, {
+            intervalMs: seconds(config.contactInterval, 1, 0.1) * 1000,
+            firstDelayMs: 50,
+            onError: (err) => errors.report('modbus', err),
+          })
+        : undefined;
+    if (modbus && contactPoller) modbus.register(modbusUser);
+
     node.on('input', (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
       try {
         const topic = typeof msg.topic === 'string' ? msg.topic : '';
@@ -520,9 +613,23 @@ export = function (RED: NodeAPI): void {
         /* the link may already be gone */
       }
       if (link) linkRegistration(linkNode, node, false);
+      contactPoller?.stop();
+      if (modbus && contactPoller) {
+        // the last user to leave closes the Modbus connection; never wait longer than a moment for it
+        const t = setTimeout(done, 2000);
+        Promise.resolve()
+          .then(() => modbus.deregister(modbusUser))
+          .catch(() => undefined)
+          .then(() => {
+            clearTimeout(t);
+            done();
+          });
+        return;
+      }
       done();
     });
 
+    contactPoller?.start();
     if (snmpUnits.length > 0) {
       setStatus(status.connecting(), 'connecting');
       poller.start();

@@ -201,12 +201,13 @@ export function upsAlarmId(alarm: WellKnownAlarm): string {
   return alarm.jupiter ?? 'ups_' + alarm.name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
+const WELL_KNOWN_BY_N = new Map(UPS_WELL_KNOWN_ALARMS.map((a) => [a.n, a]));
+
 export function wellKnownAlarmOf(oid: string): WellKnownAlarm | undefined {
   const prefix = OID.upsWellKnownAlarms + '.';
-  const bare = oid.replace(/^\./, '');
+  const bare = normaliseOid(oid);
   if (!bare.startsWith(prefix)) return undefined;
-  const n = Number(bare.slice(prefix.length));
-  return UPS_WELL_KNOWN_ALARMS.find((a) => a.n === n);
+  return WELL_KNOWN_BY_N.get(Number(bare.slice(prefix.length)));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -267,7 +268,10 @@ const OID_RE = /^\.?\d+(\.\d+)+$/;
 const KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function normaliseOid(oid: string): string {
-  return oid.trim().replace(/^\./, '');
+  // hot path (every varbind of every poll): no regex unless the OID needs trimming
+  if (oid.length > 0 && oid.charCodeAt(0) !== 46 && oid.charCodeAt(0) > 32 && oid.charCodeAt(oid.length - 1) > 32) return oid;
+  const t = oid.trim();
+  return t.charCodeAt(0) === 46 ? t.slice(1) : t;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -518,6 +522,11 @@ export function rawText(value: SnmpValue): string | undefined {
   return undefined;
 }
 
+/** tidies binary float noise from scaling (0.1 × 2345 = 234.50000000000003) without a string round trip */
+function tidy(v: number): number {
+  return Math.abs(v) < 1e6 ? Math.round(v * 1e9) / 1e9 : v;
+}
+
 function toSigned32(n: number): number {
   return n > 0x7fffffff && n <= 0xffffffff ? n - 0x100000000 : n;
 }
@@ -553,15 +562,13 @@ export function decodeRow(r: ProfileRow, vb: SnmpVarbind | undefined, decimals?:
   const scale = decimals !== undefined && Number.isInteger(decimals) && decimals >= -9 && decimals <= 9 ? r.scale * Math.pow(10, -decimals) : r.scale;
   const value = raw * scale + r.offset;
   if (!Number.isFinite(value)) return { kind: 'invalid' };
-  // tidy binary float noise from the scaling (0.1 × 2345 = 234.50000000000003)
-  return { kind: 'value', value: Number(value.toPrecision(12)) };
+  return { kind: 'value', value: tidy(value) };
 }
 
 /** index of a walked row: the OID suffix after the column (a single number for the tables we read) */
 function rowIndex(base: string, oid: string): string | undefined {
-  const b = normaliseOid(base) + '.';
   const o = normaliseOid(oid);
-  return o.startsWith(b) ? o.slice(b.length) : undefined;
+  return o.length > base.length && o.charCodeAt(base.length) === 46 && o.startsWith(base) ? o.slice(base.length + 1) : undefined;
 }
 
 export interface AgentAnswer {
@@ -585,7 +592,7 @@ function entitySensorValue(type: number | undefined, scale: number | undefined, 
   const p = precision ?? 0;
   const v = value * Math.pow(10, 3 * (s - 9)) / Math.pow(10, p);
   void type;
-  return Number.isFinite(v) ? Number(v.toPrecision(12)) : undefined;
+  return Number.isFinite(v) ? tidy(v) : undefined;
 }
 
 /**
@@ -610,18 +617,22 @@ export function decodeUnit(profile: JupiterProfile, answer: AgentAnswer): Decode
     return vb && !vb.error && vb.value !== null ? rawText(vb.value) : undefined;
   };
 
-  // layer 0
-  out.identity = {
-    sysDescr: text(OID.sysDescr),
-    sysObjectID: text(OID.sysObjectID),
-    manufacturer: text(OID.upsIdentManufacturer),
-    model: text(OID.upsIdentModel),
-    firmware: text(OID.upsIdentUPSSoftwareVersion),
-  };
+  // layer 0 (only the fields the agent gave: a value not reported is absent)
+  const identity: UnitIdentity = {};
+  const sysDescr = text(OID.sysDescr);
+  if (sysDescr !== undefined) identity.sysDescr = sysDescr;
+  const sysObjectID = text(OID.sysObjectID);
+  if (sysObjectID !== undefined) identity.sysObjectID = sysObjectID;
+  const manufacturer = text(OID.upsIdentManufacturer);
+  if (manufacturer !== undefined) identity.manufacturer = manufacturer;
+  const model = text(OID.upsIdentModel);
+  if (model !== undefined) identity.model = model;
+  const firmware = text(OID.upsIdentUPSSoftwareVersion);
+  if (firmware !== undefined) identity.firmware = firmware;
   const up = get(OID.sysUpTime);
   const upRaw = up && !up.error ? rawNumber(up.value) : undefined;
-  if (upRaw !== undefined) out.identity.upTimeSeconds = upRaw / 100;
-  for (const k of Object.keys(out.identity) as (keyof UnitIdentity)[]) if (out.identity[k] === undefined) delete out.identity[k];
+  if (upRaw !== undefined) identity.upTimeSeconds = upRaw / 100;
+  out.identity = identity;
 
   const layerValues = new Map<string, number | string>();
   const note = (key: string, list: 'unsupported' | 'invalid'): void => {
@@ -635,12 +646,16 @@ export function decodeUnit(profile: JupiterProfile, answer: AgentAnswer): Decode
     for (const vb of sensorWalk) {
       const idx = rowIndex(OID.entPhySensorEntry, vb.oid);
       if (!idx) continue;
-      const [col, ...rest] = idx.split('.');
+      const dot = idx.indexOf('.');
       const n = rawNumber(vb.value);
-      if (n === undefined || rest.length === 0) continue;
-      const c = cols.get(rest.join('.')) ?? new Map<number, number>();
-      c.set(Number(col), n);
-      cols.set(rest.join('.'), c);
+      if (n === undefined || dot <= 0) continue;
+      const index = idx.slice(dot + 1);
+      let c = cols.get(index);
+      if (!c) {
+        c = new Map<number, number>();
+        cols.set(index, c);
+      }
+      c.set(Number(idx.slice(0, dot)), n);
     }
     const names = new Map<string, string>();
     for (const vb of answer.walks.get(OID.entPhysicalName) ?? []) {

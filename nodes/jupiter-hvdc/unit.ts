@@ -39,7 +39,9 @@ interface AlarmSlot {
   record?: AlarmRecord;
 }
 
-const UPS_ONLY: readonly WellKnownAlarm[] = UPS_WELL_KNOWN_ALARMS.filter((a) => !a.jupiter);
+const UPS_ONLY: readonly { alarm: WellKnownAlarm; id: string }[] = UPS_WELL_KNOWN_ALARMS.filter((a) => !a.jupiter).map((alarm) => ({ alarm, id: upsAlarmId(alarm) }));
+/** the well-known UPS alarms standing for each catalogue alarm, looked up once */
+const STANDING = new Map(JUPITER_ALARMS.map((def) => [def.id, UPS_WELL_KNOWN_ALARMS.filter((a) => a.jupiter === def.id)]));
 
 function upsOnlyText(a: WellKnownAlarm, lang: string): string {
   return lang.toLowerCase().startsWith('zh') ? a.text['zh-CN'] : a.text['en-US'];
@@ -71,8 +73,8 @@ export class UnitAlarms {
   private describe(id: string): { text: string; severity: AlarmSeverity; manualClass: AlarmRecord['manualClass'] } {
     const def = jupiterAlarm(id);
     if (def) return { text: alarmText(def, this.lang), severity: def.severity, manualClass: def.manualClass };
-    const ups = UPS_ONLY.find((a) => upsAlarmId(a) === id);
-    return { text: ups ? upsOnlyText(ups, this.lang) : id, severity: 'minor', manualClass: 'ups' };
+    const ups = UPS_ONLY.find((a) => a.id === id);
+    return { text: ups ? upsOnlyText(ups.alarm, this.lang) : id, severity: 'minor', manualClass: 'ups' };
   }
 
   private settle(id: string, s: AlarmSlot, changed: AlarmSource, now: number): void {
@@ -104,8 +106,7 @@ export class UnitAlarms {
     }
     this.set('network_interruption', 'snmp', { active: false, value: 0 }, now);
     if (upsTableRead) {
-      for (const a of UPS_ONLY) {
-        const id = upsAlarmId(a);
+      for (const { alarm: a, id } of UPS_ONLY) {
         this.set(id, 'snmp', { active: upsPresent.has(a.n), value: upsPresent.has(a.n) ? 1 : 0 }, now);
         if (this.slots.get(id)?.bySource.trap) this.set(id, 'trap', undefined, now);
       }
@@ -120,7 +121,8 @@ export class UnitAlarms {
     // 2. the measured value against the manual's threshold
     if (s.kind === 'analog') {
       const raw = d.values[s.key];
-      const value = Array.isArray(raw) ? aggregateValue(s, raw) : typeof raw === 'number' ? raw : undefined;
+      const reduced = s.reducedKey !== undefined ? d.values[s.reducedKey] : undefined;
+      const value = Array.isArray(raw) ? aggregateValue(s, raw) : typeof raw === 'number' ? raw : typeof reduced === 'number' ? reduced : undefined;
       if (value !== undefined) {
         const was = this.slots.get(def.id)?.bySource.snmp?.active ?? false;
         return { active: analogActive(s, value, was), value };
@@ -128,7 +130,7 @@ export class UnitAlarms {
     }
     // 3. the RFC 1628 well-known alarms standing for it
     if (upsPresent) {
-      const standing = UPS_WELL_KNOWN_ALARMS.filter((a) => a.jupiter === def.id);
+      const standing = STANDING.get(def.id) ?? [];
       if (standing.length > 0) {
         const present = standing.filter((a) => upsPresent.has(a.n));
         return { active: present.length > 0, value: present.length > 0 ? present.map((a) => a.name).join(',') : 0 };

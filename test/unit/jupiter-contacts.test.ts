@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ContactInput, modbusRequestOf, parseContactMessage, validateContacts, type ContactConfig } from '../../nodes/jupiter-hvdc/contacts';
+import { ContactInput, parseContactMessage, planContactReads, validateContacts, type ContactConfig } from '../../nodes/jupiter-hvdc/contacts';
 
 const contact = (patch: Partial<ContactConfig> = {}): ContactConfig => ({
   n: 1, label: '', unit: 'rack1', alarm: 'ac_breaker_open', type: 'NO', closedLevel: 1, debounceMs: 50, source: 'message', ...patch,
@@ -67,15 +67,25 @@ describe('jupiter-hvdc contacts', () => {
     expect(c.state).to.equal('closed');
   });
 
+  it('plans the fewest Modbus reads for polled contacts', () => {
+    const m = (n: number, fc: 1 | 2, address: number, bit = 0): ContactConfig => contact({ n, source: 'modbus', modbus: { fc, address, bit } });
+    const reads = planContactReads([m(1, 2, 0), m(2, 2, 3), m(3, 2, 0, 7), m(4, 1, 16), m(5, 2, 100), contact({ n: 6 })]);
+    expect(reads).to.deep.equal([
+      { fc: 1, address: 16, count: 1, members: [{ n: 4, offset: 0 }] },
+      { fc: 2, address: 0, count: 8, members: [{ n: 1, offset: 0 }, { n: 2, offset: 3 }, { n: 3, offset: 7 }] },
+      { fc: 2, address: 100, count: 1, members: [{ n: 5, offset: 0 }] },
+    ]);
+  });
+
   it('validates contact lists from the dialog', () => {
     const good = validateContacts([
       { n: 1, alarm: 'ac_breaker_open', type: 'NC', debounceMs: 25, unit: 'rack1' },
-      { n: 2, alarm: 'load_breaker_open', source: 'modbus', modbus: { fc: 2, address: 1, oneBased: true, bit: 0, unitId: 1 } },
+      { n: 2, alarm: 'load_breaker_open', source: 'modbus', modbus: { fc: 2, address: 1, bit: 0 } },
     ]);
     expect(good.ok).to.equal(true);
     if (good.ok) {
       expect(good.contacts[0]).to.include({ type: 'NC', closedLevel: 1 });
-      expect(modbusRequestOf(good.contacts[1].modbus!)).to.deep.equal({ fc: 2, unitId: 1, address: 0, quantity: 1 });
+      expect(good.contacts[1].modbus).to.deep.equal({ fc: 2, address: 1, bit: 0 });
     }
     const bad = validateContacts([{ n: 1, alarm: 'nope' }, { n: 1, alarm: 'ac_breaker_open', type: 'XX' }, { n: 2, alarm: 'ac_breaker_open', source: 'modbus', modbus: { fc: 3, address: -1 } }]);
     expect(bad.ok).to.equal(false);
