@@ -266,6 +266,44 @@ describe('SNMP interop and robustness (integration)', function () {
   });
 
   describe('traps end to end', () => {
+    it('v3 authPriv: a unit sends its traps with the USM user and the receiver decrypts and matches them', async () => {
+      const trapPort = await freeUdpPort();
+      const { fleet, targets } = await startFleet(1, { trap: { host: '127.0.0.1', port: trapPort, version: 'v3', user: V3_USER } });
+      const c = client(targets, { version: 'v3', user: V3_USER.name, authProtocol: 'sha256', privProtocol: 'aes' }, { authKey: V3_USER.authKey, privKey: V3_USER.privKey });
+      const traps: SnmpTrap[] = [];
+      c.onTrap((trap) => traps.push(trap));
+      c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', users: [V3_USER] });
+      await new Promise((r) => setTimeout(r, 200));
+      fleet.units[0].setScenario('rectifier-fault');
+      await waitFor(() => traps.length >= 1, 10000, 'a v3 trap');
+      expect(traps[0]).to.include({ version: 'v3', kind: 'trap', trapOid: '1.3.6.1.2.1.33.2.3' });
+      expect(traps[0].target).to.deep.equal(targets[0]);
+    });
+
+    it('v2c inform: the receiver acknowledges it and hands it on as an inform', async () => {
+      const trapPort = await freeUdpPort();
+      const target = { host: '127.0.0.1', port: 161 };
+      const c = client([target], { version: 'v2c' }, { community: 'public' });
+      const traps: SnmpTrap[] = [];
+      c.onTrap((trap) => traps.push(trap));
+      c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', communities: ['public'] });
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const snmp = require('net-snmp') as typeof import('net-snmp');
+      const sender = snmp.createSession('127.0.0.1', 'public', { version: snmp.Version2c, trapPort } as import('net-snmp').SessionOptions);
+      try {
+        const ack = await new Promise<Error | null>((resolve) =>
+          (sender as unknown as { inform(oid: string, vbs: unknown[], cb: (e: Error | null) => void): void }).inform('1.3.6.1.2.1.33.2.1', [], (e) => resolve(e)),
+        );
+        expect(ack).to.equal(null);
+        await waitFor(() => traps.length >= 1, 5000, 'the inform');
+        expect(traps[0]).to.include({ kind: 'inform', version: 'v2c', trapOid: '1.3.6.1.2.1.33.2.1' });
+        expect(traps[0].target).to.deep.equal(target);
+      } finally {
+        sender.close();
+      }
+    });
+
+
     for (const version of ['v2c', 'v1'] as const) {
       it(`${version}: a unit going on battery sends traps that the link's receiver matches to that unit`, async () => {
         const trapPort = await freeUdpPort();
