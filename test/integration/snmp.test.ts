@@ -159,6 +159,8 @@ describe('SNMP interop and robustness (integration)', function () {
         const v1 = await c1.get(t, [SYS_DESCR, '1.3.6.1.2.1.1.99.0']);
         expect(String(v1[0].value)).to.equal('dcpower interop snmpd');
         expect(v1[1].error).to.equal('noSuchObject');
+        const v1rows = await c1.walk(t, '1.3.6.1.2.1.1'); // GETNEXT
+        expect(v1rows.map((r) => r.oid)).to.deep.equal(rows.map((r) => r.oid));
       });
     }
 
