@@ -46,6 +46,8 @@ export class FastGet {
   /** the latest request per source (port, then address): lets a response's OIDs be matched by bytes */
   private readonly bySource = new Map<number, Map<string, Pending>>();
   private readonly templates = new Map<string, GetTemplate>();
+  /** callers that poll with the same array object skip building the text key */
+  private byArray = new WeakMap<string[], { template: GetTemplate; copy: string[] }>();
   private sweeper: NodeJS.Timeout | undefined;
   private nextId = 0x01000000 + Math.floor(Math.random() * 0x3f000000);
   private closed = false;
@@ -98,6 +100,9 @@ export class FastGet {
   }
 
   private template(oids: string[]): GetTemplate | undefined {
+    const known = this.byArray.get(oids);
+    // same array and (checked, since a caller may have changed it) the same strings in it
+    if (known && known.copy.length === oids.length && known.copy.every((o, i) => o === oids[i])) return known.template;
     const key = oids.join(',');
     let t = this.templates.get(key);
     if (!t) {
@@ -108,6 +113,7 @@ export class FastGet {
       if (this.templates.size > 256) this.templates.clear();
       this.templates.set(key, t);
     }
+    this.byArray.set(oids, { template: t, copy: oids.slice() });
     return t;
   }
 
@@ -228,5 +234,6 @@ export class FastGet {
     this.closed = true;
     this.dropSocket(new FastGetError('link closed', 'closed'));
     this.templates.clear();
+    this.byArray = new WeakMap();
   }
 }

@@ -460,49 +460,60 @@ export class SnmpClient implements SnmpLink {
     return this.fast;
   }
 
-  private async getChunk(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
-    try {
-      const fast = this.fastFor(s.target);
-      let raw: RawVarbind[];
-      if (fast) {
-        try {
-          raw = await fast.get(s.target, oids);
-        } catch (err) {
-          throw err instanceof FastGetError ? new SnmpError(err.message, err.code, s.target) : err;
-        }
-      } else raw = await this.call<RawVarbind[]>(s, (session, cb) => session.get(oids, cb));
-      if (!Array.isArray(raw) || raw.length !== oids.length || !raw.every(isRawVarbind)) {
-        throw new SnmpError(`${targetKey(s.target)}: response does not match the request`, 'protocol', s.target);
-      }
-      return raw.map(fromRaw);
-    } catch (err) {
-      if (!(err instanceof SnmpError)) throw err;
-      if (err.code === 'tooBig' && oids.length > 1) {
-        // the agent's answer would not fit: remember a smaller batch for this unit and split
-        const half = Math.ceil(oids.length / 2);
-        s.maxVarbinds = Math.max(1, Math.min(s.maxVarbinds, half));
-        return this.getBatched(s, oids);
-      }
-      if (err.code === 'noSuchName') {
-        // SNMPv1 fails the whole PDU for one unknown OID and names it: mark it, ask again for the others
-        const missing = oids.find((o) => err.message.endsWith(': ' + o)) ?? (oids.length === 1 ? oids[0] : undefined);
-        if (missing === undefined) throw err;
-        const rest = oids.filter((o) => o !== missing);
-        const got = rest.length > 0 ? await this.getChunk(s, rest) : [];
-        const byOid = new Map(got.map((vb) => [vb.oid, vb]));
-        return oids.map((o) => (o === missing ? { oid: o, type: NO_SUCH_OBJECT, value: null, error: 'noSuchObject' as const } : byOid.get(o) ?? { oid: o, type: NO_SUCH_OBJECT, value: null, error: 'noSuchObject' as const }));
-      }
-      throw err;
+  /** One GET PDU. Plain promise chains, not async functions: this runs once per unit per poll. */
+  private getChunk(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
+    const fast = this.fastFor(s.target);
+    if (fast) {
+      return fast.get(s.target, oids).then(
+        (raw) => {
+          // the decoder made these objects for this answer and checked their count: convert in place
+          for (const r of raw) fromRaw(r);
+          return raw as SnmpVarbind[];
+        },
+        (err: unknown) => this.chunkFailed(s, oids, err instanceof FastGetError ? new SnmpError(err.message, err.code, s.target) : err),
+      );
     }
+    return this.call<RawVarbind[]>(s, (session, cb) => session.get(oids, cb)).then(
+      (raw) => {
+        if (!Array.isArray(raw) || raw.length !== oids.length || !raw.every(isRawVarbind)) {
+          throw new SnmpError(`${targetKey(s.target)}: response does not match the request`, 'protocol', s.target);
+        }
+        return raw.map(fromRaw);
+      },
+      (err: unknown) => this.chunkFailed(s, oids, err),
+    );
   }
 
-  private async getBatched(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
+  private async chunkFailed(s: TargetState, oids: string[], err: unknown): Promise<SnmpVarbind[]> {
+    if (!(err instanceof SnmpError)) throw err;
+    if (err.code === 'tooBig' && oids.length > 1) {
+      // the agent's answer would not fit: remember a smaller batch for this unit and split
+      const half = Math.ceil(oids.length / 2);
+      s.maxVarbinds = Math.max(1, Math.min(s.maxVarbinds, half));
+      return this.getBatched(s, oids);
+    }
+    if (err.code === 'noSuchName') {
+      // SNMPv1 fails the whole PDU for one unknown OID and names it: mark it, ask again for the others
+      const missing = oids.find((o) => err.message.endsWith(': ' + o)) ?? (oids.length === 1 ? oids[0] : undefined);
+      if (missing === undefined) throw err;
+      const rest = oids.filter((o) => o !== missing);
+      const got = rest.length > 0 ? await this.getChunk(s, rest) : [];
+      const byOid = new Map(got.map((vb) => [vb.oid, vb]));
+      return oids.map((o) => (o === missing ? { oid: o, type: NO_SUCH_OBJECT, value: null, error: 'noSuchObject' as const } : byOid.get(o) ?? { oid: o, type: NO_SUCH_OBJECT, value: null, error: 'noSuchObject' as const }));
+    }
+    throw err;
+  }
+
+  private getBatched(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
     if (oids.length <= s.maxVarbinds) return this.getChunk(s, oids);
+    return this.getInChunks(s, oids);
+  }
+
+  private async getInChunks(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
     const out: SnmpVarbind[] = [];
     let i = 0;
     while (i < oids.length) {
-      const size = s.maxVarbinds;
-      const chunk = oids.slice(i, i + size);
+      const chunk = oids.slice(i, i + s.maxVarbinds);
       out.push(...(await this.getChunk(s, chunk)));
       i += chunk.length;
     }
