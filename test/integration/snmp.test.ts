@@ -274,8 +274,7 @@ describe('SNMP interop and robustness (integration)', function () {
       const c = client(targets, { version: 'v3', user: V3_USER.name, authProtocol: 'sha256', privProtocol: 'aes' }, { authKey: V3_USER.authKey, privKey: V3_USER.privKey });
       const traps: SnmpTrap[] = [];
       c.onTrap((trap) => traps.push(trap));
-      c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', users: [V3_USER] });
-      await new Promise((r) => setTimeout(r, 200));
+      await c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', users: [V3_USER] }).ready();
       fleet.units[0].setScenario('rectifier-fault');
       await waitFor(() => traps.length >= 1, 10000, 'a v3 trap');
       expect(traps[0]).to.include({ version: 'v3', kind: 'trap', trapOid: '1.3.6.1.2.1.33.2.3' });
@@ -288,7 +287,7 @@ describe('SNMP interop and robustness (integration)', function () {
       const c = client([target], { version: 'v2c' }, { community: 'public' });
       const traps: SnmpTrap[] = [];
       c.onTrap((trap) => traps.push(trap));
-      c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', communities: ['public'] });
+      await c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', communities: ['public'] }).ready();
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const snmp = require('net-snmp') as typeof import('net-snmp');
       const sender = snmp.createSession('127.0.0.1', 'public', { version: snmp.Version2c, trapPort } as import('net-snmp').SessionOptions);
@@ -313,8 +312,7 @@ describe('SNMP interop and robustness (integration)', function () {
         const c = client(targets, { version: 'v2c' }, { community: 'public' });
         const traps: SnmpTrap[] = [];
         c.onTrap((trap) => traps.push(trap));
-        c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', communities: ['public'] });
-        await new Promise((r) => setTimeout(r, 200));
+        await c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', communities: ['public'] }).ready();
         fleet.units[1].setScenario('ac-failure');
         await waitFor(() => traps.length >= 3, 10000, 'traps');
         for (const trap of traps) {
