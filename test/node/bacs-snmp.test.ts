@@ -16,6 +16,7 @@ import { helper, startServer, stopServer, TestNode } from './red-helper';
 /* eslint-disable @typescript-eslint/no-var-requires */
 const endpointNode = require('../../nodes/links/modbus-endpoint');
 const bacsNode = require('../../nodes/bacs/bacs');
+const snmpEndpointNode = require('../../nodes/links/snmp-endpoint');
 
 const registered: string[] = [];
 
@@ -104,6 +105,28 @@ describe('bacs node: module data over SNMP (Node-RED runtime, real UDP)', functi
     expect(strings[0].voltage).to.be.closeTo(sim.strings[0].voltage, 0.006);
     expect(Number.isInteger(strings[0].current)).to.equal(true);
     expect(registered).to.deep.equal(['+b1']);
+  });
+
+  it('through the package\'s snmp-endpoint link (GETBULK walks, one session per target)', async () => {
+    await helper.load([endpointNode, bacsNode, snmpEndpointNode], [
+      { id: 'tab', type: 'tab', label: 'bacs snmp-endpoint' },
+      { id: 'ep', type: 'modbus-endpoint', host: '127.0.0.1', port: String(sim.port), unitId: '1', timeout: '1000' },
+      {
+        id: 'sl', type: 'snmp-endpoint', name: 'bacs snmp', targets: `127.0.0.1:${snmpPort}`, port: 161, version: 'v2c', user: '', securityLevel: 'noAuthNoPriv',
+        authProtocol: 'sha256', privProtocol: 'aes', context: '', timeout: 2000, retries: 1, maxVarbinds: 24, maxRepetitions: 20, concurrency: 8,
+        trapEnabled: false, trapPort: 1162, trapAddress: '127.0.0.1',
+      },
+      { id: 'b1', type: 'bacs', z: 'tab', endpoint: 'ep', snmpEndpoint: 'sl', snmpTarget: '', moduleSource: 'snmp', interval: '60', staleTime: '0', wires: [['out']] },
+      { id: 'out', type: 'helper', z: 'tab' },
+    ], { sl: { community: 'public' } });
+    const out = helper.getNode('out') as TestNode;
+    const msg = await new Promise<Msg>((resolve) => out.once('input', resolve));
+    expect(msg.quality, JSON.stringify(msg.error)).to.equal('good');
+    expect(msg.payload.moduleSource).to.equal('snmp');
+    const modules = msg.payload.modules as Array<{ id: number; temperature: number; state: string; voltage: number }>;
+    expect(modules).to.have.length(40);
+    expect(modules[5]).to.include({ id: 6, temperature: 45, state: 'temperatureWarning' });
+    expect(modules[39].voltage).to.be.closeTo(sim.modules[39].voltage, 0.006);
   });
 
   it('without the SNMP agent: status and strings still go out, quality comm_error, and it recovers', async () => {
