@@ -1,0 +1,11 @@
+/**
+ * The preset catalogue the alarm-rules dialog offers (served at GET /dcpower/alarm-rules/presets). Each device
+ * folder exports its manual's alarm table as an AlarmPreset; registering it here is one import line.
+ */
+import type { AlarmPreset } from './types';
+
+export const PRESETS: AlarmPreset[] = [];
+
+export function findPreset(id: string): AlarmPreset | undefined {
+  return PRESETS.find((p) => p.id === id);
+}
