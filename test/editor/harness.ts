@@ -1,0 +1,166 @@
+/**
+ * Editor test harness: a real Node-RED (the same user directory the demo builds, this package linked in) and
+ * its editor driven in headless Debian Chromium through playwright-core. Tests add a node from the palette,
+ * open its edit dialog by double-clicking it, fill the form as a user would, deploy, and read back what the
+ * runtime received through the admin API.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { writeUserDir } from '../../bin/demo';
+import { freeTcpPort, waitFor } from '../helpers/ports';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export interface FlowNode {
+  id: string;
+  type: string;
+  z?: string;
+  [key: string]: unknown;
+}
+
+export interface EditorSession {
+  baseUrl: string;
+  page: Page;
+  /** every line Node-RED printed */
+  log: string[];
+  /** the flows the runtime holds now */
+  runtimeFlows(): Promise<FlowNode[]>;
+  /** drags a node from the palette onto the workspace; returns its id */
+  addNode(type: string, x?: number, y?: number): Promise<string>;
+  /** double-clicks the node in the workspace to open its edit dialog */
+  openNode(id: string): Promise<void>;
+  /** Done in the edit dialog (or the config-node dialog when `config` is true) */
+  done(config?: boolean): Promise<void>;
+  deploy(): Promise<void>;
+  /** runtime log lines at error level */
+  errors(): string[];
+  screenshot(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function chromiumAvailable(): boolean {
+  return fs.existsSync(CHROMIUM);
+}
+
+export async function startEditor(options: { flows?: FlowNode[] } = {}): Promise<EditorSession> {
+  const port = await freeTcpPort();
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcpower-editor-'));
+  const flows = options.flows ?? [{ id: 'editor-test-tab', type: 'tab', label: 'Editor test' }];
+  const settingsFile = writeUserDir({ port, userDir, flows });
+  const log: string[] = [];
+  const red: ChildProcess = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const collect = (chunk: Buffer): void => {
+    log.push(...chunk.toString().split('\n').filter((l) => l.trim().length > 0));
+  };
+  red.stdout?.on('data', collect);
+  red.stderr?.on('data', collect);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let browser: Browser | undefined;
+  const stop = async (): Promise<void> => {
+    await browser?.close().catch(() => undefined);
+    if (red.exitCode === null) {
+      const exited = new Promise((r) => red.once('exit', r));
+      red.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (red.exitCode === null) red.kill('SIGKILL');
+    }
+    fs.rmSync(userDir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(() => log.some((l) => l.includes('Started flows')), 60_000, 'Node-RED to start flows');
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.setDefaultTimeout(20_000);
+    await page.goto(baseUrl + '/');
+    await page.waitForSelector('#red-ui-workspace-chart', { timeout: 60_000 });
+    await page.waitForSelector('.red-ui-palette-node', { timeout: 60_000 });
+
+    const session: EditorSession = {
+      baseUrl,
+      page,
+      log,
+      async runtimeFlows() {
+        const res = await fetch(baseUrl + '/flows', { headers: { 'Node-RED-API-Version': 'v1' } });
+        return (await res.json()) as FlowNode[];
+      },
+      async addNode(type, x = 300, y = 150 + Math.floor(Math.random() * 300)) {
+        const before = await page.evaluate(() => {
+          const red = (window as unknown as { RED: { nodes: { eachNode(cb: (n: { id: string }) => void): void } } }).RED;
+          const ids: string[] = [];
+          red.nodes.eachNode((n) => ids.push(n.id));
+          return ids;
+        });
+        const paletteNode = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+        await paletteNode.scrollIntoViewIfNeeded();
+        const box = await paletteNode.boundingBox();
+        const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+        if (!box || !chart) throw new Error(`palette node ${type} or workspace not visible`);
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(chart.x + x / 2, chart.y + y / 2, { steps: 5 });
+        await page.mouse.move(chart.x + x, chart.y + y, { steps: 10 });
+        await page.mouse.up();
+        return waitFor(
+          () =>
+            page.evaluate(
+              ({ before, type }) => {
+                const red = (window as unknown as { RED: { nodes: { eachNode(cb: (n: { id: string; type: string }) => void): void } } }).RED;
+                let found: string | undefined;
+                red.nodes.eachNode((n) => {
+                  if (n.type === type && !before.includes(n.id)) found = n.id;
+                });
+                return found;
+              },
+              { before, type },
+            ),
+          10_000,
+          `${type} to appear in the workspace`,
+        );
+      },
+      async openNode(id) {
+        await page.dblclick(`g.red-ui-flow-node-group[id="${id}"] .red-ui-flow-node`);
+        await page.waitForSelector('#node-dialog-ok', { state: 'visible' });
+      },
+      async done(config = false) {
+        const button = config ? '#node-config-dialog-ok' : '#node-dialog-ok';
+        await page.click(button);
+        await page.waitForSelector(button, { state: 'detached' });
+      },
+      async deploy() {
+        const deployed = log.length;
+        await page.click('#red-ui-header-button-deploy');
+        await waitFor(() => log.slice(deployed).some((l) => l.includes('Started modified') || l.includes('Started flows')), 20_000, 'deploy');
+      },
+      errors() {
+        return log.filter((l) => /\[error\]/.test(l));
+      },
+      async screenshot(name) {
+        const dir = path.resolve(__dirname, '..', '..', '..', 'test-results');
+        fs.mkdirSync(dir, { recursive: true });
+        const file = path.join(dir, `${name}.png`);
+        await page.screenshot({ path: file });
+        return file;
+      },
+      stop,
+    };
+    return session;
+  } catch (err) {
+    const tail = log.slice(-20).join('\n');
+    await stop();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\nNode-RED log:\n${tail}`);
+  }
+}

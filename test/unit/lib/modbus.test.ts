@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import { crc16Modbus } from '../../../lib/modbus/crc16';
+import {
+  decodeReadResponse,
+  decodeRequest,
+  encodeBitsResponse,
+  encodeException,
+  encodeReadRequest,
+  encodeRegistersResponse,
+  encodeWriteMultipleRegisters,
+} from '../../../lib/modbus/pdu';
+import { decodeRtu, encodeRtu, rtuResponseLength } from '../../../lib/modbus/rtu';
+import { encodeMbap, MbapSplitter } from '../../../lib/modbus/tcp';
+
+describe('lib/modbus codecs', () => {
+  it('CRC-16/MODBUS of the standard check string is 0x4B37', () => {
+    expect(crc16Modbus(Buffer.from('123456789'))).to.equal(0x4b37);
+  });
+
+  it('frames a read request as the Modbus spec example (unit 1, FC3, 0x0000 x 10)', () => {
+    const frame = encodeRtu(1, encodeReadRequest({ functionCode: 3, address: 0, count: 10 }));
+    expect(frame.toString('hex')).to.equal('01030000000ac5cd');
+  });
+
+  it('decodes registers and refuses a corrupted CRC', () => {
+    const frame = encodeRtu(1, encodeRegistersResponse(3, [0x1234, 0xffff]));
+    expect(rtuResponseLength(frame)).to.equal(frame.length);
+    const good = decodeRtu(frame);
+    expect(good.ok).to.equal(true);
+    if (!good.ok) return;
+    const regs = decodeReadResponse({ functionCode: 3, address: 0, count: 2 }, good.value.pdu);
+    expect(regs).to.deep.equal({ ok: true, value: { registers: [0x1234, 0xffff] } });
+    frame[3] ^= 0x01;
+    const bad = decodeRtu(frame);
+    expect(bad.ok).to.equal(false);
+    if (!bad.ok) expect(bad.error.code).to.equal('bad_checksum');
+  });
+
+  it('names exception responses and wrong lengths', () => {
+    const req = { functionCode: 4 as const, address: 10, count: 2 };
+    const exc = decodeReadResponse(req, encodeException(4, 2));
+    expect(exc.ok).to.equal(false);
+    if (!exc.ok) expect(exc.error.message).to.contain('illegal data address');
+    const short = decodeReadResponse(req, encodeRegistersResponse(4, [1]));
+    expect(short.ok).to.equal(false);
+    if (!short.ok) expect(short.error.code).to.equal('bad_length');
+  });
+
+  it('round-trips bits and write requests', () => {
+    const bits = [true, false, true, true, false, false, false, false, true];
+    expect(decodeReadResponse({ functionCode: 2, address: 0, count: 9 }, encodeBitsResponse(2, bits))).to.deep.equal({
+      ok: true,
+      value: { bits },
+    });
+    expect(decodeRequest(encodeWriteMultipleRegisters(100, [1, 2, 3]))).to.deep.equal({
+      ok: true,
+      value: { functionCode: 16, address: 100, values: [1, 2, 3] },
+    });
+  });
+
+  it('splits merged and split MBAP frames and refuses a bad header', () => {
+    const a = encodeMbap(1, 1, encodeReadRequest({ functionCode: 3, address: 0, count: 2 }));
+    const b = encodeMbap(2, 1, encodeRegistersResponse(3, [7, 8]));
+    const stream = Buffer.concat([a, b]);
+    const splitter = new MbapSplitter();
+    const first = splitter.push(stream.subarray(0, 5));
+    expect(first).to.deep.equal({ ok: true, value: [] });
+    const rest = splitter.push(stream.subarray(5));
+    expect(rest.ok).to.equal(true);
+    if (rest.ok) expect(rest.value.map((f) => f.transactionId)).to.deep.equal([1, 2]);
+    const garbage = splitter.push(Buffer.from('GET / HTTP/1.1\r\n'));
+    expect(garbage.ok).to.equal(false);
+  });
+});
