@@ -7,7 +7,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow, SendFuncti
 import { asError } from '../../lib/red';
 import { TimerSet } from '../../lib/timers';
 import type { NodeStatus } from '../../lib/status';
-import { AlarmCommand, AlarmEngine, AlarmEvent, AlarmTable, COMMANDS, Scheduler } from './engine';
+import { AlarmCommand, AlarmEngine, AlarmEvent, AlarmTable, Scheduler } from './engine';
 import { compileRules } from './rules';
 import { PRESETS } from './presets';
 
@@ -93,11 +93,15 @@ export = function (RED: NodeAPI): void {
       },
     });
 
+    // Error texts: the translated lead plus the engine's detail, which names the rule.
+    const refused = (detail: string): string => `${RED._('alarm-rules.errors.rulesRefused')}: ${detail}`;
+
     const initial = compileRules(configRulesRaw);
     if (initial.ok) engine.setRules(initial.rules);
     else {
       configError = initial.error;
-      node.error(RED._('alarm-rules.errors.badRules', { error: initial.error }), { rules: configRulesRaw });
+      // reported once the flow has started, so a Catch node on the same tab sees it
+      timers.timeout(() => node.error(refused(initial.error), { topic: 'rules', rules: configRulesRaw }), 0);
     }
 
     function eventMessage(ev: AlarmEvent): NodeMessage {
@@ -177,7 +181,7 @@ export = function (RED: NodeAPI): void {
       if (m.rules !== undefined) {
         const res = engine.setRules(parseRules(m.rules));
         if (!res.ok) {
-          done(new Error(RED._('alarm-rules.errors.badRules', { error: res.error })));
+          done(new Error(refused(res.error)));
           return;
         }
         configError = null;
@@ -189,11 +193,7 @@ export = function (RED: NodeAPI): void {
         return;
       }
       if (m.command !== undefined) {
-        const command = typeof m.command === 'string' ? m.command.trim().toLowerCase() : '';
-        if (!COMMANDS.includes(command)) {
-          done(new Error(RED._('alarm-rules.errors.badCommand', { command: String(m.command), commands: COMMANDS.join(', ') })));
-          return;
-        }
+        const command = typeof m.command === 'string' ? m.command.trim().toLowerCase() : String(m.command);
         const cmd: AlarmCommand = { command };
         if (typeof m.alarmId === 'string' && m.alarmId !== '') cmd.alarmId = m.alarmId;
         if (typeof m.rule === 'string' && m.rule !== '') cmd.rule = m.rule;
@@ -201,7 +201,7 @@ export = function (RED: NodeAPI): void {
         if (m.oneShot === true) cmd.oneShot = true;
         const res = engine.command(cmd);
         if (!res.ok) {
-          done(new Error(RED._('alarm-rules.errors.commandFailed', { error: res.error })));
+          done(new Error(`${RED._('alarm-rules.errors.commandRefused')}: ${res.error}`));
           return;
         }
         const out1 = res.events.map(eventMessage);

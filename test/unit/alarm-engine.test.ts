@@ -4,6 +4,7 @@ import { AlarmEngine, AlarmEvent, EngineOptions } from '../../nodes/alarm-rules/
 import { compileRules } from '../../nodes/alarm-rules/rules';
 import { compilePath, compileTopicFilter } from '../../nodes/alarm-rules/path';
 import type { AlarmRuleConfig } from '../../nodes/alarm-rules/types';
+import { PRESETS } from '../../nodes/alarm-rules/presets';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 
@@ -591,6 +592,15 @@ describe('alarm-rules engine', () => {
       expect(e.size).to.equal(100);
       expect(e.exportState().alarms).to.have.length(0);
     });
+  });
+
+  it('every registered preset compiles, and marks thresholds the preset chose', () => {
+    expect(PRESETS.length).to.be.greaterThan(0);
+    for (const preset of PRESETS) {
+      const res = compileRules(preset.rules);
+      expect(res.ok, `${preset.id}: ${res.ok ? '' : res.error}`).to.equal(true);
+      for (const r of preset.rules) expect(['manual', 'preset', undefined]).to.include(r.thresholdSource);
+    }
   });
 
   it('close stops every timer', () => {
