@@ -68,6 +68,7 @@ export = function (RED: NodeAPI): void {
     let closed = false;
     let saveTimer: NodeJS.Timeout | undefined;
     let lastStatus = '';
+    let tablePending = false;
     let configError: string | null = null;
     const buffered: Array<{ msg: NodeMessageInFlow; send: SendFunction; done: DoneFunction }> = [];
 
@@ -86,9 +87,7 @@ export = function (RED: NodeAPI): void {
       onWarn: (id, reason) => node.warn(RED._('alarm-rules.warn.badValue', { id, reason })),
       onEvents: (events) => {
         // events from delays, shelving expiry, re-alarms and stale timers
-        const out1 = events.map(eventMessage);
-        const out2 = engine.takeTableDirty() ? tableMessage(engine.table()) : null;
-        node.send([out1.length > 0 ? out1 : null, out2] as unknown as NodeMessage[]);
+        if (events.length > 0) node.send([events.map(eventMessage), null] as unknown as NodeMessage[]);
         afterChange();
       },
     });
@@ -166,14 +165,30 @@ export = function (RED: NodeAPI): void {
       }
     }
 
-    /** After state changes: save soon (the persistent store itself flushes on its own interval) and update status. */
+    /**
+     * After state changes: the table (output 2) and the status follow once per turn of the event loop, so a burst
+     * of messages costs one table, not one per message; the state is saved a second later (the persistent store
+     * itself flushes on its own interval).
+     */
     function afterChange(): void {
-      updateStatus();
-      if (closed || saveTimer !== undefined) return;
+      if (closed) return;
+      if (!tablePending) {
+        tablePending = true;
+        timers.timeout(flushTable, 0);
+      }
+      if (saveTimer !== undefined) return;
       saveTimer = timers.timeout(() => {
         saveTimer = undefined;
         save();
       }, SAVE_DELAY_MS);
+    }
+
+    function flushTable(): void {
+      tablePending = false;
+      if (closed || !engine.takeTableDirty()) return;
+      const table = engine.table();
+      node.send([null, tableMessage(table)] as unknown as NodeMessage[]);
+      updateStatus(table);
     }
 
     function handle(msg: NodeMessageInFlow, send: SendFunction, done: DoneFunction): void {
@@ -186,8 +201,8 @@ export = function (RED: NodeAPI): void {
         }
         configError = null;
         runtimeRules = parseRules(m.rules);
-        engine.takeTableDirty();
-        send([null, tableMessage(engine.table())] as unknown as NodeMessage[]);
+        lastStatus = '';
+        engine.markTableDirty();
         afterChange();
         done();
         return;
@@ -204,25 +219,18 @@ export = function (RED: NodeAPI): void {
           done(new Error(`${RED._('alarm-rules.errors.commandRefused')}: ${res.error}`));
           return;
         }
-        const out1 = res.events.map(eventMessage);
-        const dirty = engine.takeTableDirty();
-        const out2 = command === 'report' ? tableMessage(engine.table(true), true) : dirty ? tableMessage(engine.table()) : null;
-        send([out1.length > 0 ? out1 : null, out2] as unknown as NodeMessage[]);
-        if (res.events.length > 0 || dirty) afterChange();
+        const out1 = res.events.length > 0 ? res.events.map(eventMessage) : null;
+        const out2 = command === 'report' ? tableMessage(engine.table(true), true) : null;
+        if (out1 !== null || out2 !== null) send([out1, out2] as unknown as NodeMessage[]);
+        if (res.events.length > 0) afterChange();
         done();
         return;
       }
       const events = engine.process(m);
-      const dirty = engine.takeTableDirty();
-      if (events.length === 0 && !dirty) {
-        done();
-        return;
-      }
-      const out1 = events.length > 0 ? events.map(eventMessage) : null;
-      const table = dirty ? engine.table() : undefined;
-      send([out1, table ? tableMessage(table) : null] as unknown as NodeMessage[]);
-      updateStatus(table);
-      afterChange();
+      if (events.length > 0) {
+        send([events.map(eventMessage), null] as unknown as NodeMessage[]);
+        afterChange();
+      } else if (engine.tableDirty) afterChange();
       done();
     }
 
@@ -269,6 +277,7 @@ export = function (RED: NodeAPI): void {
       const table = engine.table();
       if (table.rows.length > 0) node.send([null, tableMessage(table)] as unknown as NodeMessage[]);
       updateStatus(table);
+      if (configError !== null) updateStatus();
       for (const b of buffered.splice(0)) {
         try {
           handle(b.msg, b.send, b.done);

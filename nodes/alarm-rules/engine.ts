@@ -200,7 +200,10 @@ export interface SavedAlarm {
   since: number;
   raisedAt: number;
   clearedAt: number;
+  /** recent raise times (for chattering), oldest first */
   raises?: number[];
+  /** raises per minute of the last 10 minutes: [minute, count, minute, count, ...] */
+  minutes?: number[];
 }
 
 export interface EngineSnapshot {
@@ -210,7 +213,6 @@ export interface EngineSnapshot {
 }
 
 const TEN_MIN = 600_000;
-const MAX_RAISE_LOG = 1000;
 const MAX_TIMER = 2_147_000_000;
 const EMPTY: AlarmEvent[] = [];
 Object.freeze(EMPTY);
@@ -240,8 +242,11 @@ class AlarmRecord {
   realarmTimer: unknown = null;
   shelveTimer: unknown = null;
   staleTimer: unknown = null;
-  /** raise times within the last 10 minutes, allocated on the first raise */
-  raises: number[] | null = null;
+  /** the last chatterCount raise times (a ring), allocated on the first raise */
+  raises: Float64Array | null = null;
+  raisePos = 0;
+  /** raises per minute over 10 minutes: [0..9] minute numbers, [10..19] counts; allocated on the first raise */
+  minutes: Float64Array | null = null;
   notable = false;
 
   constructor(
@@ -306,7 +311,7 @@ export class AlarmEngine {
   private readonly defaultShelveMs: number;
   /** events collected during the current call, allocated on the first */
   private out: AlarmEvent[] | null = null;
-  private tableDirty = true;
+  private dirty = true;
   /** node-wide raise counts per minute, 10 buckets */
   private readonly minuteCounts = new Float64Array(10);
   private readonly minuteOf = new Float64Array(10).fill(-1);
@@ -358,7 +363,7 @@ export class AlarmEngine {
     this.byId.clear();
     this.notable.clear();
     this.plans.clear();
-    this.tableDirty = true;
+    this.dirty = true;
   }
 
   // ---------------------------------------------------------------- evaluation
@@ -385,10 +390,19 @@ export class AlarmEngine {
     return ev ?? EMPTY;
   }
 
-  /** Whether anything the table shows changed since the last table(); the node sends output 2 then. */
+  /** Whether anything the table shows changed since takeTableDirty() was last called. */
+  get tableDirty(): boolean {
+    return this.dirty;
+  }
+
+  markTableDirty(): void {
+    this.dirty = true;
+  }
+
+  /** Reads and resets the changed flag; the node sends output 2 when it was set. */
   takeTableDirty(): boolean {
-    const d = this.tableDirty;
-    this.tableDirty = false;
+    const d = this.dirty;
+    this.dirty = false;
     return d;
   }
 
@@ -720,17 +734,27 @@ export class AlarmEngine {
     } finally {
       const ev = this.out;
       this.out = outer;
-      if (ev !== null || this.tableDirty) this.options.onEvents?.(ev ?? []);
+      if (ev !== null || this.dirty) this.options.onEvents?.(ev ?? []);
     }
   }
 
+  /** Fixed-size bookkeeping per raise (a ring and minute buckets), so a chattering alarm costs no allocation. */
   private countRaise(a: AlarmRecord, now: number): void {
-    let log = a.raises;
-    if (log === null) log = a.raises = [];
-    while (log.length > 0 && (now - log[0] > TEN_MIN || log.length >= MAX_RAISE_LOG)) log.shift();
-    log.push(now);
+    if (a.raises === null) {
+      a.raises = new Float64Array(this.chatterCount).fill(-Infinity);
+      a.minutes = new Float64Array(20).fill(-1);
+      a.minutes.fill(0, 10);
+    }
+    a.raises[a.raisePos] = now;
+    a.raisePos = (a.raisePos + 1) % a.raises.length;
     const minute = Math.floor(now / 60_000);
     const b = minute % 10;
+    const m = a.minutes as Float64Array;
+    if (m[b] !== minute) {
+      m[b] = minute;
+      m[10 + b] = 0;
+    }
+    m[10 + b]++;
     if (this.minuteOf[b] !== minute) {
       this.minuteOf[b] = minute;
       this.minuteCounts[b] = 0;
@@ -739,17 +763,51 @@ export class AlarmEngine {
   }
 
   private chattering(a: AlarmRecord, now: number): boolean {
-    const log = a.raises;
-    if (log === null || log.length < this.chatterCount) return false;
-    return now - log[log.length - this.chatterCount] <= this.chatterWindowMs;
+    // the oldest of the last chatterCount raises is where the ring writes next
+    const ring = a.raises;
+    if (ring === null) return false;
+    return now - ring[a.raisePos] <= this.chatterWindowMs;
   }
 
   private count10m(a: AlarmRecord, now: number): number {
-    const log = a.raises;
-    if (log === null) return 0;
+    const m = a.minutes;
+    if (m === null) return 0;
+    const minute = Math.floor(now / 60_000);
     let n = 0;
-    for (let i = log.length - 1; i >= 0 && now - log[i] <= TEN_MIN; i--) n++;
+    for (let b = 0; b < 10; b++) if (m[b] > minute - 10) n += m[10 + b];
     return n;
+  }
+
+  private recentRaises(a: AlarmRecord): number[] | undefined {
+    const ring = a.raises;
+    if (ring === null) return undefined;
+    const out: number[] = [];
+    for (let i = 0; i < ring.length; i++) {
+      const t = ring[(a.raisePos + i) % ring.length];
+      if (t !== -Infinity) out.push(t);
+    }
+    return out;
+  }
+
+  private restoreRaises(a: AlarmRecord, raises: unknown, minutes: unknown): void {
+    const times = Array.isArray(raises) ? raises.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)) : [];
+    const mins = Array.isArray(minutes) ? minutes.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)) : [];
+    if (times.length === 0 && mins.length === 0) return;
+    a.raises = new Float64Array(this.chatterCount).fill(-Infinity);
+    a.minutes = new Float64Array(20).fill(-1);
+    a.minutes.fill(0, 10);
+    for (const t of times.slice(-this.chatterCount)) {
+      a.raises[a.raisePos] = t;
+      a.raisePos = (a.raisePos + 1) % a.raises.length;
+    }
+    for (let i = 0; i + 1 < mins.length; i += 2) {
+      const b = ((mins[i] % 10) + 10) % 10;
+      if (a.minutes[b] === mins[i]) a.minutes[10 + b] += mins[i + 1];
+      else if (a.minutes[b] < mins[i]) {
+        a.minutes[b] = mins[i];
+        a.minutes[10 + b] = mins[i + 1];
+      }
+    }
   }
 
   private raised10m(now: number): number {
@@ -761,7 +819,7 @@ export class AlarmEngine {
 
   /** Marks the table changed and keeps the set of alarms worth showing or saving. */
   private touch(a: AlarmRecord): void {
-    this.tableDirty = true;
+    this.dirty = true;
     const notable = a.reported !== S.Normal || a.bad || a.active || !a.acked || a.raises !== null;
     if (notable !== a.notable) {
       a.notable = notable;
@@ -1104,8 +1162,15 @@ export class AlarmEngine {
   exportState(): EngineSnapshot {
     const alarms: SavedAlarm[] = [];
     const now = this.sched.now();
+    const minute = Math.floor(now / 60_000);
     for (const a of this.notable) {
-      const raises = a.raises === null ? undefined : a.raises.filter((t) => now - t <= TEN_MIN);
+      const raises = this.recentRaises(a)?.filter((t) => now - t <= TEN_MIN);
+      const minutes: number[] = [];
+      if (a.minutes !== null) {
+        for (let b = 0; b < 10; b++) if (a.minutes[b] > minute - 10 && a.minutes[10 + b] > 0) minutes.push(a.minutes[b], a.minutes[10 + b]);
+      }
+      // a normal alarm whose raises are all older than 10 minutes has nothing left to keep
+      if (a.reported === S.Normal && !a.active && a.acked && minutes.length === 0) continue;
       alarms.push({
         rule: a.rule.id,
         topic: a.topic,
@@ -1125,6 +1190,7 @@ export class AlarmEngine {
         raisedAt: a.raisedAt,
         clearedAt: a.clearedAt,
         ...(raises && raises.length > 0 ? { raises } : {}),
+        ...(minutes.length > 0 ? { minutes } : {}),
       });
     }
     return { version: 1, savedAt: now, alarms };
@@ -1160,8 +1226,7 @@ export class AlarmEngine {
       a.since = typeof s.since === 'number' ? s.since : now;
       a.raisedAt = typeof s.raisedAt === 'number' ? s.raisedAt : 0;
       a.clearedAt = typeof s.clearedAt === 'number' ? s.clearedAt : 0;
-      a.raises = Array.isArray(s.raises) ? s.raises.filter((t): t is number => typeof t === 'number') : null;
-      if (a.raises !== null && a.raises.length === 0) a.raises = null;
+      this.restoreRaises(a, s.raises, s.minutes);
       a.shelve = Shelve.None;
       if (s.shelve === Shelve.OneShot) a.shelve = Shelve.OneShot;
       else if (s.shelve === Shelve.Timed && typeof s.shelveUntil === 'number' && s.shelveUntil > now) {
