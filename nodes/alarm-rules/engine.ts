@@ -316,6 +316,8 @@ export class AlarmEngine {
   private readonly minuteCounts = new Float64Array(10);
   private readonly minuteOf = new Float64Array(10).fill(-1);
   private closed = false;
+  /** the time of the message being processed, read at most once per message; -1 = not read yet */
+  private nowCache = -1;
 
   constructor(rules: AlarmRuleConfig[] | CompiledRule[] = [], private readonly options: EngineOptions = {}) {
     this.sched = options.scheduler ?? realScheduler;
@@ -380,14 +382,21 @@ export class AlarmEngine {
     if (plan === undefined) plan = this.plan(topic);
     const slots = plan.slots;
     if (slots.length === 0) return EMPTY;
-    const now = this.sched.now();
     const q = msg.quality;
     const lost = q === 'stale' || q === 'comm_error';
     this.out = null;
-    for (let i = 0; i < slots.length; i++) this.evalSlot(slots[i], msg, now, lost);
+    // the clock is read only if something needs the time (a change, a stale rule): most values change nothing
+    this.nowCache = -1;
+    for (let i = 0; i < slots.length; i++) this.evalSlot(slots[i], msg, lost);
+    this.nowCache = -1;
     const ev = this.out;
     this.out = null;
     return ev ?? EMPTY;
+  }
+
+  private clock(): number {
+    if (this.nowCache < 0) this.nowCache = this.sched.now();
+    return this.nowCache;
   }
 
   /** Whether anything the table shows changed since takeTableDirty() was last called. */
@@ -429,28 +438,28 @@ export class AlarmEngine {
     for (const [k, p] of this.plans) if (p.slots.length === 0) this.plans.delete(k);
   }
 
-  private evalSlot(slot: RuleSlot, msg: Record<string, unknown>, now: number, lost: boolean): void {
+  private evalSlot(slot: RuleSlot, msg: Record<string, unknown>, lost: boolean): void {
     const rule = slot.rule;
     const path = rule.path;
     if (path.each === null) {
-      const v = walk(msg, path.keys);
+      const v = path.get(msg);
       let a = slot.scalar;
       if (a === null) {
         // A message without the value creates no alarm unless the rule names this topic explicitly.
         if (v === undefined && !lost && rule.matchTopic === null) return;
-        a = slot.scalar = this.create(slot, null, now);
+        a = slot.scalar = this.create(slot, null, this.clock());
       }
-      this.evalAlarm(a, v, now, lost);
+      this.evalAlarm(a, v, lost);
       return;
     }
-    const arr = walk(msg, path.keys);
+    const arr = path.get(msg);
     if (rule.aggregate !== Agg.None) {
       let a = slot.scalar;
       if (a === null) {
         if (arr === undefined && !lost && rule.matchTopic === null) return;
-        a = slot.scalar = this.create(slot, null, now);
+        a = slot.scalar = this.create(slot, null, this.clock());
       }
-      this.evalAlarm(a, Array.isArray(arr) ? this.aggregate(rule, arr, path.each.keys) : undefined, now, lost);
+      this.evalAlarm(a, Array.isArray(arr) ? this.aggregate(rule, arr, path.each.keys) : undefined, lost);
       return;
     }
     if (slot.elements !== null) {
@@ -459,20 +468,20 @@ export class AlarmEngine {
         // the array is missing: every alarm already known for it gets the bad (or lost) value
         for (let i = 0; i < elements.length; i++) {
           const a = elements[i];
-          if (a !== undefined) this.evalAlarm(a, undefined, now, lost);
+          if (a !== undefined) this.evalAlarm(a, undefined, lost);
         }
         return;
       }
-      const rest = path.each.keys;
-      const restEmpty = rest.length === 0;
+      const restEmpty = path.each.keys.length === 0;
+      const rest = path.each.get;
       for (let i = 0; i < arr.length; i++) {
         let a = elements[i];
-        if (a === undefined) a = elements[i] = this.create(slot, i, now);
-        this.evalAlarm(a, restEmpty ? arr[i] : walk(arr[i], rest), now, lost);
+        if (a === undefined) a = elements[i] = this.create(slot, i, this.clock());
+        this.evalAlarm(a, restEmpty ? arr[i] : rest(arr[i]), lost);
       }
       return;
     }
-    this.evalNested(slot, arr, path.each, '', now, lost);
+    this.evalNested(slot, arr, path.each, '', lost);
   }
 
   private evalNested(
@@ -480,7 +489,6 @@ export class AlarmEngine {
     arr: unknown,
     each: NonNullable<CompiledRule['path']['each']>,
     prefix: string,
-    now: number,
     lost: boolean,
   ): void {
     if (!Array.isArray(arr)) return;
@@ -489,15 +497,15 @@ export class AlarmEngine {
       const key = prefix === '' ? String(i) : prefix + '/' + i;
       const inner = walk(arr[i], each.keys);
       if (each.each !== null) {
-        this.evalNested(slot, inner, each.each, key, now, lost);
+        this.evalNested(slot, inner, each.each, key, lost);
         continue;
       }
       let a = map.get(key);
       if (a === undefined) {
-        a = this.create(slot, key, now);
+        a = this.create(slot, key, this.clock());
         map.set(key, a);
       }
-      this.evalAlarm(a, inner, now, lost);
+      this.evalAlarm(a, inner, lost);
     }
   }
 
@@ -538,26 +546,27 @@ export class AlarmEngine {
     return a;
   }
 
-  private evalAlarm(a: AlarmRecord, v: unknown, now: number, lost: boolean): void {
+  private evalAlarm(a: AlarmRecord, v: unknown, lost: boolean): void {
     if (a.oos) return;
     const rule = a.rule;
     const kind = rule.kind;
     if (kind === Kind.Stale) {
       if (lost) {
-        if (!a.condition) this.setCondition(a, true, now);
+        if (!a.condition) this.setCondition(a, true, this.clock());
         return;
       }
       if (v === undefined) return;
+      const now = this.clock();
       a.lastSeen = now;
       a.value = v;
-      if (a.condition) this.setCondition(a, false, now);
+      if (a.condition) this.setCondition(a, false, this.clock());
       if (a.staleTimer === null) this.armStale(a, now + rule.staleMs);
       return;
     }
     let cond: boolean;
     if (kind === Kind.State) {
       if (v === undefined || v === null || typeof v === 'object' || (typeof v === 'number' && !Number.isFinite(v))) {
-        this.markBad(a, v, now);
+        this.markBad(a, v);
         return;
       }
       if (a.bad) this.markGood(a);
@@ -569,7 +578,7 @@ export class AlarmEngine {
       else if (typeof v === 'string' && v.trim() !== '') x = Number(v);
       else x = NaN;
       if (x !== x || x === Infinity || x === -Infinity) {
-        this.markBad(a, v, now);
+        this.markBad(a, v);
         return;
       }
       if (a.bad) this.markGood(a);
@@ -583,11 +592,10 @@ export class AlarmEngine {
         else if (rule.clearStrict ? x > rule.clearValue : x >= rule.clearValue) cond = false;
       }
     }
-    if (cond !== a.condition) this.setCondition(a, cond, now);
+    if (cond !== a.condition) this.setCondition(a, cond, this.clock());
   }
 
-  private markBad(a: AlarmRecord, v: unknown, now: number): void {
-    void now;
+  private markBad(a: AlarmRecord, v: unknown): void {
     if (a.bad) return;
     a.bad = true;
     this.touch(a);
