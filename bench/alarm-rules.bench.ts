@@ -82,6 +82,21 @@ function bytesPerAlarm(alarms: number): number {
   return (after - before) / alarms;
 }
 
+/** One alarm per topic: each alarm also carries its own topic plan, the worst case for memory. */
+function bytesPerScalarAlarm(alarms: number): number {
+  const msgs = Array.from({ length: alarms }, (_, i) => ({ topic: `pack/${i}`, payload: { voltage: 50 + (i % 9) } }));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const engine = new AlarmEngine([{ id: 'ov', name: 'Pack over-voltage', severity: 'major', type: 'high', path: 'payload.voltage', alarmValue: 58, clearValue: 56 }], {
+    scheduler: { now: () => Date.now(), setTimer: () => 0, clearTimer: () => undefined },
+  });
+  for (const m of msgs) engine.process(m);
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (engine.size !== alarms) throw new Error(`expected ${alarms} alarms, tracked ${engine.size}`);
+  return (after - before) / alarms;
+}
+
 // ------------------------------------------------------------------ through Node-RED
 
 interface Helper {
@@ -179,8 +194,17 @@ async function main(): Promise<void> {
     });
   }
   comparisons.push({
-    name: 'heap per tracked alarm (100,000 alarms)',
+    name: 'heap per tracked alarm (100,000 cell alarms)',
     measured: bytesPerAlarm(100_000),
+    reference: 1024,
+    referenceName: 'limit',
+    unit: 'B',
+    higherIsBetter: false,
+    target: { ratio: 1, comparison: '<=' },
+  });
+  comparisons.push({
+    name: 'heap per tracked alarm (100,000 topics, one alarm each)',
+    measured: bytesPerScalarAlarm(100_000),
     reference: 1024,
     referenceName: 'limit',
     unit: 'B',

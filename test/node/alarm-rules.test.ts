@@ -228,6 +228,38 @@ describe('alarm-rules node (Node-RED runtime)', function () {
     expect(jupiter?.rules.some((r) => r.thresholdSource === 'preset')).to.equal(true);
   });
 
+  it('the example flow raises, acknowledges and clears alarms with its simulated battery', async () => {
+    const example = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'examples', 'alarm-rules-battery-voltage.json'), 'utf8')) as Array<Record<string, unknown>>;
+    const alarmCfg = example.find((n) => n.type === 'alarm-rules') as Record<string, unknown>;
+    const battery = example.find((n) => n.id === 'alarm-rules-ex-battery') as { func: string };
+    await helper.load([alarmRulesNode], flow({ rules: alarmCfg.rules }));
+    const out1 = collector('out1');
+    const caught = collector('caught');
+    const ar = helper.getNode('ar');
+    // run the example's own function body, as the function node would, for two periods of the voltage swing
+    const store: Record<string, unknown> = {};
+    const simulate = new Function('msg', 'context', battery.func) as (msg: Record<string, unknown>, ctx: unknown) => Record<string, unknown>;
+    const ctx = { get: (k: string) => store[k], set: (k: string, v: unknown) => (store[k] = v) };
+    let acked = false;
+    for (let i = 0; i < 110; i++) {
+      ar.receive(simulate({}, ctx));
+      await tick(1);
+      if (!acked && out1.some((m) => (m.payload as Record<string, unknown>).rule === 'cell_ov')) {
+        ar.receive({ command: 'ack' });
+        acked = true;
+      }
+    }
+    await tick(100);
+    const seen = (rule: string): string[] => out1.filter((m) => (m.payload as Record<string, unknown>).rule === rule).map((m) => String((m.payload as Record<string, unknown>).state));
+    // cell 6 (index 5) reads 60 mV high: raised first, acknowledged, then back to normal without a new event
+    const cell6 = out1.filter((m) => m.topic === 'battery/1/cell_ov/5').map((m) => String((m.payload as Record<string, unknown>).state));
+    expect(cell6.slice(0, 3)).to.deep.equal(['active-unacknowledged', 'active-acknowledged', 'normal']);
+    expect(seen('pack_uv')).to.include('active-unacknowledged');
+    expect(seen('pack_uv')).to.include('returned-unacknowledged');
+    expect(seen('cell_diff')).to.include('active-unacknowledged');
+    expect(caught).to.have.length(0);
+  });
+
   describe('restart with a persistent (localfilesystem) context store', () => {
     let dir: string;
     beforeEach(() => {
