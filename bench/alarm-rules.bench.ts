@@ -16,7 +16,10 @@ const CELL_RULES: AlarmRuleConfig[] = [
   { id: 'cell_ov', name: 'Cell over-voltage', severity: 'major', type: 'high', path: 'payload.cellVoltages[*]', alarmValue: 3.65, clearValue: 3.55, unit: 'V' },
 ];
 
-/** Messages for `topics` packs of 16 cells; about 1 in 50 cells crosses its limit now and then. */
+/**
+ * Messages for `topics` packs of 16 cells over `variants` rounds; about 1 evaluation in 500 is a cell spiking
+ * above its limit (a raise, and a clear in the next round), the rest move within the normal band.
+ */
 function cellMessages(topics: number, variants: number): Array<Array<{ topic: string; payload: { cellVoltages: number[] } }>> {
   const out: Array<Array<{ topic: string; payload: { cellVoltages: number[] } }>> = [];
   for (let v = 0; v < variants; v++) {
@@ -24,7 +27,7 @@ function cellMessages(topics: number, variants: number): Array<Array<{ topic: st
     for (let t = 0; t < topics; t++) {
       const cells: number[] = [];
       for (let c = 0; c < CELLS; c++) {
-        const spike = (t * CELLS + c) % 50 === 0 && v % 2 === 1;
+        const spike = (t * CELLS + c + 37 * v) % 500 === 0;
         cells.push(spike ? 3.7 : 3.3 + ((t + c + v) % 7) * 0.01);
       }
       round.push({ topic: `bms/${t}`, payload: { cellVoltages: cells } });
@@ -37,14 +40,21 @@ function cellMessages(topics: number, variants: number): Array<Array<{ topic: st
 function engineRate(alarms: number): { rate: number; tracked: number } {
   const topics = Math.max(1, Math.round(alarms / CELLS));
   const engine = new AlarmEngine(CELL_RULES, { scheduler: { now: () => Date.now(), setTimer: () => 0, clearTimer: () => undefined } });
-  const rounds = cellMessages(topics, 4);
+  const VARIANTS = 16;
+  const rounds = cellMessages(topics, VARIANTS);
   for (const round of rounds) for (const m of round) engine.process(m);
   const perMessage = CELLS;
   let r = 0;
+  let k = 0;
   const msgsPerSec = opsPerSecond((n) => {
     for (let i = 0; i < n; i++) {
-      const round = rounds[r++ & 3];
-      engine.process(round[i % round.length]);
+      // every topic once per round, rounds in turn, as packs polled in a cycle would arrive
+      const round = rounds[r];
+      engine.process(round[k]);
+      if (++k === round.length) {
+        k = 0;
+        r = (r + 1) % VARIANTS;
+      }
     }
   }, 1500);
   return { rate: msgsPerSec * perMessage, tracked: engine.size };
@@ -54,10 +64,15 @@ function scalarRate(alarms: number): number {
   const engine = new AlarmEngine([{ id: 'ov', name: 'Pack over-voltage', severity: 'major', type: 'high', path: 'payload.voltage', alarmValue: 58, clearValue: 56 }], {
     scheduler: { now: () => Date.now(), setTimer: () => 0, clearTimer: () => undefined },
   });
-  const msgs = Array.from({ length: alarms }, (_, i) => ({ topic: `pack/${i}`, payload: { voltage: 50 + (i % 9) } }));
-  for (const m of msgs) engine.process(m);
+  const topics = Array.from({ length: alarms }, (_, i) => `pack/${i}`);
+  for (const topic of topics) engine.process({ topic, payload: { voltage: 50 } });
+  // each message is built as a device node would build it; values stay inside the band except 1 in 1000
+  let j = 0;
   return opsPerSecond((n) => {
-    for (let i = 0; i < n; i++) engine.process(msgs[i % alarms]);
+    for (let i = 0; i < n; i++) {
+      engine.process({ topic: topics[j], payload: { voltage: j % 1000 === 0 ? 59 : 50.5 } });
+      if (++j === alarms) j = 0;
+    }
   }, 1500);
 }
 

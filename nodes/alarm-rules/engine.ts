@@ -272,9 +272,8 @@ interface RuleSlot {
   nested: Map<string, AlarmRecord> | null;
 }
 
-interface TopicPlan {
-  slots: RuleSlot[];
-}
+/** The rules that match one topic, with their alarms: built on the first message of the topic. */
+type TopicPlan = RuleSlot[];
 
 function stateOf(a: AlarmRecord): S {
   if (a.oos) return S.OutOfService;
@@ -380,7 +379,7 @@ export class AlarmEngine {
     const topic = typeof t === 'string' ? t : t === undefined || t === null ? '' : String(t);
     let plan = this.plans.get(topic);
     if (plan === undefined) plan = this.plan(topic);
-    const slots = plan.slots;
+    const slots = plan;
     if (slots.length === 0) return EMPTY;
     const q = msg.quality;
     const lost = q === 'stale' || q === 'comm_error';
@@ -429,13 +428,12 @@ export class AlarmEngine {
     }
     // Topics that match nothing are cheap to remember, but unbounded topic names must not grow memory forever.
     if (slots.length === 0 && this.plans.size > 50_000) this.pruneEmptyPlans();
-    const plan = { slots };
-    this.plans.set(topic, plan);
-    return plan;
+    this.plans.set(topic, slots);
+    return slots;
   }
 
   private pruneEmptyPlans(): void {
-    for (const [k, p] of this.plans) if (p.slots.length === 0) this.plans.delete(k);
+    for (const [k, p] of this.plans) if (p.length === 0) this.plans.delete(k);
   }
 
   private evalSlot(slot: RuleSlot, msg: Record<string, unknown>, lost: boolean): void {
@@ -1253,7 +1251,7 @@ export class AlarmEngine {
   /** Finds or creates the alarm of (rule, topic, index) through the topic plan, as a message would. */
   private slotAlarm(rule: CompiledRule, topic: string, index: AlarmIndex, now: number): AlarmRecord | null {
     const plan = this.plans.get(topic) ?? this.plan(topic);
-    const slot = plan.slots.find((s) => s.rule === rule);
+    const slot = plan.find((s) => s.rule === rule);
     if (!slot) return null;
     if (index === null) {
       if (slot.elements !== null || slot.nested !== null) return null;
