@@ -4,7 +4,7 @@
  * so a persistent store carries it across a restart.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow, SendFunction, DoneFunction } from '../../lib/red';
-import { asError } from '../../lib/red';
+import { asError, guard } from '../../lib/red';
 import { TimerSet } from '../../lib/timers';
 import type { NodeStatus } from '../../lib/status';
 import { AlarmCommand, AlarmEngine, AlarmEvent, AlarmTable, Scheduler } from './engine';
@@ -72,9 +72,11 @@ export = function (RED: NodeAPI): void {
     let configError: string | null = null;
     const buffered: Array<{ msg: NodeMessageInFlow; send: SendFunction; done: DoneFunction }> = [];
 
+    // a throw inside a timer callback would take Node-RED down: report it instead (reference A3)
+    const reportTimerError = (err: Error): void => node.error(err, { topic: 'alarm-rules' });
     const scheduler: Scheduler = {
       now: () => Date.now(),
-      setTimer: (fn, ms) => timers.timeout(fn, ms),
+      setTimer: (fn, ms) => timers.timeout(guard(reportTimerError, fn), ms),
       clearTimer: (h) => timers.clear(h as NodeJS.Timeout | undefined),
     };
 
@@ -100,7 +102,7 @@ export = function (RED: NodeAPI): void {
     else {
       configError = initial.error;
       // reported once the flow has started, so a Catch node on the same tab sees it
-      timers.timeout(() => node.error(refused(initial.error), { topic: 'rules', rules: configRulesRaw }), 0);
+      timers.timeout(guard(reportTimerError, () => node.error(refused(initial.error), { topic: 'rules', rules: configRulesRaw })), 0);
     }
 
     function eventMessage(ev: AlarmEvent): NodeMessage {
@@ -174,13 +176,16 @@ export = function (RED: NodeAPI): void {
       if (closed) return;
       if (!tablePending) {
         tablePending = true;
-        timers.timeout(flushTable, 0);
+        timers.timeout(guard(reportTimerError, flushTable), 0);
       }
       if (saveTimer !== undefined) return;
-      saveTimer = timers.timeout(() => {
-        saveTimer = undefined;
-        save();
-      }, SAVE_DELAY_MS);
+      saveTimer = timers.timeout(
+        guard(reportTimerError, () => {
+          saveTimer = undefined;
+          save();
+        }),
+        SAVE_DELAY_MS,
+      );
     }
 
     function flushTable(): void {
@@ -277,7 +282,6 @@ export = function (RED: NodeAPI): void {
       const table = engine.table();
       if (table.rows.length > 0) node.send([null, tableMessage(table)] as unknown as NodeMessage[]);
       updateStatus(table);
-      if (configError !== null) updateStatus();
       for (const b of buffered.splice(0)) {
         try {
           handle(b.msg, b.send, b.done);

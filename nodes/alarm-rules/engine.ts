@@ -11,7 +11,7 @@
  * Hot path: messages are routed by a per-topic plan (matching rules and their alarm slots, built once per
  * topic); paths are precompiled key arrays; a value that changes no state allocates nothing.
  */
-import { Agg, CompiledRule, compileRules, Kind, Template } from './rules';
+import { Agg, CompiledRule, compileRules, isCompiledRule, Kind, Template } from './rules';
 import { walk } from './path';
 import type { AlarmRuleConfig, AlarmSeverity } from './types';
 
@@ -213,6 +213,8 @@ export interface EngineSnapshot {
 }
 
 const TEN_MIN = 600_000;
+/** most elements one wildcard tracks per (rule, topic) */
+export const MAX_ELEMENTS = 100_000;
 const MAX_TIMER = 2_147_000_000;
 const EMPTY: AlarmEvent[] = [];
 Object.freeze(EMPTY);
@@ -270,6 +272,7 @@ interface RuleSlot {
   elements: Array<AlarmRecord | undefined> | null;
   /** nested wildcards: alarms by "i/j" */
   nested: Map<string, AlarmRecord> | null;
+  capWarned: boolean;
 }
 
 /** The rules that match one topic, with their alarms: built on the first message of the topic. */
@@ -336,7 +339,7 @@ export class AlarmEngine {
    */
   setRules(input: unknown): { ok: true } | { ok: false; error: string } {
     let compiled: CompiledRule[];
-    if (Array.isArray(input) && input.every((r) => typeof r === 'object' && r !== null && 'kind' in r && 'template' in r)) {
+    if (Array.isArray(input) && input.length > 0 && input.every(isCompiledRule)) {
       compiled = input as CompiledRule[];
     } else {
       const res = compileRules(input);
@@ -424,6 +427,7 @@ export class AlarmEngine {
         scalar: null,
         elements: rule.path.wildcards === 1 && rule.aggregate === Agg.None ? [] : null,
         nested: rule.path.wildcards > 1 ? new Map() : null,
+        capWarned: false,
       });
     }
     // Topics that match nothing are cheap to remember, but unbounded topic names must not grow memory forever.
@@ -472,7 +476,13 @@ export class AlarmEngine {
       }
       const restEmpty = path.each.keys.length === 0;
       const rest = path.each.get;
-      for (let i = 0; i < arr.length; i++) {
+      // a message cannot make unbounded alarms: elements beyond the cap are not tracked (warned once)
+      const count = arr.length <= MAX_ELEMENTS ? arr.length : MAX_ELEMENTS;
+      if (count < arr.length && !slot.capWarned) {
+        slot.capWarned = true;
+        this.options.onWarn?.(slot.topic === '' ? rule.id : slot.topic + '/' + rule.id, `array of ${arr.length} elements: only the first ${MAX_ELEMENTS} are tracked`);
+      }
+      for (let i = 0; i < count; i++) {
         let a = elements[i];
         if (a === undefined) a = elements[i] = this.create(slot, i, this.clock());
         this.evalAlarm(a, restEmpty ? arr[i] : rest(arr[i]), lost);
@@ -492,6 +502,7 @@ export class AlarmEngine {
     if (!Array.isArray(arr)) return;
     const map = slot.nested as Map<string, AlarmRecord>;
     for (let i = 0; i < arr.length; i++) {
+      if (map.size >= MAX_ELEMENTS && !map.has(prefix === '' ? String(i) : prefix + '/' + i)) break;
       const key = prefix === '' ? String(i) : prefix + '/' + i;
       const inner = walk(arr[i], each.keys);
       if (each.each !== null) {

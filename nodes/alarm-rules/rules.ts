@@ -215,7 +215,15 @@ export function compileRule(raw: unknown, index: number): { rule?: CompiledRule;
     unit: typeof raw.unit === 'string' ? raw.unit : '',
     template: compileTemplate(message),
   };
+  COMPILED.add(rule);
   return { rule, problems };
+}
+
+/** Rules this module compiled; anything else (a message that merely looks compiled) is compiled again. */
+const COMPILED = new WeakSet<object>();
+
+export function isCompiledRule(r: unknown): r is CompiledRule {
+  return typeof r === 'object' && r !== null && COMPILED.has(r);
 }
 
 /** Compiles a whole rule list; the first malformed rule refuses the list, naming the rule. */

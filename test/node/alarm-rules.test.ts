@@ -219,6 +219,32 @@ describe('alarm-rules node (Node-RED runtime)', function () {
     expect(table.counts).to.include({ badQuality: 1 });
   });
 
+  it('shows counts in the status: green normal, red alarm, blue acknowledged, yellow warning only', async () => {
+    await helper.load([alarmRulesNode], flow({
+      rules: [...RULES, { id: 'warm', name: 'Warm', severity: 'warning', type: 'high', path: 'payload.temperature', alarmValue: 40 }],
+    }));
+    const ar = helper.getNode('ar') as TestNode & { status: (s: Record<string, unknown>) => void };
+    const statuses: Array<Record<string, unknown>> = [];
+    const original = ar.status.bind(ar);
+    ar.status = (s) => {
+      statuses.push(s);
+      original(s);
+    };
+    const last = (): Record<string, unknown> => statuses[statuses.length - 1] ?? {};
+    ar.receive({ topic: 'p', payload: { voltage: 60 } });
+    await until(() => last().fill === 'red' && last().shape === 'dot', 'red dot');
+    // the helper runtime has no catalogues, so the text is the key: the counts go in as substitutions
+    expect(String(last().text)).to.contain('alarm-rules.status.alarms');
+    ar.receive({ command: 'ack' });
+    await until(() => last().fill === 'blue' && last().shape === 'ring', 'blue ring');
+    ar.receive({ topic: 'p', payload: { voltage: 50 } });
+    ar.receive({ topic: 'q', payload: { temperature: 41 } });
+    await until(() => last().fill === 'yellow' && last().shape === 'dot', 'yellow dot');
+    ar.receive({ topic: 'q', payload: { temperature: 30 } });
+    ar.receive({ command: 'ack' });
+    await until(() => last().fill === 'green' && last().shape === 'dot', 'green dot');
+  });
+
   it('serves the preset catalogue to the editor', async () => {
     await helper.load([alarmRulesNode], flow());
     const res = await helper.request().get('/dcpower/alarm-rules/presets').expect(200);

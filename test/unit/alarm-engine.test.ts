@@ -472,6 +472,13 @@ describe('alarm-rules engine', () => {
       });
     }
 
+    it('compiles rules that only look compiled (a message cannot smuggle in engine internals)', () => {
+      const e = engine([high()]);
+      const res = e.setRules([{ kind: 0, template: [], id: 'x' }]);
+      expect(res.ok).to.equal(false);
+      if (!res.ok) expect(res.error).to.match(/rule "x": type must be/);
+    });
+
     it('setRules keeps the previous rules when the new list is malformed', () => {
       const e = engine([high()]);
       const res = e.setRules([{ id: 'bad', type: 'high' }]);
