@@ -1231,10 +1231,12 @@ export class AlarmEngine {
       const index = typeof s.index === 'number' || typeof s.index === 'string' ? s.index : null;
       const a = this.slotAlarm(rule, s.topic, index, now);
       if (!a) continue;
-      a.condition = s.condition === true;
       a.active = s.active === true;
       a.acked = s.acked !== false;
       a.latched = s.latched === true && rule.latch;
+      // pending delays are not restored: the condition is taken as the state shows it, so the next value
+      // re-evaluates a raise or clear that was waiting for its delay
+      a.condition = a.active && !a.latched;
       a.suppressed = s.suppressed === true;
       a.oos = s.oos === true;
       a.value = s.value ?? null;

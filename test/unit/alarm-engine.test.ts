@@ -583,6 +583,19 @@ describe('alarm-rules engine', () => {
       expect(r.ok && states(r.events)).to.deep.equal(['normal']);
     });
 
+    it('a raise waiting for its on-delay at save time is re-evaluated by the next value after restore', () => {
+      const rules = [high({ onDelay: 10 })];
+      const e1 = engine(rules);
+      send(e1, 60);
+      const snap = JSON.parse(JSON.stringify(e1.exportState()));
+      e1.close();
+      const e2 = engine(rules);
+      e2.importState(snap);
+      send(e2, 60);
+      clock.tick(10_000);
+      expect(states(timerEvents)).to.deep.equal(['active-unacknowledged']);
+    });
+
     it('ignores saved alarms of rules that no longer exist and garbage snapshots', () => {
       const e1 = engine([high()]);
       send(e1, 60);
