@@ -13,6 +13,8 @@ interface CommandEntry {
 
 /* eslint-disable @typescript-eslint/no-var-requires */
 const COMMANDS: CommandEntry[] = [
+  { name: 'decode', summary: 'decode one captured JK frame (hex) and print the reading', load: () => require('./decode').command },
+  { name: 'simulate', summary: 'run a device simulator until interrupted', load: () => require('./simulate').command },
   { name: 'demo', summary: 'run Node-RED with this package, the example flows and the device simulators', load: () => require('./demo').command },
 ];
 
@@ -40,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (!command.handlesHelp && (rest.includes('--help') || rest.includes('-h'))) {
     process.stdout.write(command.usage + '\n');
     return 0;
   }
