@@ -232,7 +232,10 @@ class AlarmRecord {
   bad = false;
   warned = false;
   reported: S = S.Normal;
+  /** last value of a state or stale rule */
   value: unknown = null;
+  /** last value of a high/low rule: a field that only ever holds numbers is updated in place, no allocation */
+  num = NaN;
   valueAtRaise: unknown = null;
   valueAtClear: unknown = null;
   since: number;
@@ -285,6 +288,13 @@ function stateOf(a: AlarmRecord): S {
   if (a.latched) return S.Latched;
   if (a.active) return a.acked ? S.ActiveAck : S.ActiveUnack;
   return a.acked ? S.Normal : S.ReturnedUnack;
+}
+
+/** The alarm's last value, null before the first good one. */
+function valueOf(a: AlarmRecord): unknown {
+  const k = a.rule.kind;
+  if (k === Kind.High || k === Kind.Low) return a.num === a.num ? a.num : null;
+  return a.value;
 }
 
 function formatValue(v: unknown): string {
@@ -591,7 +601,7 @@ export class AlarmEngine {
         return;
       }
       if (a.bad) this.markGood(a);
-      a.value = x;
+      a.num = x;
       cond = a.condition;
       if (kind === Kind.High) {
         if (!cond) cond = rule.strict ? x > rule.alarmValue : x >= rule.alarmValue;
@@ -672,7 +682,7 @@ export class AlarmEngine {
     a.active = true;
     a.acked = false;
     a.latched = false;
-    a.valueAtRaise = a.value;
+    a.valueAtRaise = valueOf(a);
     a.valueAtClear = null;
     a.raisedAt = now;
     a.clearedAt = 0;
@@ -682,7 +692,7 @@ export class AlarmEngine {
   }
 
   private returnToNormal(a: AlarmRecord, now: number): void {
-    a.valueAtClear = a.value;
+    a.valueAtClear = valueOf(a);
     if (a.rule.latch) {
       a.latched = true;
       this.emit(a, 'clear', now);
@@ -871,7 +881,7 @@ export class AlarmEngine {
       active: a.active,
       acknowledged: a.acked,
       severity: r.severity,
-      value: a.value,
+      value: valueOf(a),
       valueAtRaise: a.valueAtRaise,
       valueAtClear: a.valueAtClear,
       alarmValue: numeric ? r.alarmValue : r.kind === Kind.State ? (r.stateValue ?? null) : r.staleMs / 1000,
@@ -911,7 +921,7 @@ export class AlarmEngine {
           s += typeof a.index === 'number' ? String(a.index + 1) : a.index === null ? '' : a.index;
           break;
         case 'value':
-          s += formatValue(a.value);
+          s += formatValue(valueOf(a));
           break;
         case 'valueAtRaise':
           s += formatValue(a.valueAtRaise);
@@ -1148,7 +1158,7 @@ export class AlarmEngine {
         severity: a.rule.severity,
         active: a.active,
         acknowledged: a.acked,
-        value: a.value,
+        value: valueOf(a),
         valueAtRaise: a.valueAtRaise,
         valueAtClear: a.valueAtClear,
         since: a.since,
@@ -1200,7 +1210,7 @@ export class AlarmEngine {
         shelveUntil: a.shelveUntil,
         suppressed: a.suppressed,
         oos: a.oos,
-        value: a.value,
+        value: valueOf(a),
         valueAtRaise: a.valueAtRaise,
         valueAtClear: a.valueAtClear,
         since: a.since,
@@ -1239,7 +1249,8 @@ export class AlarmEngine {
       a.condition = a.active && !a.latched;
       a.suppressed = s.suppressed === true;
       a.oos = s.oos === true;
-      a.value = s.value ?? null;
+      if (rule.kind === Kind.High || rule.kind === Kind.Low) a.num = typeof s.value === 'number' ? s.value : NaN;
+      else a.value = s.value ?? null;
       a.valueAtRaise = s.valueAtRaise ?? null;
       a.valueAtClear = s.valueAtClear ?? null;
       a.since = typeof s.since === 'number' ? s.since : now;
