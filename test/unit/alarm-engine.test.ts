@@ -623,6 +623,36 @@ describe('alarm-rules engine', () => {
     }
   });
 
+  it('never throws on arbitrary messages (seeded fuzz) and keeps its counts consistent', () => {
+    const e = engine([
+      high({ path: 'payload.v' }),
+      low({ id: 'cells', path: 'payload.c[*]' }),
+      { id: 'spread', name: 's', severity: 'minor', type: 'high', path: 'payload.c[*]', aggregate: 'spread', alarmValue: 0.3 },
+      { id: 'nest', name: 'n', severity: 'minor', type: 'high', path: 'payload.p[*].c[*]', alarmValue: 4 },
+      { id: 'flag', name: 'f', severity: 'warning', type: 'state', path: 'payload.f', stateValue: true },
+      { id: 'st', name: 'st', severity: 'warning', type: 'stale', path: 'payload.v', topic: 't/*', staleTime: 5 },
+    ]);
+    let seed = 42;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const values: unknown[] = [NaN, Infinity, -1, 0, 2.6, 3.3, 4.5, 60, '57', '', 'x', true, false, null, undefined, {}, [], [1, 'a'], { v: 1 }];
+    const pick = (): unknown => values[Math.floor(rnd() * values.length)];
+    const arr = (): unknown => (rnd() < 0.2 ? pick() : Array.from({ length: Math.floor(rnd() * 5) }, pick));
+    for (let i = 0; i < 3000; i++) {
+      const payload = rnd() < 0.1 ? pick() : { v: pick(), c: arr(), f: pick(), p: rnd() < 0.5 ? [{ c: arr() }, pick()] : pick() };
+      const topic = rnd() < 0.1 ? (pick() as string) : `t/${Math.floor(rnd() * 4)}`;
+      expect(() => e.process({ topic, payload, quality: rnd() < 0.05 ? 'comm_error' : 'good' })).to.not.throw();
+      if (i % 97 === 0) {
+        const cmd = ['ack', 'shelve', 'unshelve', 'suppress', 'unsuppress', 'reset', 'enable', 'disable', 'report'][Math.floor(rnd() * 9)];
+        expect(() => e.command({ command: cmd, oneShot: rnd() < 0.5 })).to.not.throw();
+      }
+      clock.tick(Math.floor(rnd() * 2000));
+    }
+    const t = e.table(true);
+    expect(t.rows.length).to.equal(e.size);
+    expect(t.counts.active).to.equal(t.rows.filter((r) => r.active).length);
+    expect(() => JSON.stringify(e.exportState())).to.not.throw();
+  });
+
   it('close stops every timer', () => {
     const e = engine([high({ onDelay: 5, realarm: 10 })]);
     send(e, 60);
