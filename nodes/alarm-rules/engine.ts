@@ -1130,15 +1130,16 @@ export class AlarmEngine {
     for (const a of source) {
       const s = a.reported;
       const chatter = this.chattering(a, now);
-      if (a.active) counts.active++;
-      if (!a.acked) counts.unacknowledged++;
+      const hidden = s === S.Shelved || s === S.Suppressed || s === S.OutOfService;
+      // shelved and suppressed alarms are not annunciated: they count only as shelved / suppressed
+      if (a.active && !hidden) counts.active++;
+      if (!a.acked && !hidden) counts.unacknowledged++;
       if (s === S.Shelved) counts.shelved++;
       if (s === S.Suppressed) counts.suppressed++;
       if (s === S.OutOfService) counts.outOfService++;
       if (s === S.Latched) counts.latched++;
       if (a.bad) counts.badQuality++;
       if (chatter) counts.chattering++;
-      const hidden = s === S.Shelved || s === S.Suppressed || s === S.OutOfService;
       const shown = all || (!hidden && (a.active || !a.acked || a.bad));
       if (!shown) continue;
       if (!hidden && (a.active || !a.acked)) {
