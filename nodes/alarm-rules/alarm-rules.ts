@@ -69,6 +69,7 @@ export = function (RED: NodeAPI): void {
     let saveTimer: NodeJS.Timeout | undefined;
     let lastStatus = '';
     let tablePending = false;
+    let lastSaveError = '';
     let configError: string | null = null;
     const buffered: Array<{ msg: NodeMessageInFlow; send: SendFunction; done: DoneFunction }> = [];
 
@@ -156,7 +157,10 @@ export = function (RED: NodeAPI): void {
       saveTimer = undefined;
       const value = persisted();
       const after = (err?: Error | null): void => {
-        if (err) node.warn(RED._('alarm-rules.warn.saveFailed', { error: err.message }));
+        // a failing store is reported once per different failure, not on every save
+        const text = err ? err.message : '';
+        if (text !== '' && text !== lastSaveError) node.warn(RED._('alarm-rules.warn.saveFailed', { error: text }));
+        lastSaveError = text;
         cb?.();
       };
       try {
