@@ -4,8 +4,9 @@
  */
 import type { AlarmPreset } from './types';
 import { jupiterPreset } from '../jupiter-hvdc/alarms';
+import { bacsPresets } from '../bacs/alarms';
 
-export const PRESETS: AlarmPreset[] = [jupiterPreset];
+export const PRESETS: AlarmPreset[] = [jupiterPreset, ...bacsPresets];
 
 export function findPreset(id: string): AlarmPreset | undefined {
   return PRESETS.find((p) => p.id === id);

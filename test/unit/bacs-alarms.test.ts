@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { bacsPresets, MONITOR_LIMITS } from '../../nodes/bacs/alarms';
+import { compileRule } from '../../nodes/alarm-rules/rules';
+import { PRESETS } from '../../nodes/alarm-rules/presets';
 
 describe('BACS alarm-rules presets', () => {
   it('has one preset per monitor type plus the SJ 11237-2001 temperature preset', () => {
@@ -68,5 +70,12 @@ describe('BACS alarm-rules presets', () => {
     for (const p of bacsPresets) expect(p.rules.some((r) => r.aggregate === 'spread'), p.id).to.equal(true);
     const c41 = bacsPresets.find((p) => p.id === 'bacs-c41');
     expect(c41?.rules.find((r) => r.id === 'bacs-c41-temperature-low-alarm')).to.include({ alarmValue: 0, thresholdSource: 'preset' });
+  });
+
+  it('compiles in the alarm-rules engine and is offered by its preset catalogue', () => {
+    for (const p of bacsPresets) {
+      p.rules.forEach((r, i) => expect(compileRule(r, i).problems, r.id).to.deep.equal([]));
+      expect(PRESETS.map((q) => q.id)).to.include(p.id);
+    }
   });
 });
