@@ -145,6 +145,27 @@ export class SnmpTrapReceiver {
     });
   }
 
+  /** Resolves once the receiver's socket is bound (or at once if it failed: the error was reported). */
+  ready(): Promise<void> {
+    const sockets = (this.receiver as unknown as { listener?: { sockets?: Record<string, import('dgram').Socket> } } | undefined)?.listener?.sockets;
+    const socket = sockets ? Object.values(sockets)[0] : undefined;
+    if (!socket) return Promise.resolve();
+    try {
+      socket.address();
+      return Promise.resolve(); // already bound
+    } catch {
+      return new Promise((resolve) => {
+        const done = (): void => {
+          clearTimeout(t);
+          resolve();
+        };
+        const t = setTimeout(done, 2000);
+        socket.once('listening', done);
+        socket.once('error', done);
+      });
+    }
+  }
+
   close(): Promise<void> {
     const r = this.receiver;
     this.receiver = undefined;

@@ -8,6 +8,7 @@ import * as snmp from 'net-snmp';
 import type { SnmpLink, SnmpTarget, SnmpTrap, SnmpValue, SnmpVarbind } from './types';
 import { targetKey } from './targets';
 import { SnmpTrapReceiver, TrapReceiverOptions } from './receiver';
+import { FastGet, FastGetError } from './fast-get';
 
 export type SnmpVersion = 'v1' | 'v2c' | 'v3';
 export type SnmpSecurityLevel = 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
@@ -52,6 +53,11 @@ export interface SnmpSessionOptions {
   maxQueuePerTarget?: number;
   /** rows after which a walk stops (a looping agent must not walk forever) */
   maxWalkRows?: number;
+  /**
+   * v1/v2c GETs to IPv4 units through the link's own codec and one shared socket (lib/snmp/fast-get.ts)
+   * instead of a net-snmp session per unit; on by default, off to compare or to rule it out.
+   */
+  fastPath?: boolean;
 }
 
 export const SESSION_DEFAULTS = {
@@ -63,6 +69,7 @@ export const SESSION_DEFAULTS = {
   slowAfter: 500,
   maxQueuePerTarget: 16,
   maxWalkRows: 20000,
+  fastPath: true,
 };
 
 export class SnmpError extends Error {
@@ -290,6 +297,7 @@ export class SnmpClient implements SnmpLink {
   private readonly limiter: Limiter;
   private readonly trapListeners = new Set<(trap: SnmpTrap) => void>();
   private receiver: SnmpTrapReceiver | undefined;
+  private fast: FastGet | undefined;
   private closed = false;
 
   constructor(
@@ -441,41 +449,71 @@ export class SnmpClient implements SnmpLink {
     });
   }
 
-  private async getChunk(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
-    try {
-      const raw = await this.call<RawVarbind[]>(s, (session, cb) => session.get(oids, cb));
-      if (!Array.isArray(raw) || raw.length !== oids.length || !raw.every(isRawVarbind)) {
-        throw new SnmpError(`${targetKey(s.target)}: response does not match the request`, 'protocol', s.target);
-      }
-      return raw.map(fromRaw);
-    } catch (err) {
-      if (!(err instanceof SnmpError)) throw err;
-      if (err.code === 'tooBig' && oids.length > 1) {
-        // the agent's answer would not fit: remember a smaller batch for this unit and split
-        const half = Math.ceil(oids.length / 2);
-        s.maxVarbinds = Math.max(1, Math.min(s.maxVarbinds, half));
-        return this.getBatched(s, oids);
-      }
-      if (err.code === 'noSuchName') {
-        // SNMPv1 fails the whole PDU for one unknown OID and names it: mark it, ask again for the others
-        const missing = oids.find((o) => err.message.endsWith(': ' + o)) ?? (oids.length === 1 ? oids[0] : undefined);
-        if (missing === undefined) throw err;
-        const rest = oids.filter((o) => o !== missing);
-        const got = rest.length > 0 ? await this.getChunk(s, rest) : [];
-        const byOid = new Map(got.map((vb) => [vb.oid, vb]));
-        return oids.map((o) => (o === missing ? { oid: o, type: NO_SUCH_OBJECT, value: null, error: 'noSuchObject' as const } : byOid.get(o) ?? { oid: o, type: NO_SUCH_OBJECT, value: null, error: 'noSuchObject' as const }));
-      }
-      throw err;
+  private fastFor(target: SnmpTarget): FastGet | undefined {
+    if (this.opts.version === 'v3' || !this.opts.fastPath || !FastGet.supports(target)) return undefined;
+    if (!this.fast) {
+      this.fast = new FastGet(
+        { version: this.opts.version === 'v1' ? 0 : 1, community: this.credentials.community ?? 'public', timeout: this.opts.timeout, retries: this.opts.retries },
+        (err) => this.reportError(err),
+      );
     }
+    return this.fast;
   }
 
-  private async getBatched(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
+  /** One GET PDU. Plain promise chains, not async functions: this runs once per unit per poll. */
+  private getChunk(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
+    const fast = this.fastFor(s.target);
+    if (fast) {
+      return fast.get(s.target, oids).then(
+        (raw) => {
+          // the decoder made these objects for this answer and checked their count: convert in place
+          for (const r of raw) fromRaw(r);
+          return raw as SnmpVarbind[];
+        },
+        (err: unknown) => this.chunkFailed(s, oids, err instanceof FastGetError ? new SnmpError(err.message, err.code, s.target) : err),
+      );
+    }
+    return this.call<RawVarbind[]>(s, (session, cb) => session.get(oids, cb)).then(
+      (raw) => {
+        if (!Array.isArray(raw) || raw.length !== oids.length || !raw.every(isRawVarbind)) {
+          throw new SnmpError(`${targetKey(s.target)}: response does not match the request`, 'protocol', s.target);
+        }
+        return raw.map(fromRaw);
+      },
+      (err: unknown) => this.chunkFailed(s, oids, err),
+    );
+  }
+
+  private async chunkFailed(s: TargetState, oids: string[], err: unknown): Promise<SnmpVarbind[]> {
+    if (!(err instanceof SnmpError)) throw err;
+    if (err.code === 'tooBig' && oids.length > 1) {
+      // the agent's answer would not fit: remember a smaller batch for this unit and split
+      const half = Math.ceil(oids.length / 2);
+      s.maxVarbinds = Math.max(1, Math.min(s.maxVarbinds, half));
+      return this.getBatched(s, oids);
+    }
+    if (err.code === 'noSuchName') {
+      // SNMPv1 fails the whole PDU for one unknown OID and names it: mark it, ask again for the others
+      const missing = oids.find((o) => err.message.endsWith(': ' + o)) ?? (oids.length === 1 ? oids[0] : undefined);
+      if (missing === undefined) throw err;
+      const rest = oids.filter((o) => o !== missing);
+      const got = rest.length > 0 ? await this.getChunk(s, rest) : [];
+      const byOid = new Map(got.map((vb) => [vb.oid, vb]));
+      return oids.map((o) => (o === missing ? { oid: o, type: NO_SUCH_OBJECT, value: null, error: 'noSuchObject' as const } : byOid.get(o) ?? { oid: o, type: NO_SUCH_OBJECT, value: null, error: 'noSuchObject' as const }));
+    }
+    throw err;
+  }
+
+  private getBatched(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
     if (oids.length <= s.maxVarbinds) return this.getChunk(s, oids);
+    return this.getInChunks(s, oids);
+  }
+
+  private async getInChunks(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
     const out: SnmpVarbind[] = [];
     let i = 0;
     while (i < oids.length) {
-      const size = s.maxVarbinds;
-      const chunk = oids.slice(i, i + size);
+      const chunk = oids.slice(i, i + s.maxVarbinds);
       out.push(...(await this.getChunk(s, chunk)));
       i += chunk.length;
     }
@@ -484,7 +522,7 @@ export class SnmpClient implements SnmpLink {
 
   /** GET of many OIDs in as few PDUs as the agent accepts; per-OID errors are in the varbinds. */
   get(target: SnmpTarget, oids: string[]): Promise<SnmpVarbind[]> {
-    const clean = oids.map((o) => o.replace(/^\./, ''));
+    const clean = oids.some((o) => o.startsWith('.')) ? oids.map((o) => o.replace(/^\./, '')) : oids;
     if (clean.length === 0) return Promise.resolve([]);
     return this.enqueue(target, (s) => this.getBatched(s, clean));
   }
@@ -580,6 +618,8 @@ export class SnmpClient implements SnmpLink {
       this.dropSession(s);
     }
     this.states.clear();
+    this.fast?.close();
+    this.fast = undefined;
     this.trapListeners.clear();
     const r = this.receiver;
     this.receiver = undefined;

@@ -139,28 +139,37 @@ describe('SNMP interop and robustness (integration)', function () {
       if (dir) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     });
 
-    it('v2c: batched GET with a per-varbind noSuchObject, and a GETBULK walk of the system group', async () => {
-      const t = { host: '127.0.0.1', port };
-      const c = client([t], { version: 'v2c', maxVarbinds: 2 }, { community: 'dcpower-ro' });
-      const vbs = await c.get(t, [SYS_DESCR, '1.3.6.1.2.1.1.3.0', '1.3.6.1.2.1.1.99.0', '1.3.6.1.2.1.1.5.0']);
-      expect(vbs.map((v) => v.oid)).to.deep.equal([SYS_DESCR, '1.3.6.1.2.1.1.3.0', '1.3.6.1.2.1.1.99.0', '1.3.6.1.2.1.1.5.0']);
-      expect(String(vbs[0].value)).to.equal('dcpower interop snmpd');
-      expect(vbs[2].error).to.equal('noSuchObject');
-      const rows = await c.walk(t, '1.3.6.1.2.1.1');
-      expect(rows.length).to.be.greaterThan(5);
-      expect(rows.every((r) => r.oid.startsWith('1.3.6.1.2.1.1.'))).to.equal(true);
-    });
+    for (const [label, host, fastPath] of [
+      ['fast path', '127.0.0.1', true],
+      ['net-snmp sessions', '127.0.0.1', false],
+      ['host name (net-snmp sessions)', 'localhost', true],
+    ] as const) {
+      it(`v2c via ${label}: batched GET with a per-varbind noSuchObject, and a GETBULK walk of the system group`, async () => {
+        const t = { host, port };
+        const c = client([t], { version: 'v2c', maxVarbinds: 2, fastPath }, { community: 'dcpower-ro' });
+        const vbs = await c.get(t, [SYS_DESCR, '1.3.6.1.2.1.1.3.0', '1.3.6.1.2.1.1.99.0', '1.3.6.1.2.1.1.5.0']);
+        expect(vbs.map((v) => v.oid)).to.deep.equal([SYS_DESCR, '1.3.6.1.2.1.1.3.0', '1.3.6.1.2.1.1.99.0', '1.3.6.1.2.1.1.5.0']);
+        expect(String(vbs[0].value)).to.equal('dcpower interop snmpd');
+        expect(vbs[1].type).to.equal(67); // TimeTicks
+        expect(vbs[2].error).to.equal('noSuchObject');
+        const rows = await c.walk(t, '1.3.6.1.2.1.1');
+        expect(rows.length).to.be.greaterThan(5);
+        expect(rows.every((r) => r.oid.startsWith('1.3.6.1.2.1.1.'))).to.equal(true);
+        const c1 = client([t], { version: 'v1', fastPath }, { community: 'dcpower-ro' });
+        const v1 = await c1.get(t, [SYS_DESCR, '1.3.6.1.2.1.1.99.0']);
+        expect(String(v1[0].value)).to.equal('dcpower interop snmpd');
+        expect(v1[1].error).to.equal('noSuchObject');
+        const v1rows = await c1.walk(t, '1.3.6.1.2.1.1'); // GETNEXT
+        expect(v1rows.map((r) => r.oid)).to.deep.equal(rows.map((r) => r.oid));
+      });
+    }
 
-    it('v3 authPriv SHA-256/AES-128: GET and walk; v1 GET marks the unknown OID noSuchObject', async () => {
+    it('v3 authPriv SHA-256/AES-128: GET and walk', async () => {
       const t = { host: '127.0.0.1', port };
       const c3 = client([t], { version: 'v3', user: V3_USER.name, securityLevel: 'authPriv', authProtocol: 'sha256', privProtocol: 'aes' }, { authKey: V3_USER.authKey, privKey: V3_USER.privKey });
       const [descr] = await c3.get(t, [SYS_DESCR]);
       expect(String(descr.value)).to.equal('dcpower interop snmpd');
       expect((await c3.walk(t, '1.3.6.1.2.1.1')).length).to.be.greaterThan(5);
-      const c1 = client([t], { version: 'v1' }, { community: 'dcpower-ro' });
-      const v1 = await c1.get(t, [SYS_DESCR, '1.3.6.1.2.1.1.99.0']);
-      expect(String(v1[0].value)).to.equal('dcpower interop snmpd');
-      expect(v1[1].error).to.equal('noSuchObject');
     });
 
     it('v3 with a wrong privacy key ends in a timeout whose text points at the credentials', async () => {
@@ -173,10 +182,10 @@ describe('SNMP interop and robustness (integration)', function () {
   });
 
   describe('batching, misbehaving agents', () => {
-    it('splits GETs when the agent answers tooBig and remembers the smaller batch', async () => {
+    for (const fastPath of [true, false]) it(`splits GETs when the agent answers tooBig and remembers the smaller batch (${fastPath ? 'fast path' : 'net-snmp sessions'})`, async () => {
       const { fleet, targets } = await startFleet(1, { maxVarbinds: 5 });
       const oids = Array.from({ length: 7 }, (_, i) => `1.3.6.1.2.1.33.1.2.${i + 1}.0`).concat(Array.from({ length: 14 }, (_, i) => `${SIM_ENTERPRISE_OID}.1.${i + 1}.0`));
-      const c = client(targets, { version: 'v2c', maxVarbinds: 24 }, { community: 'public' });
+      const c = client(targets, { version: 'v2c', maxVarbinds: 24, fastPath }, { community: 'public' });
       const first = await c.get(targets[0], oids);
       expect(first).to.have.length(21);
       expect(first.every((v) => v.error === undefined)).to.equal(true);
@@ -219,7 +228,7 @@ describe('SNMP interop and robustness (integration)', function () {
       expect(err?.code).to.equal('timeout');
     });
 
-    it('a UDP peer that answers garbage cannot crash the process: the request times out, the error is reported', async () => {
+    for (const fastPath of [true, false]) it(`a UDP peer that answers garbage cannot crash the process (${fastPath ? 'fast path' : 'net-snmp sessions'}): the request times out, the error is reported`, async () => {
       const junk = dgram.createSocket('udp4');
       await new Promise<void>((r) => junk.bind(0, '127.0.0.1', () => r()));
       const replies = [Buffer.from('not snmp at all'), Buffer.from([0x30, 0x82, 0xff, 0xff, 0x02]), Buffer.from([0x30, 0x0a, 0x02, 0x01, 0x01, 0x04, 0x03, 0x61, 0x62, 0x63, 0xa2, 0x00])];
@@ -227,7 +236,7 @@ describe('SNMP interop and robustness (integration)', function () {
       junk.on('message', (_msg, rinfo) => junk.send(replies[n++ % replies.length], rinfo.port, rinfo.address));
       const t = { host: '127.0.0.1', port: junk.address().port };
       const reported: Error[] = [];
-      const c = client([t], { version: 'v2c', timeout: 300, retries: 2 }, { community: 'public' }, { onError: (e) => reported.push(e) });
+      const c = client([t], { version: 'v2c', timeout: 300, retries: 2, fastPath }, { community: 'public' }, { onError: (e) => reported.push(e) });
       try {
         const err = await c.get(t, [SYS_DESCR]).then(() => undefined, (e: SnmpError) => e);
         expect(err?.code).to.be.oneOf(['timeout', 'protocol']);
@@ -259,6 +268,43 @@ describe('SNMP interop and robustness (integration)', function () {
   });
 
   describe('traps end to end', () => {
+    it('v3 authPriv: a unit sends its traps with the USM user and the receiver decrypts and matches them', async () => {
+      const trapPort = await freeUdpPort();
+      const { fleet, targets } = await startFleet(1, { trap: { host: '127.0.0.1', port: trapPort, version: 'v3', user: V3_USER } });
+      const c = client(targets, { version: 'v3', user: V3_USER.name, authProtocol: 'sha256', privProtocol: 'aes' }, { authKey: V3_USER.authKey, privKey: V3_USER.privKey });
+      const traps: SnmpTrap[] = [];
+      c.onTrap((trap) => traps.push(trap));
+      await c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', users: [V3_USER] }).ready();
+      fleet.units[0].setScenario('rectifier-fault');
+      await waitFor(() => traps.length >= 1, 10000, 'a v3 trap');
+      expect(traps[0]).to.include({ version: 'v3', kind: 'trap', trapOid: '1.3.6.1.2.1.33.2.3' });
+      expect(traps[0].target).to.deep.equal(targets[0]);
+    });
+
+    it('v2c inform: the receiver acknowledges it and hands it on as an inform', async () => {
+      const trapPort = await freeUdpPort();
+      const target = { host: '127.0.0.1', port: 161 };
+      const c = client([target], { version: 'v2c' }, { community: 'public' });
+      const traps: SnmpTrap[] = [];
+      c.onTrap((trap) => traps.push(trap));
+      await c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', communities: ['public'] }).ready();
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const snmp = require('net-snmp') as typeof import('net-snmp');
+      const sender = snmp.createSession('127.0.0.1', 'public', { version: snmp.Version2c, trapPort } as import('net-snmp').SessionOptions);
+      try {
+        const ack = await new Promise<Error | null>((resolve) =>
+          (sender as unknown as { inform(oid: string, vbs: unknown[], cb: (e: Error | null) => void): void }).inform('1.3.6.1.2.1.33.2.1', [], (e) => resolve(e)),
+        );
+        expect(ack).to.equal(null);
+        await waitFor(() => traps.length >= 1, 5000, 'the inform');
+        expect(traps[0]).to.include({ kind: 'inform', version: 'v2c', trapOid: '1.3.6.1.2.1.33.2.1' });
+        expect(traps[0].target).to.deep.equal(target);
+      } finally {
+        sender.close();
+      }
+    });
+
+
     for (const version of ['v2c', 'v1'] as const) {
       it(`${version}: a unit going on battery sends traps that the link's receiver matches to that unit`, async () => {
         const trapPort = await freeUdpPort();
@@ -266,8 +312,7 @@ describe('SNMP interop and robustness (integration)', function () {
         const c = client(targets, { version: 'v2c' }, { community: 'public' });
         const traps: SnmpTrap[] = [];
         c.onTrap((trap) => traps.push(trap));
-        c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', communities: ['public'] });
-        await new Promise((r) => setTimeout(r, 200));
+        await c.startTrapReceiver({ port: trapPort, address: '127.0.0.1', communities: ['public'] }).ready();
         fleet.units[1].setScenario('ac-failure');
         await waitFor(() => traps.length >= 3, 10000, 'traps');
         for (const trap of traps) {
