@@ -1,0 +1,169 @@
+/**
+ * The typed contract between the JK codecs (this folder), the jk-bms node, the rs485-bus framer, the simulator
+ * and `dcpower decode`. Units follow DESIGN "The message every device node sends": V, A, W, °C, %, Ah, s, mΩ;
+ * positive current = charging; a value the device did not report is absent (never null or 0).
+ */
+import type { Result } from '../../../lib/result';
+
+/** The wire protocols the node speaks (reference jk-bms-protocols.md §1). */
+export type JkProtocolId = 'jk-nw' | 'jk02' | 'jk-modbus' | 'jk-balancer';
+export const JK_PROTOCOL_IDS: readonly JkProtocolId[] = ['jk-nw', 'jk02', 'jk-modbus', 'jk-balancer'];
+
+/** JK02 cell-info layouts: 24 cell slots (firmware <= 10.x) or 32 (firmware >= 11 and every JK-PB). */
+export type Jk02Variant = '24s' | '32s';
+
+/** What one poll asks for. `activate` wakes a sleeping NW board (command 0x01). */
+export type JkRequestKind = 'status' | 'settings' | 'device' | 'activate';
+
+/**
+ * What a decoded frame is:
+ * - `status` live data, `settings` parameters, `device` identity strings
+ * - `request` a host request seen on the bus (echo, or a master's traffic in listen mode); `trigger` is the
+ *   JK-PB FC10 trigger request specifically (0x1620/0x161E/0x161C)
+ * - `ack` the FC10 acknowledgement a JK-PB sends after its 300-byte frame (carries the responder address)
+ * - `write-ack` a reply confirming a write; `exception` a Modbus exception reply; `registers` a Modbus FC03
+ *   reply whose registers map to no known field
+ */
+export type JkFrameType =
+  | 'status'
+  | 'settings'
+  | 'device'
+  | 'request'
+  | 'trigger'
+  | 'ack'
+  | 'write-ack'
+  | 'exception'
+  | 'registers';
+
+export interface JkReading {
+  /** V per cell, in cell order; a cell that reads 0 mV is reported as 0 (it is present but reads zero) */
+  cellVoltages?: number[];
+  /** mΩ balance-wire resistance per cell */
+  cellResistances?: number[];
+  cellMin?: number;
+  cellMax?: number;
+  cellDelta?: number;
+  cellAverage?: number;
+  /** V pack voltage */
+  voltage?: number;
+  /** A, + charging / − discharging (after the invert-current option) */
+  current?: number;
+  /** W, signed like current */
+  power?: number;
+  soc?: number;
+  soh?: number;
+  /** Ah */
+  remainingCapacity?: number;
+  nominalCapacity?: number;
+  cycleCapacity?: number;
+  cycles?: number;
+  /** °C */
+  mosTemperature?: number;
+  /** °C battery probes in the device's order; absent probes omitted */
+  temperatures?: number[];
+  chargeEnabled?: boolean;
+  dischargeEnabled?: boolean;
+  balancerEnabled?: boolean;
+  balancing?: boolean;
+  /** A, + a cell is being charged */
+  balanceCurrent?: number;
+  /** stable alarm ids (nodes/jk-bms/alarms.ts) */
+  alarms?: string[];
+  /** number of cells the device reports or has present */
+  cellCount?: number;
+  /** 1-based index of the lowest / highest cell */
+  cellMinIndex?: number;
+  cellMaxIndex?: number;
+  heating?: boolean;
+  precharging?: boolean;
+  /** s the BMS has been running */
+  runtime?: number;
+}
+
+/** Identity of a device. Passwords the frames carry are never decoded into this (reference §10). */
+export interface JkDeviceInfo {
+  model?: string;
+  hardware?: string;
+  software?: string;
+  serial?: string;
+  name?: string;
+  manufacturingDate?: string;
+  /** s */
+  uptime?: number;
+  powerOnCount?: number;
+}
+
+/** Device parameters in SI units (V, A, s, °C, Ah); keys listed in protocol/settings.ts. */
+export type JkSettings = { [key: string]: number };
+
+export interface JkDecoded {
+  protocol: JkProtocolId;
+  frameType: JkFrameType;
+  /** responder (or addressed device) when the frame carries it */
+  address?: number;
+  /** JK02 layout used for a status frame */
+  variant?: Jk02Variant;
+  reading?: JkReading;
+  device?: JkDeviceInfo;
+  settings?: JkSettings;
+  /** values whose meaning is open in the reference (published raw, e.g. JK02 32S temperatures at 254/256/258) */
+  raw?: { [key: string]: number };
+  /** Modbus: the register a trigger/ack/write refers to */
+  register?: number;
+}
+
+export interface JkDecodeContext {
+  /** some firmware reports the current with the wrong sign (reference §2.6) */
+  invertCurrent?: boolean;
+  /** JK02 cell-info layout; `auto` (default) uses the heuristic of detect.ts */
+  variant?: Jk02Variant | 'auto';
+  /** jk-modbus: the request this reply answers (tells which registers it holds); required for FC03 replies */
+  request?: Uint8Array;
+  /** jk-balancer: temperature unit of the status reply, open in the reference; default 0.1 °C */
+  balancerTemperatureScale?: 0.1 | 1;
+}
+
+/**
+ * One frame shape a stream framer looks for. A framer tries every shape of the protocol at each position:
+ * the header must match, `lengths` gives the candidate total lengths from the first bytes, and `valid` checks
+ * the checksum of a complete candidate. No match at a position means that byte is garbage (echo remnants, pad
+ * bytes, line noise): drop it and try the next position.
+ */
+export interface JkFrameShape {
+  /** name for diagnostics: `nw`, `jk02`, `modbus-rtu`, `balancer-request`, `balancer-reply` */
+  name: string;
+  /** fixed leading bytes (empty for Modbus RTU, which starts with any address) */
+  header: readonly number[];
+  /** bytes needed before `lengths` can answer */
+  minBytes: number;
+  maxLength: number;
+  /** candidate total lengths, or null when no frame of this shape can start with these bytes */
+  lengths(head: Uint8Array): number[] | null;
+  /** checksum / CRC and structural check of a complete candidate */
+  valid(frame: Uint8Array): boolean;
+}
+
+export interface JkFraming {
+  shapes: readonly JkFrameShape[];
+  /** longest frame of the protocol: beyond this a stuck candidate is dropped */
+  maxLength: number;
+  /** silence that ends a partial frame (esphome uses 50 ms) */
+  interByteTimeoutMs: number;
+  /** baud the protocol usually runs at (the rs485-bus default) */
+  defaultBaud: number;
+}
+
+export interface JkProtocol {
+  id: JkProtocolId;
+  /** one line for help texts */
+  title: string;
+  framing: JkFraming;
+  /**
+   * The request frames of one poll, sent one at a time in order, each answered by one reply (jk02: a 300-byte
+   * frame plus an FC10 ack). Length 1 except jk-modbus, which reads in chunks of <= 40 registers.
+   * Throws RangeError for an address or kind the protocol cannot address (programming error, not wire data).
+   */
+  buildRequests(address: number, what: JkRequestKind): Buffer[];
+  /** Decodes one complete frame as cut by the framer. Never throws. */
+  decode(frame: Uint8Array, context?: JkDecodeContext): Result<JkDecoded>;
+}
