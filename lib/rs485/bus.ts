@@ -49,7 +49,7 @@ export interface Exchange<T> {
    * Called with each frame the framer cuts while this request runs: `done` ends the request, `more` keeps the
    * frame and waits for more, `ignore` drops it (a late reply of another device).
    */
-  accept(frame: Frame, kept: readonly Frame[]): Verdict;
+  accept(frame: Frame, kept: Frame[]): Verdict;
   /** turns the kept frames into the request's result */
   finish?(kept: Frame[]): T;
   timeoutMs?: number;

@@ -12,11 +12,11 @@ export interface FrameDescription {
   /** fixed start bytes; empty for formats recognised by `length` alone (Modbus RTU) */
   header: readonly number[];
   /**
-   * Total frame length judged from the first bytes of the buffer (which start with `header`):
-   * a number, `undefined` when more bytes are needed to tell, or a negative number when these bytes cannot
-   * start this frame.
+   * Total frame length judged from the first bytes of the buffer (which start with `header`): a number, or
+   * several candidates (a Modbus FC10 request and its response start alike), `undefined` when more bytes are
+   * needed to tell, or a negative number (or an empty list) when these bytes cannot start this frame.
    */
-  length(head: Uint8Array): number | undefined;
+  length(head: Uint8Array): number | readonly number[] | undefined;
   /** whole-frame check (checksum, CRC, end marker) of exactly `length` bytes */
   check(frame: Uint8Array): boolean;
   /** longest frame this format can have; longer claims are garbage */
@@ -109,29 +109,46 @@ export class Framer {
         needMore = true;
         continue;
       }
-      let length: number | undefined;
+      let answer: number | readonly number[] | undefined;
       try {
-        length = d.length(view);
+        answer = d.length(view);
       } catch {
         continue;
       }
-      if (length === undefined) {
+      if (answer === undefined) {
         needMore = true;
         continue;
       }
-      if (!Number.isInteger(length) || length <= 0 || length < d.header.length || length > d.maxLength) continue;
-      if (view.length < length) {
-        needMore = true;
-        continue;
+      const candidates = typeof answer === 'number' ? [answer] : answer;
+      for (const length of candidates) {
+        if (!Number.isInteger(length) || length <= 0 || length < d.header.length || length > d.maxLength) continue;
+        if (view.length < length) {
+          needMore = true;
+          continue;
+        }
+        let valid = false;
+        try {
+          valid = d.check(view.subarray(0, length));
+        } catch {
+          valid = false;
+        }
+        if (valid) return { kind: 'frame', protocol: d.protocol, length };
       }
-      let valid = false;
-      try {
-        valid = d.check(view.subarray(0, length));
-      } catch {
-        valid = false;
-      }
-      if (valid) return { kind: 'frame', protocol: d.protocol, length };
     }
     return needMore ? { kind: 'more' } : { kind: 'none' };
   }
+}
+
+/** Narrows which frames of a description count, by their first bytes (e.g. the Modbus unit ids expected). */
+export function narrowed(d: FrameDescription, accept: (head: Uint8Array) => boolean | undefined, protocol = d.protocol): FrameDescription {
+  return {
+    ...d,
+    protocol,
+    length(head) {
+      const verdict = accept(head);
+      if (verdict === false) return -1;
+      if (verdict === undefined) return undefined;
+      return d.length(head);
+    },
+  };
 }
