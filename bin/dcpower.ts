@@ -13,6 +13,8 @@ interface CommandEntry {
 
 /* eslint-disable @typescript-eslint/no-var-requires */
 const COMMANDS: CommandEntry[] = [
+  { name: 'decode', summary: 'decode one captured JK frame (hex) and print the reading', load: () => require('./decode').command },
+  { name: 'simulate', summary: 'run a device simulator until interrupted', load: () => require('./simulate').command },
   { name: 'demo', summary: 'run Node-RED with this package, the example flows and the device simulators', load: () => require('./demo').command },
 ];
 

@@ -14,7 +14,10 @@ const PACKAGE_NAME = '@dcpower/node-red-nodes';
  * The simulators the example flows talk to. The examples' config nodes point at these loopback ports, so the
  * same ports appear in examples/*.json; change both together.
  */
-export const DEMO_SIMULATORS: Array<{ name: string; args: string[] }> = [];
+export const DEMO_SIMULATORS: Array<{ name: string; args: string[] }> = [
+  // an RS485-to-TCP gateway with two JK-PB packs (addresses 1-2): JK02 triggers and JK Modbus both answer
+  { name: 'jk', args: ['simulate', 'jk', '--port', '18899', '--packs', '1-2'] },
+];
 
 interface FlowNode {
   id: string;

@@ -1,0 +1,46 @@
+/**
+ * `dcpower simulate <device> [options]`: runs a device simulator until interrupted (DESIGN "Command-line
+ * tool"). Each device is one entry of SIMULATORS, its code loaded only when used.
+ */
+import type { Command } from './cli';
+
+export interface SimulatorEntry {
+  device: string;
+  summary: string;
+  /** loads the device's runner: options in, exit code out */
+  load: () => { usage: string; run(argv: string[]): Promise<number> };
+}
+
+/* eslint-disable @typescript-eslint/no-var-requires */
+export const SIMULATORS: SimulatorEntry[] = [
+  { device: 'jk', summary: 'JK BMS packs / JK-PB bus / DZ11 balancer on TCP or a serial path', load: () => require('./simulate-jk') },
+];
+
+function usage(): string {
+  const width = Math.max(...SIMULATORS.map((s) => s.device.length));
+  return [
+    'usage: dcpower simulate <device> [options]',
+    '',
+    'devices:',
+    ...SIMULATORS.map((s) => `  ${s.device.padEnd(width)}  ${s.summary}`),
+    '',
+    'Common options: --host (default 127.0.0.1), --port, --serial <path>, --baud, --fault <name>.',
+    'dcpower simulate <device> --help shows the options of one simulator.',
+  ].join('\n');
+}
+
+export const command: Command = {
+  summary: 'run a device simulator until interrupted',
+  get usage() {
+    return usage();
+  },
+  async run(argv) {
+    const [device, ...rest] = argv;
+    const entry = SIMULATORS.find((s) => s.device === device);
+    if (!entry) {
+      process.stderr.write(`dcpower simulate: ${device ? `unknown device '${device}'` : 'which device?'}\n\n${usage()}\n`);
+      return 2;
+    }
+    return entry.load().run(rest);
+  },
+};

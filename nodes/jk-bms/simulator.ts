@@ -1,0 +1,812 @@
+/**
+ * A JK BMS bus simulator: any number of packs at any addresses answering NW read-all, JK-PB FC10 triggers
+ * (300-byte JK02 frame + ack), JK Modbus FC03 reads and switch writes, and DZ11 balancer requests, on a TCP port
+ * (an RS485-to-TCP gateway) or a serial path (e.g. one end of a socat pty pair). Replies are encoded from the
+ * same field tables the decoders walk (DESIGN principle 6). Everything it sends is paced at the configured
+ * baud plus a turnaround delay, because a pseudo-terminal or a socket moves bytes instantly and the bus
+ * benchmark compares against wire time. A pack at address 0 acts as the JK-PB bus master: it polls the other
+ * packs and broadcasts its own frames, which is what the node's listen mode decodes.
+ */
+import { EventEmitter } from 'events';
+import * as net from 'net';
+import { encodeException, encodeRegistersResponse } from '../../lib/modbus/pdu';
+import { encodeRtu } from '../../lib/modbus/rtu';
+import { alarmWord, JK02_ALARM_BITS } from './alarms';
+import { BALANCER_COMMANDS, BALANCER_LIMITS, BALANCER_REQUEST_SHAPE, encodeBalancerSetReply, encodeBalancerStatus, balancerAlarmBits } from './protocol/balancer';
+import { buildAck, buildTrigger, encodeJk02, JK02_TRIGGERS } from './protocol/jk02';
+import { blockOf, BLOCKS, encodeBlockImage, MODBUS_SWITCHES } from './protocol/modbus';
+import { encodeNwFrame, encodeNwReply, NW_COMMANDS, NW_SHAPE, NW_SOURCE, NW_WRITABLE } from './protocol/nw';
+import { FieldValues, tidy } from './protocol/fields';
+import { JkStreamFramer } from './protocol/framing';
+import { crcValid, MODBUS_RTU_SHAPE } from './protocol/shapes';
+import type { Jk02Variant, JkDeviceInfo, JkFraming, JkSettings } from './protocol/types';
+
+export type JkChemistry = 'lifepo4' | 'li-ion' | 'lto';
+export const JK_FAULTS = ['no-reply', 'bad-checksum', 'truncated', 'echo', 'merged', 'late', 'vanish'] as const;
+export type JkFaultName = (typeof JK_FAULTS)[number];
+
+export interface JkFault {
+  name: JkFaultName;
+  /** pack address the fault applies to; all packs when absent */
+  address?: number;
+  /** fraction of replies affected, 0..1 (default 1) */
+  rate?: number;
+}
+
+export interface JkPackState {
+  address: number;
+  chemistry: JkChemistry;
+  /** V per cell */
+  cells: number[];
+  /** mΩ per cell balance-wire resistance */
+  resistances: number[];
+  /** A, + charging */
+  current: number;
+  soc: number;
+  soh: number;
+  /** Ah */
+  capacity: number;
+  cycles: number;
+  cycleCapacity: number;
+  mosTemperature: number;
+  temperatures: number[];
+  chargeEnabled: boolean;
+  dischargeEnabled: boolean;
+  balancing: boolean;
+  balanceCurrent: number;
+  alarms: string[];
+  runtime: number;
+  settings: JkSettings;
+  device: JkDeviceInfo;
+  /** when set, the dynamics keep this current instead of the built-in profile */
+  forcedCurrent?: number;
+}
+
+export interface JkSimulatorOptions {
+  /** pack addresses (default [1]) */
+  packs?: number[];
+  /** TCP port (0 = any free port); used when no serial path is given */
+  port?: number;
+  host?: string;
+  /** serial path (a socat pty end); needs the optional serialport package */
+  serial?: string;
+  /** baud used for pacing (and the serial port) */
+  baud?: number;
+  /** bits on the wire per byte: start + data + parity + stop (8N1 = 10) */
+  bitsPerByte?: number;
+  /** ms between the end of a request and the start of the reply (default 5) */
+  turnaroundMs?: number;
+  /** false sends without pacing (unit tests of content only) */
+  pacing?: boolean;
+  cellCount?: number;
+  chemistry?: JkChemistry;
+  capacity?: number;
+  variant?: Jk02Variant;
+  /** ms between dynamics steps; 0 = only explicit step() calls */
+  tickMs?: number;
+  /** ms of a bus-master cycle when a pack is at address 0 (real packs: about 4400) */
+  masterCycleMs?: number;
+  /** delay of the `late` fault */
+  lateMs?: number;
+  faults?: JkFault[];
+}
+
+interface ChemistryModel {
+  /** [soc %, open-circuit V] points */
+  ocv: Array<[number, number]>;
+  settings: JkSettings;
+}
+
+const CHEMISTRY: { [K in JkChemistry]: ChemistryModel } = {
+  lifepo4: {
+    ocv: [[0, 2.8], [5, 3.1], [10, 3.2], [30, 3.26], [60, 3.3], [90, 3.34], [98, 3.4], [100, 3.5]],
+    settings: { cellUvp: 2.7, cellUvpRecovery: 2.9, cellOvp: 3.65, cellOvpRecovery: 3.45, balanceStartVoltage: 3.3, mosOtp: 80, mosOtpRecovery: 70, chargeOtp: 45, chargeOtpRecovery: 40, chargeUtp: 0, chargeUtpRecovery: 5 },
+  },
+  'li-ion': {
+    ocv: [[0, 3.0], [10, 3.45], [30, 3.62], [60, 3.85], [90, 4.1], [100, 4.18]],
+    settings: { cellUvp: 3.0, cellUvpRecovery: 3.2, cellOvp: 4.2, cellOvpRecovery: 4.1, balanceStartVoltage: 3.6, mosOtp: 80, mosOtpRecovery: 70, chargeOtp: 45, chargeOtpRecovery: 40, chargeUtp: 0, chargeUtpRecovery: 5 },
+  },
+  lto: {
+    ocv: [[0, 1.9], [10, 2.1], [50, 2.3], [90, 2.5], [100, 2.7]],
+    settings: { cellUvp: 1.8, cellUvpRecovery: 2.0, cellOvp: 2.8, cellOvpRecovery: 2.7, balanceStartVoltage: 2.2, mosOtp: 80, mosOtpRecovery: 70, chargeOtp: 55, chargeOtpRecovery: 50, chargeUtp: -20, chargeUtpRecovery: -15 },
+  },
+};
+
+function ocv(model: ChemistryModel, soc: number): number {
+  const pts = model.ocv;
+  if (soc <= pts[0][0]) return pts[0][1];
+  for (let i = 1; i < pts.length; i++) {
+    if (soc <= pts[i][0]) {
+      const [s0, v0] = pts[i - 1];
+      const [s1, v1] = pts[i];
+      return v0 + ((v1 - v0) * (soc - s0)) / (s1 - s0);
+    }
+  }
+  return pts[pts.length - 1][1];
+}
+
+/** Parses `1-4,7` into [1,2,3,4,7]; throws RangeError on anything else. */
+export function parsePackList(spec: string): number[] {
+  const out = new Set<number>();
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new RangeError(`bad pack list '${spec}'`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (a > b || b > 247) throw new RangeError(`bad pack range '${part}'`);
+    for (let i = a; i <= b; i++) out.add(i);
+  }
+  if (out.size === 0) throw new RangeError('no packs');
+  return [...out].sort((x, y) => x - y);
+}
+
+/** Bits on the wire per byte from a serial format such as `8N1`, `8E1`, `7E2`. */
+export function bitsPerByteOf(format: string): number {
+  const m = /^([5-8])([NEOMS])([12])$/i.exec(format.trim());
+  if (!m) throw new RangeError(`bad serial format '${format}' (e.g. 8N1)`);
+  return 1 + Number(m[1]) + (m[2].toUpperCase() === 'N' ? 0 : 1) + Number(m[3]);
+}
+
+/** Paces bytes onto one output at baud: each byte takes bitsPerByte/baud seconds, in order, never overlapping. */
+class PacedWriter {
+  private busyUntil = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly write: (bytes: Buffer) => void,
+    private readonly msPerByte: number,
+    private readonly pacing: boolean,
+  ) {}
+
+  /** Queues bytes to start no earlier than `delayMs` from now; `atOnce` delivers them in one write at the end. */
+  send(bytes: Buffer, delayMs: number, atOnce = false): void {
+    if (bytes.length === 0) return;
+    if (!this.pacing) {
+      this.later(() => this.write(bytes), delayMs);
+      return;
+    }
+    const now = performance.now();
+    const start = Math.max(now + delayMs, this.busyUntil);
+    const duration = bytes.length * this.msPerByte;
+    this.busyUntil = start + duration;
+    if (atOnce) {
+      this.later(() => this.write(bytes), start + duration - now);
+      return;
+    }
+    // slices of about 4 ms of wire time, each written when its last byte would have left the wire
+    const perSlice = Math.max(1, Math.floor(4 / this.msPerByte));
+    for (let i = 0; i < bytes.length; i += perSlice) {
+      const slice = bytes.subarray(i, Math.min(bytes.length, i + perSlice));
+      const end = start + (i + slice.length) * this.msPerByte;
+      this.later(() => this.write(Buffer.from(slice)), end - now);
+    }
+  }
+
+  /** ms until everything queued has been written */
+  get idleIn(): number {
+    return Math.max(0, this.busyUntil - performance.now());
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, Math.max(0, ms));
+    this.timers.add(t);
+  }
+
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}
+
+interface Connection {
+  framer: JkStreamFramer;
+  writer: PacedWriter;
+  flushTimer?: NodeJS.Timeout;
+  close(): void;
+}
+
+/** What the simulator listens for: every host request of every protocol. */
+const REQUEST_FRAMING: JkFraming = {
+  shapes: [NW_SHAPE, BALANCER_REQUEST_SHAPE, MODBUS_RTU_SHAPE],
+  maxLength: 1024,
+  interByteTimeoutMs: 50,
+  defaultBaud: 115200,
+};
+
+interface Reply {
+  frames: Buffer[];
+  address: number;
+}
+
+export class JkSimulator extends EventEmitter {
+  readonly packs = new Map<number, JkPackState>();
+  private faults: JkFault[];
+  private readonly opts: Required<Omit<JkSimulatorOptions, 'serial' | 'faults' | 'packs'>> & { serial?: string };
+  private server?: net.Server;
+  private serialPort?: { close(cb?: (err?: Error | null) => void): void; write(b: Buffer): void; on(ev: string, fn: (...a: unknown[]) => void): void };
+  private readonly connections = new Set<Connection>();
+  private tickTimer?: NodeJS.Timeout;
+  private masterTimer?: NodeJS.Timeout;
+  private lastTick = 0;
+  private time = 0;
+  /** counters for tests and the CLI */
+  readonly stats = { requests: 0, replies: 0, dropped: 0, garbage: 0 };
+
+  constructor(options: JkSimulatorOptions = {}) {
+    super();
+    this.opts = {
+      port: options.port ?? 0,
+      host: options.host ?? '127.0.0.1',
+      serial: options.serial,
+      baud: options.baud ?? 115200,
+      bitsPerByte: options.bitsPerByte ?? 10,
+      turnaroundMs: options.turnaroundMs ?? 5,
+      pacing: options.pacing ?? true,
+      cellCount: options.cellCount ?? 16,
+      chemistry: options.chemistry ?? 'lifepo4',
+      capacity: options.capacity ?? 280,
+      variant: options.variant ?? '32s',
+      tickMs: options.tickMs ?? 1000,
+      masterCycleMs: options.masterCycleMs ?? 4400,
+      lateMs: options.lateMs ?? 1500,
+    };
+    this.faults = [...(options.faults ?? [])];
+    for (const address of options.packs ?? [1]) this.addPack(address);
+  }
+
+  get msPerByte(): number {
+    return (this.opts.bitsPerByte * 1000) / this.opts.baud;
+  }
+
+  /** The TCP port in use after start() (0 with a serial path). */
+  get port(): number {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : 0;
+  }
+
+  addPack(address: number, overrides: Partial<JkPackState> = {}): JkPackState {
+    if (!Number.isInteger(address) || address < 0 || address > 247) throw new RangeError(`pack address ${address}`);
+    const chemistry = overrides.chemistry ?? this.opts.chemistry;
+    const model = CHEMISTRY[chemistry];
+    const n = this.opts.cellCount;
+    const soc = 55 + ((address * 7) % 30);
+    const base = ocv(model, soc);
+    const pack: JkPackState = {
+      address,
+      chemistry,
+      cells: Array.from({ length: n }, (_, i) => tidy(base + (((i * 7 + address * 3) % 11) - 5) * 0.001)),
+      resistances: Array.from({ length: n }, (_, i) => 50 + ((i * 13 + address) % 60)),
+      current: 0,
+      soc,
+      soh: 100,
+      capacity: this.opts.capacity,
+      cycles: 10 + address,
+      cycleCapacity: 1000 + address * 100,
+      mosTemperature: 24,
+      temperatures: [22, 22.5],
+      chargeEnabled: true,
+      dischargeEnabled: true,
+      balancing: false,
+      balanceCurrent: 0,
+      alarms: [],
+      runtime: 100000 + address * 1000,
+      settings: {
+        ...model.settings,
+        smartSleepVoltage: model.settings.cellUvp + 0.8,
+        balanceTriggerDelta: 0.005,
+        maxChargeCurrent: 100,
+        maxDischargeCurrent: 150,
+        maxBalanceCurrent: 2,
+        cellCount: n,
+        chargeSwitch: 1,
+        dischargeSwitch: 1,
+        balancerSwitch: 1,
+        designCapacity: this.opts.capacity,
+        shortCircuitDelay: 0.0015,
+        deviceAddress: address,
+      },
+      device: {
+        model: 'JK_PB2A16S20P',
+        hardware: '15A',
+        software: '15.41',
+        name: `SIM${address}`,
+        manufacturingDate: '240914',
+        serial: `SIM${String(address).padStart(8, '0')}`,
+        uptime: 100000 + address * 1000,
+        powerOnCount: 3,
+      },
+      ...overrides,
+    };
+    this.packs.set(address, pack);
+    return pack;
+  }
+
+  getPack(address: number): JkPackState | undefined {
+    return this.packs.get(address);
+  }
+
+  /** Changes a pack's state (tests: set cells, current, alarms, switches). */
+  setPack(address: number, state: Partial<JkPackState>): JkPackState {
+    const pack = this.packs.get(address) ?? this.addPack(address);
+    Object.assign(pack, state);
+    return pack;
+  }
+
+  removePack(address: number): void {
+    this.packs.delete(address);
+  }
+
+  injectFault(fault: JkFault): void {
+    if (!JK_FAULTS.includes(fault.name)) throw new RangeError(`unknown fault ${String(fault.name)}`);
+    this.faults.push(fault);
+  }
+
+  clearFaults(address?: number): void {
+    this.faults = address === undefined ? [] : this.faults.filter((f) => f.address !== address);
+  }
+
+  private faultFor(address: number, name: JkFaultName): boolean {
+    return this.faults.some((f) => f.name === name && (f.address === undefined || f.address === address) && Math.random() < (f.rate ?? 1));
+  }
+
+  // ------------------------------------------------------------------------------------------- dynamics
+
+  /** Advances every pack by `seconds`: current profile, SOC, cell voltages, balancing, temperatures, protections. */
+  step(seconds: number): void {
+    this.time += seconds;
+    for (const pack of this.packs.values()) this.stepPack(pack, seconds);
+  }
+
+  private stepPack(p: JkPackState, dt: number): void {
+    const model = CHEMISTRY[p.chemistry];
+    const s = p.settings;
+    // a slow charge/discharge swing, offset per pack, within ±0.25 C
+    let current = p.forcedCurrent ?? 0.25 * p.capacity * Math.sin((2 * Math.PI * this.time) / 1800 + p.address);
+    if (current > 0 && !p.chargeEnabled) current = 0;
+    if (current < 0 && !p.dischargeEnabled) current = 0;
+    p.current = tidy(Math.round(current * 1000) / 1000);
+    const before = p.soc;
+    p.soc = Math.min(100, Math.max(0, p.soc + (p.current * dt * 100) / 3600 / p.capacity));
+    if (before < 100 && p.soc >= 100) p.cycles++;
+    if (p.current < 0) p.cycleCapacity = tidy(p.cycleCapacity + (-p.current * dt) / 3600);
+    p.runtime += dt;
+    if (p.device.uptime !== undefined) p.device.uptime += dt;
+    const mean = p.cells.reduce((a, b) => a + b, 0) / p.cells.length;
+    const open = ocv(model, p.soc);
+    const trigger = s.balanceTriggerDelta ?? 0.005;
+    const max = Math.max(...p.cells);
+    const min = Math.min(...p.cells);
+    p.balancing = s.balancerSwitch === 1 && max - min > trigger && max > (s.balanceStartVoltage ?? 0);
+    p.balanceCurrent = p.balancing ? tidy(Math.min(s.maxBalanceCurrent ?? 1, 1) * 0.6) : 0;
+    p.cells = p.cells.map((v, i) => {
+      let offset = v - mean;
+      if (p.balancing) offset *= Math.exp(-dt / 600);
+      const drop = (p.current * p.resistances[i]) / 1e6;
+      return tidy(Math.round((open + offset + drop) * 1000) / 1000);
+    });
+    // temperatures relax towards ambient + I²R heating
+    const heat = (p.current * p.current) / (p.capacity * p.capacity);
+    const k = 1 - Math.exp(-dt / 120);
+    p.mosTemperature = tidy(Math.round((p.mosTemperature + (25 + 40 * heat - p.mosTemperature) * k) * 10) / 10);
+    p.temperatures = p.temperatures.map((t) => tidy(Math.round((t + (22 + 15 * heat - t) * k) * 10) / 10));
+    this.protect(p);
+  }
+
+  /** The protection semantics of the JK manuals (reference §9), acting on the MOSFETs and the alarm bits. */
+  private protect(p: JkPackState): void {
+    const s = p.settings;
+    const set = new Set(p.alarms);
+    const max = Math.max(...p.cells);
+    const min = Math.min(...p.cells);
+    const hold = (id: string, on: boolean, off: boolean) => {
+      if (on) set.add(id);
+      else if (off) set.delete(id);
+    };
+    hold('cell-over-voltage', max > (s.cellOvp ?? Infinity), max < (s.cellOvpRecovery ?? -Infinity));
+    hold('cell-under-voltage', min < (s.cellUvp ?? -Infinity), min > (s.cellUvpRecovery ?? Infinity));
+    hold('mos-over-temperature', p.mosTemperature > (s.mosOtp ?? Infinity), p.mosTemperature < (s.mosOtpRecovery ?? -Infinity));
+    const tMax = Math.max(...p.temperatures);
+    const tMin = Math.min(...p.temperatures);
+    hold('charge-over-temperature', tMax > (s.chargeOtp ?? Infinity), tMax < (s.chargeOtpRecovery ?? -Infinity));
+    hold('charge-under-temperature', tMin < (s.chargeUtp ?? -Infinity), tMin > (s.chargeUtpRecovery ?? Infinity));
+    p.alarms = [...set];
+    const chargeBlocked = ['cell-over-voltage', 'mos-over-temperature', 'charge-over-temperature', 'charge-under-temperature'].some((a) => set.has(a));
+    const dischargeBlocked = ['cell-under-voltage', 'mos-over-temperature'].some((a) => set.has(a));
+    p.chargeEnabled = s.chargeSwitch === 1 && !chargeBlocked;
+    p.dischargeEnabled = s.dischargeSwitch === 1 && !dischargeBlocked;
+  }
+
+  // ------------------------------------------------------------------------------------------- encode
+
+  /** Live-block field values of a pack (keys of LIVE_BLOCK_32S / LIVE_BLOCK_24S). */
+  liveValues(p: JkPackState, slots = 32): FieldValues {
+    const n = p.cells.length;
+    const cells = [...p.cells.slice(0, slots), ...new Array(Math.max(0, slots - n)).fill(0)];
+    const res = [...p.resistances.slice(0, slots), ...new Array(Math.max(0, slots - n)).fill(0)];
+    let minI = 0;
+    let maxI = 0;
+    p.cells.forEach((c, i) => {
+      if (c < p.cells[minI]) minI = i;
+      if (c > p.cells[maxI]) maxI = i;
+    });
+    const voltage = p.cells.reduce((a, b) => a + b, 0);
+    return {
+      cells,
+      cellMask: 2 ** Math.min(n, slots) - 1,
+      cellAverage: voltage / n,
+      cellDelta: p.cells[maxI] - p.cells[minI],
+      cellMaxIndex0: maxI,
+      cellMinIndex0: minI,
+      resistances: res,
+      mosTemperature: p.mosTemperature,
+      wireAlarmBits: 0,
+      voltage,
+      powerMagnitude: Math.abs(voltage * p.current),
+      current: p.current,
+      t1: p.temperatures[0] ?? 0,
+      t2: p.temperatures[1] ?? 0,
+      alarmBits: alarmWord(p.alarms, JK02_ALARM_BITS),
+      balanceCurrent: p.balanceCurrent,
+      balancerAction: p.balancing ? 1 : 0,
+      soc: Math.round(p.soc),
+      remainingCapacity: (p.soc * p.capacity) / 100,
+      nominalCapacity: p.capacity,
+      cycles: p.cycles,
+      cycleCapacity: p.cycleCapacity,
+      soh: p.soh,
+      precharge: 0,
+      runtime: Math.round(p.runtime),
+      chargeMos: p.chargeEnabled ? 1 : 0,
+      dischargeMos: p.dischargeEnabled ? 1 : 0,
+      sensorBits: 0x01 | (p.temperatures.length > 0 ? 0x02 : 0) | (p.temperatures.length > 1 ? 0x04 : 0),
+      heater: 0,
+      tempAt254: p.mosTemperature,
+      tempAt256: p.temperatures[0] ?? 0,
+      tempAt258: p.temperatures[1] ?? 0,
+    };
+  }
+
+  settingsValues(p: JkPackState): FieldValues {
+    return {
+      ...p.settings,
+      chargeSwitch: p.settings.chargeSwitch ?? 1,
+      dischargeSwitch: p.settings.dischargeSwitch ?? 1,
+      balancerSwitch: p.settings.balancerSwitch ?? 1,
+      cellCount: p.cells.length,
+      deviceAddress: p.address,
+    };
+  }
+
+  deviceValues(p: JkPackState): FieldValues {
+    const out: FieldValues = {};
+    for (const [k, v] of Object.entries(p.device)) if (v !== undefined) out[k] = v;
+    return out;
+  }
+
+  jk02Frame(p: JkPackState, what: 'status' | 'settings' | 'device'): Buffer {
+    if (what === 'status') return encodeJk02('status', this.liveValues(p, this.opts.variant === '32s' ? 32 : 24), this.opts.variant);
+    if (what === 'settings') return encodeJk02('settings', this.settingsValues(p));
+    return encodeJk02('device', this.deviceValues(p));
+  }
+
+  nwReply(p: JkPackState, command: number = NW_COMMANDS.readAll): Buffer {
+    const reading = {
+      cellVoltages: p.cells,
+      mosTemperature: p.mosTemperature,
+      temperatures: p.temperatures,
+      voltage: tidy(p.cells.reduce((a, b) => a + b, 0)),
+      current: p.current,
+      soc: Math.round(p.soc),
+      cycles: p.cycles,
+      cycleCapacity: Math.round(p.cycleCapacity),
+      chargeEnabled: p.chargeEnabled,
+      dischargeEnabled: p.dischargeEnabled,
+      balancing: p.balancing,
+      alarms: p.alarms,
+    };
+    const s = p.settings;
+    const settings: JkSettings = {
+      cellOvp: s.cellOvp, cellOvpRecovery: s.cellOvpRecovery, cellUvp: s.cellUvp, cellUvpRecovery: s.cellUvpRecovery,
+      balanceStartVoltage: s.balanceStartVoltage, balanceTriggerDelta: s.balanceTriggerDelta,
+      balancerSwitch: s.balancerSwitch ?? 1, chargeSwitch: s.chargeSwitch ?? 1, dischargeSwitch: s.dischargeSwitch ?? 1,
+      mosOtp: s.mosOtp, mosOtpRecovery: s.mosOtpRecovery, chargeUtp: s.chargeUtp, chargeUtpRecovery: s.chargeUtpRecovery,
+      cellCount: p.cells.length, designCapacity: p.capacity, deviceAddress: p.address,
+    };
+    for (const k of Object.keys(settings)) if (settings[k] === undefined) delete settings[k];
+    const device: JkDeviceInfo = {
+      name: p.device.name?.slice(0, 8),
+      manufacturingDate: p.device.manufacturingDate?.slice(0, 4),
+      uptime: Math.round((p.device.uptime ?? 0) / 60) * 60,
+      software: `${p.device.hardware ?? ''}__S${p.device.software ?? ''}`.slice(0, 15),
+      model: p.device.model,
+    };
+    return encodeNwReply({ reading, settings, device, protocolVersion: 1 }, command);
+  }
+
+  balancerValues(p: JkPackState): FieldValues {
+    const n = p.cells.length;
+    let minI = 0;
+    let maxI = 0;
+    p.cells.forEach((c, i) => {
+      if (c < p.cells[minI]) minI = i;
+      if (c > p.cells[maxI]) maxI = i;
+    });
+    const sum = p.cells.reduce((a, b) => a + b, 0);
+    return {
+      voltage: sum,
+      cellAverage: sum / n,
+      detectedCells: Math.min(24, n),
+      highestCell: maxI + 1,
+      lowestCell: minI + 1,
+      balanceState: p.balancing ? 1 : 0,
+      alarmBits: balancerAlarmBits(p.alarms),
+      cellDelta: p.cells[maxI] - p.cells[minI],
+      balanceCurrent: p.balanceCurrent,
+      triggerDelta: p.settings.balanceTriggerDelta ?? 0.005,
+      maxBalanceCurrent: Math.min(p.settings.maxBalanceCurrent ?? 1, 2),
+      balancerSwitch: p.settings.balancerSwitch ?? 1,
+      cellCount: Math.min(24, n),
+      cells: [...p.cells.slice(0, 24), ...new Array(Math.max(0, 24 - n)).fill(0)],
+      temperatureRaw: (p.temperatures[0] ?? 0) * 10,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------- requests
+
+  /**
+   * The reply frames to one request frame, with no faults and no pacing; undefined when no pack answers.
+   * Usable in-process by tests.
+   */
+  respond(request: Uint8Array): Reply | undefined {
+    if (request.length >= 2 && request[0] === 0x4e && request[1] === 0x57) return this.respondNw(request);
+    if (request.length === 7 && request[0] === 0x55 && request[1] === 0xaa) return this.respondBalancer(request);
+    if (crcValid(request)) return this.respondModbus(request);
+    return undefined;
+  }
+
+  private respondNw(req: Uint8Array): Reply | undefined {
+    if (req[10] !== 0) return undefined;
+    // NW is point-to-point: the lowest pack answers
+    const address = Math.min(...this.packs.keys());
+    const pack = this.packs.get(address);
+    if (!pack) return undefined;
+    const command = req[8];
+    if (command === NW_COMMANDS.readAll || command === NW_COMMANDS.read) return { address, frames: [this.nwReply(pack, command)] };
+    if (command === NW_COMMANDS.activate || command === NW_COMMANDS.password) {
+      return { address, frames: [encodeNwFrame(command, NW_SOURCE.bms, 1, Uint8Array.of(0))] };
+    }
+    if (command === NW_COMMANDS.write) {
+      const id = req[11];
+      const value = req[12];
+      const key = (Object.keys(NW_WRITABLE) as Array<keyof typeof NW_WRITABLE>).find((k) => NW_WRITABLE[k] === id);
+      if (key && (value === 0 || value === 1)) {
+        pack.settings[key] = value;
+        this.protect(pack);
+      }
+      return { address, frames: [encodeNwFrame(NW_COMMANDS.write, NW_SOURCE.bms, 1, Uint8Array.of(id, key ? value : 0))] };
+    }
+    return undefined;
+  }
+
+  private respondBalancer(req: Uint8Array): Reply | undefined {
+    const address = req[2];
+    const pack = this.packs.get(address);
+    if (!pack) return undefined;
+    const command = req[3];
+    const value = (req[4] << 8) | req[5];
+    if (command === BALANCER_COMMANDS.status) return { address, frames: [encodeBalancerStatus(address, this.balancerValues(pack))] };
+    const setting = (Object.keys(BALANCER_COMMANDS) as Array<keyof typeof BALANCER_COMMANDS>).find((k) => BALANCER_COMMANDS[k] === command);
+    if (!setting || setting === 'status') return undefined;
+    const lim = BALANCER_LIMITS[setting];
+    const si = value / lim.scale;
+    const inRange = si >= lim.min - 1e-9 && si <= (setting === 'maxBalanceCurrent' ? 2 : lim.max) + 1e-9;
+    const key = { cellCount: 'cellCount', triggerDelta: 'balanceTriggerDelta', maxBalanceCurrent: 'maxBalanceCurrent', balancer: 'balancerSwitch' }[setting];
+    // out of range: ignored, the value in force is returned (reference §7)
+    if (inRange && setting !== 'cellCount') pack.settings[key] = si;
+    const now = setting === 'cellCount' ? pack.cells.length : Math.round((pack.settings[key] ?? 0) * lim.scale);
+    return { address, frames: [encodeBalancerSetReply(address, command, now)] };
+  }
+
+  private respondModbus(req: Uint8Array): Reply | undefined {
+    const address = req[0];
+    const pack = this.packs.get(address);
+    if (!pack) return undefined;
+    const fc = req[1];
+    const register = (req[2] << 8) | req[3];
+    if (fc === 0x10 && req.length >= 9) {
+      const trigger = (Object.keys(JK02_TRIGGERS) as Array<keyof typeof JK02_TRIGGERS>).find((k) => JK02_TRIGGERS[k] === register);
+      if (trigger) return { address, frames: [this.jk02Frame(pack, trigger), buildAck(address, register)] };
+      const which = (Object.keys(MODBUS_SWITCHES) as Array<keyof typeof MODBUS_SWITCHES>).find((k) => MODBUS_SWITCHES[k] === register);
+      const count = (req[4] << 8) | req[5];
+      if (which && count === 2 && req.length === 13) {
+        const value = (req[7] << 24) + (req[8] << 16) + (req[9] << 8) + req[10];
+        if (value !== 0 && value !== 1) return { address, frames: [encodeRtu(address, encodeException(0x10, 3))] };
+        pack.settings[`${which}Switch`] = value;
+        this.protect(pack);
+        return { address, frames: [encodeRtu(address, Buffer.from([0x10, req[2], req[3], req[4], req[5]]))] };
+      }
+      return { address, frames: [encodeRtu(address, encodeException(0x10, 2))] };
+    }
+    if (fc === 0x03 && req.length === 8) {
+      const count = (req[4] << 8) | req[5];
+      const block = blockOf(register);
+      if (count < 1 || count > 125 || !(block === BLOCKS.live || block === BLOCKS.settings || block === BLOCKS.device)) {
+        return { address, frames: [encodeRtu(address, encodeException(3, 2))] };
+      }
+      const values = block === BLOCKS.live ? this.liveValues(pack) : block === BLOCKS.settings ? this.settingsValues(pack) : this.deviceValues(pack);
+      const image = encodeBlockImage(block, values);
+      const offset = register - block;
+      const registers: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const at = offset + 2 * i;
+        registers.push(at + 1 < image.length ? (image[at] << 8) | image[at + 1] : 0);
+      }
+      return { address, frames: [encodeRtu(address, encodeRegistersResponse(3, registers))] };
+    }
+    return undefined;
+  }
+
+  /** Handles one request frame on a connection: faults, turnaround and pacing. */
+  private handleRequest(conn: Connection, request: Buffer): void {
+    this.stats.requests++;
+    const reply = this.respond(request);
+    this.emit('request', request);
+    if (!reply) return;
+    const a = reply.address;
+    if (this.faultFor(a, 'vanish')) {
+      this.packs.delete(a);
+      this.stats.dropped++;
+      return;
+    }
+    if (this.faultFor(a, 'no-reply')) {
+      this.stats.dropped++;
+      return;
+    }
+    let frames = reply.frames.map((f) => Buffer.from(f));
+    if (this.faultFor(a, 'bad-checksum')) frames[0][frames[0].length - 1] ^= 0x5a;
+    if (this.faultFor(a, 'truncated')) frames = [frames[0].subarray(0, Math.ceil(frames[0].length / 2))];
+    const echo = this.faultFor(a, 'echo');
+    const merged = this.faultFor(a, 'merged');
+    const delay = this.faultFor(a, 'late') ? this.opts.lateMs : this.opts.turnaroundMs;
+    if (echo) conn.writer.send(request, 0);
+    const bytes = merged ? Buffer.concat([Buffer.of(0), ...frames, Buffer.of(0)]) : Buffer.concat(frames);
+    conn.writer.send(bytes, delay, merged);
+    this.stats.replies++;
+    this.emit('reply', bytes, a);
+  }
+
+  private attach(write: (b: Buffer) => void, close: () => void): Connection {
+    const conn: Connection = {
+      framer: new JkStreamFramer(REQUEST_FRAMING),
+      writer: new PacedWriter(write, this.msPerByte, this.opts.pacing),
+      close: () => {
+        if (conn.flushTimer) clearTimeout(conn.flushTimer);
+        conn.writer.close();
+        close();
+      },
+    };
+    this.connections.add(conn);
+    return conn;
+  }
+
+  private onData(conn: Connection, chunk: Buffer): void {
+    const out = conn.framer.push(chunk);
+    this.stats.garbage += out.skipped;
+    for (const f of out.frames) this.handleRequest(conn, f.bytes);
+    if (conn.flushTimer) clearTimeout(conn.flushTimer);
+    if (conn.framer.pending > 0) {
+      conn.flushTimer = setTimeout(() => {
+        const o = conn.framer.flush();
+        this.stats.garbage += o.skipped;
+        for (const f of o.frames) this.handleRequest(conn, f.bytes);
+      }, REQUEST_FRAMING.interByteTimeoutMs);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- bus master
+
+  /** One master cycle of a DIP-0 pack (reference §5.3): poll each slave (status, settings), then broadcast own frames. */
+  private masterCycle(): void {
+    const master = this.packs.get(0);
+    if (!master) return;
+    for (const conn of this.connections) {
+      let at = 0;
+      const gap = 20;
+      for (const address of [...this.packs.keys()].filter((a) => a > 0 && a <= 15).sort((x, y) => x - y)) {
+        for (const what of ['status', 'settings'] as const) {
+          const trigger = buildTrigger(address, what);
+          conn.writer.send(trigger, at);
+          at = gap;
+          const pack = this.packs.get(address);
+          if (!pack || this.faultFor(address, 'no-reply')) continue;
+          conn.writer.send(Buffer.concat([this.jk02Frame(pack, what), buildAck(address, JK02_TRIGGERS[what])]), this.opts.turnaroundMs);
+        }
+      }
+      for (const what of ['status', 'settings'] as const) {
+        conn.writer.send(Buffer.concat([this.jk02Frame(master, what), buildAck(0, JK02_TRIGGERS[what])]), at);
+        at = gap;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- lifecycle
+
+  async start(): Promise<{ port?: number; serial?: string }> {
+    if (this.opts.tickMs > 0) {
+      this.lastTick = Date.now();
+      this.tickTimer = setInterval(() => {
+        const now = Date.now();
+        this.step((now - this.lastTick) / 1000);
+        this.lastTick = now;
+      }, this.opts.tickMs);
+    }
+    if (this.packs.has(0)) this.masterTimer = setInterval(() => this.masterCycle(), this.opts.masterCycleMs);
+    if (this.opts.serial) {
+      await this.openSerial(this.opts.serial);
+      return { serial: this.opts.serial };
+    }
+    const server = net.createServer((socket) => {
+      socket.setNoDelay(true);
+      const conn = this.attach(
+        (b) => {
+          if (!socket.destroyed) socket.write(b);
+        },
+        () => socket.destroy(),
+      );
+      socket.on('data', (chunk) => this.onData(conn, chunk));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        conn.close();
+        this.connections.delete(conn);
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return { port: this.port };
+  }
+
+  private async openSerial(path: string): Promise<void> {
+    let mod: unknown;
+    try {
+      // optional dependency: only needed for --serial
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      mod = require('serialport');
+    } catch {
+      throw new Error('the serialport package is not installed; use --port for a TCP simulator');
+    }
+    const SerialPort = (mod as { SerialPort: new (o: { path: string; baudRate: number; autoOpen: boolean }) => NonNullable<JkSimulator['serialPort']> & { open(cb: (err: Error | null) => void): void } }).SerialPort;
+    const port = new SerialPort({ path, baudRate: this.opts.baud, autoOpen: false });
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    this.serialPort = port;
+    const conn = this.attach(
+      (b) => port.write(b),
+      () => undefined,
+    );
+    port.on('data', (chunk) => this.onData(conn, chunk as Buffer));
+    port.on('error', () => undefined);
+  }
+
+  async stop(): Promise<void> {
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.masterTimer) clearInterval(this.masterTimer);
+    this.tickTimer = undefined;
+    this.masterTimer = undefined;
+    for (const conn of this.connections) conn.close();
+    this.connections.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = this.serialPort;
+    this.serialPort = undefined;
+    if (port) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+}
