@@ -241,6 +241,23 @@ export class Rs485Bus extends EventEmitter {
 
   private run(exchange: Exchange<unknown>, signal: AbortSignal): Promise<Frame[]> {
     if (this.closed) return Promise.reject(new QueueClosedError());
+    if (this.stateValue === 'connecting' && !this.link) {
+      // Opening (first deploy, or a reconnect attempt under way): wait for it within this request's timeout
+      // rather than failing a command sent right after deploy.
+      return new Promise<void>((resolve, reject) => {
+        const onState = (state: BusState): void => {
+          if (state === 'connecting') return;
+          this.off('state', onState);
+          if (state === 'up') resolve();
+          else reject(new LinkDownError(this.description, this.lastError));
+        };
+        this.on('state', onState);
+        signal.addEventListener('abort', () => {
+          this.off('state', onState);
+          reject(new LinkDownError(this.description, this.lastError));
+        });
+      }).then(() => this.run(exchange, signal));
+    }
     const link = this.link;
     if (!link || this.stateValue !== 'up') {
       return Promise.reject(new LinkDownError(this.description, this.lastError));

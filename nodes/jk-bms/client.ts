@@ -142,8 +142,15 @@ export class BadFrameError extends Error {
 }
 
 /** Protocols worth probing on a link of this baud (a gateway's baud is unknown: all). */
-export async function detectPack(bus: Rs485Bus, address: number, baud: number | undefined, timeoutMs?: number): Promise<JkProtocolId | undefined> {
-  const probes = autoProbes(address).filter((p) => baud === undefined || p.baud === baud);
+export async function detectPack(
+  bus: Rs485Bus,
+  address: number,
+  baud: number | undefined,
+  options: { timeoutMs?: number; multiDrop?: boolean } = {},
+): Promise<JkProtocolId | undefined> {
+  const timeoutMs = options.timeoutMs;
+  // NW is point-to-point (no address on the wire): on a bus of several packs it would take any pack's reply.
+  const probes = autoProbes(address).filter((p) => (baud === undefined || p.baud === baud) && !(options.multiDrop && p.protocol === 'jk-nw'));
   const tried = new Set<string>();
   for (const probe of probes) {
     if (tried.has(probe.protocol)) continue;

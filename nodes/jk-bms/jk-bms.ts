@@ -7,7 +7,8 @@
 import { DeviceMessage, Quality } from '../../lib/envelope';
 import { ChangeFilter } from '../../lib/change-filter';
 import { Poller } from '../../lib/poller';
-import { asError, ErrorOnce, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, translator } from '../../lib/red';
+import { translatorWithFallback } from '../../lib/i18n';
+import { asError, ErrorOnce, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from '../../lib/red';
 import { LinkDownError, Rs485Bus, BusState } from '../../lib/rs485/bus';
 import type { Rs485BusNode } from '../../lib/rs485/config';
 import { NodeStatus, statusVocabulary } from '../../lib/status';
@@ -64,7 +65,8 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const t = translator(RED);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const t = translatorWithFallback(RED, require('./locales/en-US/jk-bms.json'));
     const vocab = statusVocabulary(t);
     const timers = new TimerSet();
     const mode: Mode = MODES.find((m) => m === config.protocol) ?? 'auto';
@@ -220,7 +222,7 @@ export = function (RED: NodeAPI): void {
       if (!bus) return false;
       const baud = bus.settings.kind === 'serial' ? bus.settings.baudRate : undefined;
       if (!pack.protocol) {
-        const found = mode === 'auto' ? await detectPack(bus, pack.address, baud) : (mode as JkProtocolId);
+        const found = mode === 'auto' ? await detectPack(bus, pack.address, baud, { multiDrop: packs.size > 1 }) : (mode as JkProtocolId);
         if (!found) throw new Error(t('jk-bms.errors.noProtocol'));
         pack.protocol = found;
       }

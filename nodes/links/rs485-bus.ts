@@ -8,6 +8,7 @@
  * first user and closes with the last, so an unused config node never holds a port. Link state changes reach
  * each user through the bus's `state` event; users show them and send them to Catch nodes.
  */
+import { translatorWithFallback } from '../../lib/i18n';
 import type { NodeAPI } from '../../lib/red';
 import type { Rs485Bus } from '../../lib/rs485/bus';
 import { Rs485BusDef, Rs485BusNode, settingsFromConfig } from '../../lib/rs485/config';
@@ -15,6 +16,8 @@ import { listSerialPorts } from '../../lib/rs485/ports';
 import { acquireBus, releaseBus } from '../../lib/rs485/registry';
 
 export = function (RED: NodeAPI): void {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const t = translatorWithFallback(RED, require('./locales/en-US/rs485-bus.json'));
   function Rs485BusConfig(this: Rs485BusNode, config: Rs485BusDef): void {
     RED.nodes.createNode(this, config);
     const { link, options } = settingsFromConfig(config);
@@ -27,7 +30,7 @@ export = function (RED: NodeAPI): void {
       description: { value: label },
     });
     this.register = (user: string): Rs485Bus => {
-      if (link.kind === 'serial' && !link.path) throw new Error(RED._('rs485-bus.errors.noPath'));
+      if (link.kind === 'serial' && !link.path) throw new Error(t('rs485-bus.errors.noPath'));
       if (!bus) bus = acquireBus(this.id, label, link, options);
       users.add(user);
       return bus;
