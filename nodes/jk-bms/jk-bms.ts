@@ -260,19 +260,26 @@ export = function (RED: NodeAPI): void {
       return anyGood;
     };
 
+    let linkReported = false;
     const onState = (state: BusState, err?: Error): void => {
+      const previous = linkState;
       linkState = state;
       if (state === 'up') {
         errors.clear('link');
+        linkReported = false;
         if (mode === 'jk02-listen') setStatus({ fill: 'yellow', shape: 'ring', text: t('jk-bms.status.listening') });
         else setStatus(vocab.connecting());
         poller?.pollNow();
       } else if (state === 'down') {
         const reason = err?.message ?? 'link down';
         setStatus(vocab.error(reason));
-        errors.report('link', new Error(t('jk-bms.errors.link', { link: busNode?.description ?? '', reason })));
-      } else if (state === 'connecting') {
+        // once per loss, not once per retry: the retries' reasons differ (EIO, then ENOENT) but it is one event
+        if (!linkReported) errors.report('link', new Error(t('jk-bms.errors.link', { link: busNode?.description ?? '', reason })));
+        linkReported = true;
+      } else if (state === 'connecting' && previous !== 'down') {
         setStatus(vocab.connecting());
+      } else if (state === 'connecting') {
+        linkState = 'down'; // a retry in progress: keep showing why the link is down
       }
     };
 
