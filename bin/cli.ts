@@ -6,6 +6,8 @@ export interface Command {
   summary: string;
   /** full usage text for `dcpower <command> --help` */
   usage: string;
+  /** the command prints its own help (sub-commands such as `simulate <device> --help`) */
+  handlesHelp?: boolean;
   /** returns the process exit code */
   run(argv: string[]): Promise<number>;
 }

@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (!command.handlesHelp && (rest.includes('--help') || rest.includes('-h'))) {
     process.stdout.write(command.usage + '\n');
     return 0;
   }

@@ -1,5 +1,6 @@
 /** `dcpower simulate jk`: the JK simulator (nodes/jk-bms/simulator.ts) from the command line. */
 import { bitsPerByteOf, JK_FAULTS, JkChemistry, JkFault, JkFaultName, JkSimulator, parsePackList } from '../nodes/jk-bms/simulator';
+import { JK_PROTOCOL_IDS, JkProtocolId } from '../nodes/jk-bms/protocol';
 import { parse, printJson, untilInterrupted } from './cli';
 
 export const usage = [
@@ -21,6 +22,7 @@ export const usage = [
   '  --chemistry <c>        lifepo4 | li-ion | lto (default lifepo4)',
   '  --capacity <Ah>        (default 280)',
   '  --variant 24s|32s      JK02 cell-info layout (default 32s)',
+  '  --protocols <list>     protocols answered (default jk-nw,jk02,jk-modbus,jk-balancer)',
   '  --master-cycle-ms <n>  bus-master cycle when pack 0 is present (default 4400)',
   `  --fault <name[@addr]>  repeatable: ${JK_FAULTS.join(', ')}`,
   '  --fault-rate <0..1>    fraction of replies a fault affects (default 1)',
@@ -41,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     chemistry: { type: 'string', default: 'lifepo4' },
     capacity: { type: 'string', default: '280' },
     variant: { type: 'string', default: '32s' },
+    protocols: { type: 'string', default: 'jk-nw,jk02,jk-modbus,jk-balancer' },
     'master-cycle-ms': { type: 'string', default: '4400' },
     fault: { type: 'string', multiple: true },
     'fault-rate': { type: 'string', default: '1' },
@@ -56,6 +59,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!['lifepo4', 'li-ion', 'lto'].includes(chemistry)) throw new RangeError(`--chemistry ${chemistry}`);
   const variant = String(values.variant);
   if (variant !== '24s' && variant !== '32s') throw new RangeError(`--variant ${variant}`);
+  const protocols = String(values.protocols).split(',').map((p) => p.trim()).filter(Boolean);
+  for (const p of protocols) if (!(JK_PROTOCOL_IDS as readonly string[]).includes(p)) throw new RangeError(`--protocols ${p}: one of ${JK_PROTOCOL_IDS.join(', ')}`);
   const rate = number('fault-rate', values['fault-rate'], 0, 1);
   const faults: JkFault[] = (values.fault ?? []).map((spec) => {
     const [name, at] = spec.split('@');
@@ -77,6 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     masterCycleMs: number('master-cycle-ms', values['master-cycle-ms'], 100, 600000),
     lateMs: number('late-ms', values['late-ms'], 0, 600000),
     faults,
+    protocols: protocols as JkProtocolId[],
   });
   const where = await sim.start();
   const packs = [...sim.packs.keys()];

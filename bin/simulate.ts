@@ -34,13 +34,23 @@ export const command: Command = {
   get usage() {
     return usage();
   },
+  handlesHelp: true,
   async run(argv) {
     const [device, ...rest] = argv;
+    if (device === undefined || device === '--help' || device === '-h') {
+      process.stdout.write(usage() + '\n');
+      return device === undefined ? 2 : 0;
+    }
     const entry = SIMULATORS.find((s) => s.device === device);
     if (!entry) {
       process.stderr.write(`dcpower simulate: ${device ? `unknown device '${device}'` : 'which device?'}\n\n${usage()}\n`);
       return 2;
     }
-    return entry.load().run(rest);
+    const simulator = entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(simulator.usage + '\n');
+      return 0;
+    }
+    return simulator.run(rest);
   },
 };

@@ -109,7 +109,9 @@ export const BALANCER_ALARM_BITS: readonly string[] = ['cell-count-mismatch', 'w
 /** Alarm ids of the set bits of `word` under a bit map; unknown bits are ignored (future firmware). */
 export function alarmIds(word: number, bits: readonly string[]): string[] {
   const ids: string[] = [];
-  for (let bit = 0; bit < bits.length; bit++) if (Math.floor(word / 2 ** bit) % 2 === 1) ids.push(bits[bit]);
+  const w = word >>> 0;
+  if (w === 0) return ids;
+  for (let bit = 0; bit < bits.length && bit < 32; bit++) if ((w >>> bit) & 1) ids.push(bits[bit]);
   return ids;
 }
 

@@ -19,7 +19,7 @@ import { encodeNwFrame, encodeNwReply, NW_COMMANDS, NW_SHAPE, NW_SOURCE, NW_WRIT
 import { FieldValues, tidy } from './protocol/fields';
 import { JkStreamFramer } from './protocol/framing';
 import { crcValid, MODBUS_RTU_SHAPE } from './protocol/shapes';
-import type { Jk02Variant, JkDeviceInfo, JkFraming, JkSettings } from './protocol/types';
+import type { Jk02Variant, JkDeviceInfo, JkFraming, JkProtocolId, JkSettings } from './protocol/types';
 
 export type JkChemistry = 'lifepo4' | 'li-ion' | 'lto';
 export const JK_FAULTS = ['no-reply', 'bad-checksum', 'truncated', 'echo', 'merged', 'late', 'vanish'] as const;
@@ -89,6 +89,8 @@ export interface JkSimulatorOptions {
   /** delay of the `late` fault */
   lateMs?: number;
   faults?: JkFault[];
+  /** protocols the packs answer (default all): a real pack speaks only what its UART1 setting selects */
+  protocols?: JkProtocolId[];
 }
 
 interface ChemistryModel {
@@ -216,7 +218,8 @@ const REQUEST_FRAMING: JkFraming = {
   defaultBaud: 115200,
 };
 
-interface Reply {
+/** The frames a pack sends in answer to one request. */
+export interface JkReply {
   frames: Buffer[];
   address: number;
 }
@@ -224,7 +227,9 @@ interface Reply {
 export class JkSimulator extends EventEmitter {
   readonly packs = new Map<number, JkPackState>();
   private faults: JkFault[];
-  private readonly opts: Required<Omit<JkSimulatorOptions, 'serial' | 'faults' | 'packs'>> & { serial?: string };
+  private readonly opts: Required<Omit<JkSimulatorOptions, 'serial' | 'faults' | 'packs' | 'protocols'>> & { serial?: string };
+  /** protocols answered; change at run time to simulate a changed UART1 setting */
+  protocols: Set<JkProtocolId>;
   private server?: net.Server;
   private serialPort?: { close(cb?: (err?: Error | null) => void): void; write(b: Buffer): void; on(ev: string, fn: (...a: unknown[]) => void): void };
   private readonly connections = new Set<Connection>();
@@ -254,6 +259,7 @@ export class JkSimulator extends EventEmitter {
       lateMs: options.lateMs ?? 1500,
     };
     this.faults = [...(options.faults ?? [])];
+    this.protocols = new Set(options.protocols ?? ['jk-nw', 'jk02', 'jk-modbus', 'jk-balancer']);
     for (const address of options.packs ?? [1]) this.addPack(address);
   }
 
@@ -277,7 +283,7 @@ export class JkSimulator extends EventEmitter {
     const pack: JkPackState = {
       address,
       chemistry,
-      cells: Array.from({ length: n }, (_, i) => tidy(base + (((i * 7 + address * 3) % 11) - 5) * 0.001)),
+      cells: Array.from({ length: n }, (_, i) => Math.round((base + (((i * 7 + address * 3) % 11) - 5) * 0.001) * 1000) / 1000),
       resistances: Array.from({ length: n }, (_, i) => 50 + ((i * 13 + address) % 60)),
       current: 0,
       soc,
@@ -392,11 +398,11 @@ export class JkSimulator extends EventEmitter {
     const k = 1 - Math.exp(-dt / 120);
     p.mosTemperature = tidy(Math.round((p.mosTemperature + (25 + 40 * heat - p.mosTemperature) * k) * 10) / 10);
     p.temperatures = p.temperatures.map((t) => tidy(Math.round((t + (22 + 15 * heat - t) * k) * 10) / 10));
-    this.protect(p);
+    this.applyProtections(p);
   }
 
   /** The protection semantics of the JK manuals (reference §9), acting on the MOSFETs and the alarm bits. */
-  private protect(p: JkPackState): void {
+  applyProtections(p: JkPackState): void {
     const s = p.settings;
     const set = new Set(p.alarms);
     const max = Math.max(...p.cells);
@@ -560,14 +566,14 @@ export class JkSimulator extends EventEmitter {
    * The reply frames to one request frame, with no faults and no pacing; undefined when no pack answers.
    * Usable in-process by tests.
    */
-  respond(request: Uint8Array): Reply | undefined {
-    if (request.length >= 2 && request[0] === 0x4e && request[1] === 0x57) return this.respondNw(request);
-    if (request.length === 7 && request[0] === 0x55 && request[1] === 0xaa) return this.respondBalancer(request);
+  respond(request: Uint8Array): JkReply | undefined {
+    if (request.length >= 2 && request[0] === 0x4e && request[1] === 0x57) return this.protocols.has('jk-nw') ? this.respondNw(request) : undefined;
+    if (request.length === 7 && request[0] === 0x55 && request[1] === 0xaa) return this.protocols.has('jk-balancer') ? this.respondBalancer(request) : undefined;
     if (crcValid(request)) return this.respondModbus(request);
     return undefined;
   }
 
-  private respondNw(req: Uint8Array): Reply | undefined {
+  private respondNw(req: Uint8Array): JkReply | undefined {
     if (req[10] !== 0) return undefined;
     // NW is point-to-point: the lowest pack answers
     const address = Math.min(...this.packs.keys());
@@ -584,14 +590,14 @@ export class JkSimulator extends EventEmitter {
       const key = (Object.keys(NW_WRITABLE) as Array<keyof typeof NW_WRITABLE>).find((k) => NW_WRITABLE[k] === id);
       if (key && (value === 0 || value === 1)) {
         pack.settings[key] = value;
-        this.protect(pack);
+        this.applyProtections(pack);
       }
       return { address, frames: [encodeNwFrame(NW_COMMANDS.write, NW_SOURCE.bms, 1, Uint8Array.of(id, key ? value : 0))] };
     }
     return undefined;
   }
 
-  private respondBalancer(req: Uint8Array): Reply | undefined {
+  private respondBalancer(req: Uint8Array): JkReply | undefined {
     const address = req[2];
     const pack = this.packs.get(address);
     if (!pack) return undefined;
@@ -610,7 +616,7 @@ export class JkSimulator extends EventEmitter {
     return { address, frames: [encodeBalancerSetReply(address, command, now)] };
   }
 
-  private respondModbus(req: Uint8Array): Reply | undefined {
+  private respondModbus(req: Uint8Array): JkReply | undefined {
     const address = req[0];
     const pack = this.packs.get(address);
     if (!pack) return undefined;
@@ -618,19 +624,20 @@ export class JkSimulator extends EventEmitter {
     const register = (req[2] << 8) | req[3];
     if (fc === 0x10 && req.length >= 9) {
       const trigger = (Object.keys(JK02_TRIGGERS) as Array<keyof typeof JK02_TRIGGERS>).find((k) => JK02_TRIGGERS[k] === register);
-      if (trigger) return { address, frames: [this.jk02Frame(pack, trigger), buildAck(address, register)] };
+      if (trigger) return this.protocols.has('jk02') ? { address, frames: [this.jk02Frame(pack, trigger), buildAck(address, register)] } : undefined;
+      if (!this.protocols.has('jk-modbus')) return undefined;
       const which = (Object.keys(MODBUS_SWITCHES) as Array<keyof typeof MODBUS_SWITCHES>).find((k) => MODBUS_SWITCHES[k] === register);
       const count = (req[4] << 8) | req[5];
       if (which && count === 2 && req.length === 13) {
         const value = (req[7] << 24) + (req[8] << 16) + (req[9] << 8) + req[10];
         if (value !== 0 && value !== 1) return { address, frames: [encodeRtu(address, encodeException(0x10, 3))] };
         pack.settings[`${which}Switch`] = value;
-        this.protect(pack);
+        this.applyProtections(pack);
         return { address, frames: [encodeRtu(address, Buffer.from([0x10, req[2], req[3], req[4], req[5]]))] };
       }
       return { address, frames: [encodeRtu(address, encodeException(0x10, 2))] };
     }
-    if (fc === 0x03 && req.length === 8) {
+    if (fc === 0x03 && req.length === 8 && this.protocols.has('jk-modbus')) {
       const count = (req[4] << 8) | req[5];
       const block = blockOf(register);
       if (count < 1 || count > 125 || !(block === BLOCKS.live || block === BLOCKS.settings || block === BLOCKS.device)) {

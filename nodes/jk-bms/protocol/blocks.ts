@@ -164,7 +164,7 @@ export function liveReading(v: FieldValues, invertCurrent: boolean): { reading: 
     let count = cells.length;
     if (mask !== undefined && mask > 0) {
       let bits = 0;
-      for (let i = 0; i < cells.length; i++) if (Math.floor(mask / 2 ** i) % 2 === 1) bits = i + 1;
+      for (let i = 0; i < cells.length && i < 32; i++) if ((mask >>> i) & 1) bits = i + 1;
       count = bits;
     } else {
       while (count > 0 && cells[count - 1] === 0) count--;
@@ -179,7 +179,7 @@ export function liveReading(v: FieldValues, invertCurrent: boolean): { reading: 
   if (avg !== undefined && reading.cellAverage === undefined) reading.cellAverage = avg;
   const delta = num(v, 'cellDelta');
   if (delta !== undefined && reading.cellDelta === undefined) reading.cellDelta = delta;
-  copy(v, reading, ['voltage', 'soc', 'soh', 'remainingCapacity', 'nominalCapacity', 'cycleCapacity', 'cycles', 'mosTemperature', 'runtime']);
+  copy(v, reading, ['voltage', 'soc', 'soh', 'remainingCapacity', 'nominalCapacity', 'cycleCapacity', 'cycles', 'runtime']);
   const current = num(v, 'current');
   if (current !== undefined) reading.current = invertCurrent ? tidy(-current) : current;
   const power = num(v, 'powerMagnitude');
@@ -194,7 +194,9 @@ export function liveReading(v: FieldValues, invertCurrent: boolean): { reading: 
     if (t2 !== undefined && (sensors === undefined || sensors & 0x04)) temps.push(t2);
     reading.temperatures = temps;
   }
-  if (sensors !== undefined && !(sensors & 0x01) && reading.mosTemperature !== undefined) delete reading.mosTemperature;
+  const mos = num(v, 'mosTemperature');
+  // bit 0 = MOS probe present
+  if (mos !== undefined && (sensors === undefined || sensors & 0x01)) reading.mosTemperature = mos;
   const chargeMos = num(v, 'chargeMos');
   if (chargeMos !== undefined) reading.chargeEnabled = chargeMos === 1;
   const dischargeMos = num(v, 'dischargeMos');

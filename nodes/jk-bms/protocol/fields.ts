@@ -38,15 +38,15 @@ export function tidy(value: number): number {
 export function readNumber(bytes: Uint8Array, offset: number, type: NumericType, endian: Endian): number | undefined {
   const size = TYPE_SIZE[type];
   if (offset < 0 || offset + size > bytes.length) return undefined;
-  let raw = 0;
-  for (let i = 0; i < size; i++) {
-    const b = bytes[endian === 'BE' ? offset + i : offset + size - 1 - i];
-    raw = raw * 256 + b;
-  }
-  if (type[0] === 'i') {
-    const limit = 2 ** (size * 8 - 1);
-    if (raw >= limit) raw -= limit * 2;
-  }
+  const be = endian === 'BE';
+  let raw: number;
+  if (size === 1) raw = bytes[offset];
+  else if (size === 2) raw = be ? (bytes[offset] << 8) | bytes[offset + 1] : bytes[offset] | (bytes[offset + 1] << 8);
+  else if (be) raw = bytes[offset] * 0x1000000 + ((bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]);
+  else raw = bytes[offset + 3] * 0x1000000 + ((bytes[offset + 2] << 16) | (bytes[offset + 1] << 8) | bytes[offset]);
+  if (type === 'i8' && raw >= 0x80) raw -= 0x100;
+  else if (type === 'i16' && raw >= 0x8000) raw -= 0x10000;
+  else if (type === 'i32' && raw >= 0x80000000) raw -= 0x100000000;
   return raw;
 }
 

@@ -120,3 +120,49 @@ export const jk02: JkProtocol = {
   },
   decode: decodeJk02,
 };
+
+export interface AttributedFrame {
+  address: number;
+  decoded: JkDecoded;
+}
+
+/**
+ * Listen mode (reference §5.5): attributes each 300-byte frame on the bus to a pack. A frame belongs to the
+ * address of the FC10 acknowledgement that follows it (address 0 = the master's own broadcast); a settings
+ * frame without its ack still carries the address at byte 270. Triggers are noted (`lastTrigger`) but never
+ * used to attribute: the master also triggers absent addresses, and its own broadcasts follow no trigger.
+ * Feed it every decoded frame in bus order; it returns the frames it could attribute.
+ */
+export class Jk02Listener {
+  private pending?: JkDecoded;
+  /** address and register of the last trigger seen (who the master is asking) */
+  lastTrigger?: { address: number; register: number };
+
+  push(decoded: JkDecoded): AttributedFrame[] {
+    const out: AttributedFrame[] = [];
+    if (decoded.frameType === 'ack' && decoded.address !== undefined) {
+      if (this.pending) out.push({ address: decoded.address, decoded: { ...this.pending, address: decoded.address } });
+      this.pending = undefined;
+      return out;
+    }
+    // anything else ends the wait for an ack: a settings frame can still name its pack
+    if (this.pending) out.push(...this.orphan(this.pending));
+    this.pending = undefined;
+    if (decoded.frameType === 'status' || decoded.frameType === 'settings' || decoded.frameType === 'device') this.pending = decoded;
+    else if (decoded.frameType === 'trigger' && decoded.address !== undefined && decoded.register !== undefined) {
+      this.lastTrigger = { address: decoded.address, register: decoded.register };
+    }
+    return out;
+  }
+
+  /** Call when the bus has been silent for the inter-byte timeout: a frame still waiting gets no ack. */
+  flush(): AttributedFrame[] {
+    const out = this.pending ? this.orphan(this.pending) : [];
+    this.pending = undefined;
+    return out;
+  }
+
+  private orphan(frame: JkDecoded): AttributedFrame[] {
+    return frame.frameType === 'settings' && frame.address !== undefined ? [{ address: frame.address, decoded: frame }] : [];
+  }
+}

@@ -84,6 +84,18 @@ export function decodeBlockBytes(block: number, byteOffset: number, bytes: Uint8
   return { ...base, frameType: 'device', device: deviceFromValues(values) };
 }
 
+/** Checks that `reply` is a CRC-valid FC03 reply of the right size from the address `request` asked. */
+function checkReadReply(reply: Uint8Array, request: Uint8Array): Result<true> {
+  if (reply.length < 5 || !crcValid(reply)) return fail('bad_checksum', 'Modbus CRC mismatch');
+  if (reply[1] & 0x80) return fail('exception', `exception ${reply[2]} (${EXCEPTION_NAMES[reply[2]] ?? 'unknown'}) from address ${reply[0]}`);
+  if (request.length !== 8 || !crcValid(request) || request[1] !== 0x03) return fail('mismatch', 'the request is not a valid FC03 request');
+  if (reply[1] !== 0x03) return fail('mismatch', `function ${reply[1]} in reply to FC03`);
+  if (reply[0] !== request[0]) return fail('mismatch', `reply from address ${reply[0]} to a request for ${request[0]}`);
+  const count = (request[4] << 8) | request[5];
+  if (reply[2] !== count * 2 || reply.length !== 5 + count * 2) return fail('bad_length', `${reply[2]} bytes for ${count} registers`);
+  return ok(true);
+}
+
 export function decodeModbus(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
   return guarded<JkDecoded>(() => {
     if (frame.length < 5) return fail('short_frame', `RTU frame of ${frame.length} bytes`);
@@ -105,11 +117,10 @@ export function decodeModbus(frame: Uint8Array, context: JkDecodeContext = {}): 
     if (frame.length !== 5 + byteCount) return fail('bad_length', `byte count ${byteCount} in a ${frame.length}-byte reply`);
     if (!context.request) return fail('mismatch', 'an FC03 reply needs its request (--request) to know which registers it holds');
     const request = context.request;
-    if (!crcValid(request) || request.length !== 8 || request[1] !== 0x03) return fail('mismatch', 'the request is not a valid FC03 request');
-    if (request[0] !== address) return fail('mismatch', `reply from address ${address} to a request for ${request[0]}`);
+    const checked = checkReadReply(frame, request);
+    if (!checked.ok) return checked;
     const start = (request[2] << 8) | request[3];
     const count = (request[4] << 8) | request[5];
-    if (byteCount !== count * 2) return fail('bad_length', `${byteCount} bytes for ${count} registers`);
     const data = frame.subarray(3, 3 + byteCount);
     const block = blockOf(start);
     const decoded = decodeBlockBytes(block, start - block, data, context, address);
@@ -135,8 +146,8 @@ export function decodeModbusPoll(exchanges: ReadonlyArray<{ request: Uint8Array;
     let highest = 0;
     let address: number | undefined;
     for (const { request, reply } of exchanges) {
-      const single = decodeModbus(reply, { ...context, request });
-      if (!single.ok) return single;
+      const checked = checkReadReply(reply, request);
+      if (!checked.ok) return checked;
       const start = (request[2] << 8) | request[3];
       const b = blockOf(start);
       if (block !== undefined && b !== block) return fail('mismatch', 'replies from different blocks');
