@@ -13,7 +13,7 @@ import { LinkDownError, Rs485Bus, BusState } from '../../lib/rs485/bus';
 import type { Rs485BusNode } from '../../lib/rs485/config';
 import { NodeStatus, statusVocabulary } from '../../lib/status';
 import { TimerSet } from '../../lib/timers';
-import { detectPack, Jk02Listener, pollPack, WRITABLE, writeSwitch } from './client';
+import { BadFrameError, detectPack, Jk02Listener, pollPack, WRITABLE, writeSwitch } from './client';
 import { AlarmTracker, identity, packMessages, parseAddresses, parseDeadbands } from './messages';
 import { JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocolId, JkReading, maskSecrets } from './protocol';
 
@@ -186,7 +186,9 @@ export = function (RED: NodeAPI): void {
     const failed = (pack: PackState, err: Error): void => {
       pack.failures++;
       errors.report(`pack${pack.address}`, new Error(t('jk-bms.errors.noReply', { address: pack.address, reason: err.message })));
-      if (pack.quality !== 'comm_error') sendQuality(pack, 'comm_error', {});
+      // a reply that arrived but does not decode is bad data; silence is a communication error
+      const quality: Quality = err instanceof BadFrameError ? 'bad_data' : 'comm_error';
+      if (pack.quality !== quality) sendQuality(pack, quality, {});
       if (mode === 'auto' && pack.failures >= 3) pack.protocol = undefined; // detect again: the port may have been re-set
     };
 
