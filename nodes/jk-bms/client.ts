@@ -141,6 +141,21 @@ export class BadFrameError extends Error {
   }
 }
 
+/** Sends the NW activate command (0x01) that wakes a sleeping board; its reply, if any, is not needed. */
+export async function wakeNw(bus: Rs485Bus, address: number): Promise<void> {
+  const codec = getProtocol('jk-nw');
+  if (!codec) return;
+  const [request] = codec.buildRequests(address, 'activate');
+  await bus
+    .request({
+      bytes: request,
+      expect: descriptionsFor('jk-nw'),
+      label: 'NW activate',
+      accept: (frame) => (frame.bytes[10] === 1 ? 'done' : 'ignore'),
+    })
+    .catch(() => undefined);
+}
+
 /** Protocols worth probing on a link of this baud (a gateway's baud is unknown: all). */
 export async function detectPack(
   bus: Rs485Bus,

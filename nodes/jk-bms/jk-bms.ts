@@ -13,7 +13,7 @@ import { LinkDownError, Rs485Bus, BusState } from '../../lib/rs485/bus';
 import type { Rs485BusNode } from '../../lib/rs485/config';
 import { NodeStatus, statusVocabulary } from '../../lib/status';
 import { TimerSet } from '../../lib/timers';
-import { BadFrameError, detectPack, Jk02Listener, pollPack, WRITABLE, writeSwitch } from './client';
+import { BadFrameError, detectPack, Jk02Listener, pollPack, wakeNw, WRITABLE, writeSwitch } from './client';
 import { AlarmTracker, identity, packMessages, parseAddresses, parseDeadbands } from './messages';
 import { JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocolId, JkReading, maskSecrets } from './protocol';
 
@@ -239,6 +239,10 @@ export = function (RED: NodeAPI): void {
           pack.deviceTries++;
           if (err instanceof LinkDownError) throw err;
         }
+      }
+      if (protocol === 'jk-nw' && pack.failures > 0 && pack.failures % 2 === 0) {
+        // a sleeping NW board answers only after the activate command (reference §3.2); whatever it says is ignored
+        await wakeNw(bus, pack.address);
       }
       const result = await pollPack(bus, protocol, pack.address, 'status', context);
       good(pack, result.decoded, result);

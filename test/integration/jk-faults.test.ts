@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { Rs485Bus } from '../../lib/rs485/bus';
-import { pollPack } from '../../nodes/jk-bms/client';
+import { pollPack, wakeNw } from '../../nodes/jk-bms/client';
 import { JkFaultName, JkSimulator } from '../../nodes/jk-bms/simulator';
 import type { JkProtocolId } from '../../nodes/jk-bms/protocol';
 
@@ -53,4 +53,29 @@ describe('JK client over the bus with injected faults (simulator over TCP)', fun
       }
     });
   }
+});
+
+describe('NW point-to-point port through the node client', function () {
+  this.timeout(30_000);
+  it('wakes a board with the activate command and reads it', async () => {
+    const sim = new JkSimulator({ port: 0, packs: [1], pacing: false, turnaroundMs: 1, protocols: ['jk-nw'] });
+    const { port } = await sim.start();
+    const bus = new Rs485Bus({ kind: 'tcp', host: '127.0.0.1', port: port as number }, { gapMs: 5, timeoutMs: 250 });
+    bus.start();
+    try {
+      await bus.waitUntilUp(5000);
+      const requests: string[] = [];
+      sim.on('request', (r: Buffer) => requests.push(r.toString('hex')));
+      await wakeNw(bus, 1);
+      const { decoded } = await pollPack(bus, 'jk-nw', 1, 'status');
+      expect(decoded.reading?.cellVoltages).to.have.length(16);
+      expect(requests[0].slice(16, 18)).to.equal('01'); // command byte 0x01 = activate
+      // the NW port answers neither the JK-PB trigger nor Modbus
+      const other = await pollPack(bus, 'jk02', 1, 'status').then(() => 'answered', () => 'silent');
+      expect(other).to.equal('silent');
+    } finally {
+      await bus.close();
+      await sim.stop();
+    }
+  });
 });

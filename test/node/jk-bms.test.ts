@@ -155,6 +155,21 @@ describe('jk-bms node (Node-RED runtime, simulator over TCP)', function () {
     expect(errs.join('\n')).to.match(/already opened by rs485-bus/);
   });
 
+  it('losing the gateway turns the node red with one Catch message; it resumes when the gateway is back', async () => {
+    await helper.load([busNode, jkNode, helperNode, catchNode], flow(port, { addresses: '1' }));
+    const got = collect(helper.getNode('out') as TestNode);
+    const caught = collect(helper.getNode('caught') as TestNode);
+    await until(() => got.some((m) => m.quality === 'good'), 10000);
+    await sim.stop();
+    await until(() => caught.some((m) => /RS485 link .* lost/.test(m.error?.message ?? '')), 10000);
+    await new Promise((r) => setTimeout(r, 1200)); // several reconnect attempts (100 ms doubling to 500 ms)
+    expect(caught.filter((m) => /RS485 link/.test(m.error?.message ?? ''))).to.have.length(1);
+    sim = new JkSimulator({ port, packs: [1], pacing: false, turnaroundMs: 1 });
+    await sim.start();
+    const before = got.length;
+    await until(() => got.slice(before).some((m) => m.quality === 'good'), 15000);
+  });
+
   it('with no bus configured shows a grey status and reports it', async () => {
     await helper.load([busNode, jkNode, helperNode, catchNode], [{ id: 'tab', type: 'tab' }, { id: 'jk1', type: 'jk-bms', z: 'tab', bus: '', wires: [[]] }]);
     const jk = helper.getNode('jk1') as TestNode;
