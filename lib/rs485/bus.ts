@@ -81,8 +81,9 @@ interface Active {
 }
 
 /**
- * Events: `state` (state, error?), `frame` (Frame: every frame seen, for listen-only nodes), `traffic` (Traffic:
- * raw bytes both ways, for hex debugging).
+ * Events: `state` (state, error?), `frame` (Frame: every frame seen, for listen-only nodes), `unsolicited` (Frame:
+ * a frame that arrived while no request of ours was running), `traffic` (Traffic: raw bytes both ways, for hex
+ * debugging).
  */
 export class Rs485Bus extends EventEmitter {
   readonly options: BusOptions;
@@ -342,7 +343,11 @@ export class Rs485Bus extends EventEmitter {
       this.stats.frames++;
       this.emit('frame', frame);
       const active = this.active;
-      if (!active) continue;
+      if (!active) {
+        // nobody asked for it: another master's traffic, or a reply that came after its request timed out
+        this.emit('unsolicited', frame);
+        continue;
+      }
       if (!active.exchange.expect.some((d) => d.protocol === frame.protocol)) continue;
       let verdict: Verdict;
       try {
@@ -379,6 +384,7 @@ export class Rs485Bus extends EventEmitter {
     }
     this.setState('closed');
     this.removeAllListeners('frame');
+    this.removeAllListeners('unsolicited');
     this.removeAllListeners('traffic');
   }
 

@@ -13,9 +13,10 @@ import { LinkDownError, Rs485Bus, BusState } from '../../lib/rs485/bus';
 import type { Rs485BusNode } from '../../lib/rs485/config';
 import { NodeStatus, statusVocabulary } from '../../lib/status';
 import { TimerSet } from '../../lib/timers';
-import { BadFrameError, detectPack, Jk02Listener, pollPack, wakeNw, WRITABLE, writeSwitch } from './client';
+import { BadFrameError, descriptionsFor, detectPack, Jk02Listener, pollPack, wakeNw, WRITABLE, writeSwitch } from './client';
 import { AlarmTracker, identity, packMessages, parseAddresses, parseDeadbands } from './messages';
-import { JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocolId, JkReading, maskSecrets } from './protocol';
+import { getProtocol, JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocolId, JkReading, maskSecrets } from './protocol';
+import type { Frame } from '../../lib/rs485/framer';
 
 interface JkBmsDef extends NodeDef {
   bus?: string;
@@ -215,7 +216,7 @@ export = function (RED: NodeAPI): void {
         setStatus(vocab.stale(Date.now() - oldest));
       } else if ([...packs.values()].some((p) => p.quality === 'comm_error')) {
         setStatus(vocab.error(t('jk-bms.status.noReply')));
-      } else if (mode === 'jk02-listen') {
+      } else if (listening) {
         setStatus({ fill: 'yellow', shape: 'ring', text: t('jk-bms.status.listening') });
       }
     };
@@ -273,7 +274,7 @@ export = function (RED: NodeAPI): void {
       if (state === 'up') {
         errors.clear('link');
         linkReported = false;
-        if (mode === 'jk02-listen') setStatus({ fill: 'yellow', shape: 'ring', text: t('jk-bms.status.listening') });
+        if (listening) setStatus({ fill: 'yellow', shape: 'ring', text: t('jk-bms.status.listening') });
         else setStatus(vocab.connecting());
         poller?.pollNow();
       } else if (state === 'down') {
@@ -289,27 +290,62 @@ export = function (RED: NodeAPI): void {
       }
     };
 
+    let listening = mode === 'jk02-listen';
+    const startListening = (): void => {
+      if (!bus || listener) return;
+      listener = new Jk02Listener(bus, context, ({ address, decoded, bytes }) => {
+        const pack = packs.get(address);
+        if (!pack) return;
+        pack.protocol = 'jk02';
+        if (decoded.frameType === 'status') good(pack, decoded, { tx: [], rx: [bytes] });
+        showSummary();
+      });
+      listener.start();
+      if (staleMs > 0) {
+        const tick = (): void => {
+          checkStale();
+          showSummary();
+          timers.timeout(tick, Math.min(staleMs, 5000));
+        };
+        timers.timeout(tick, Math.min(staleMs, 5000));
+      }
+    };
+
+    // One master per JK-PB bus (reference §2.3): a trigger request we did not send, or a pack at address 0
+    // broadcasting, means a master polls this bus. Polling as well would collide with it, so the node stops
+    // transmitting and decodes the master's traffic instead.
+    let stopSniffing: (() => void) | undefined;
+    const onUnsolicited = (frame: Frame): void => {
+      if (listening || !frame.protocol.startsWith('jk02/') || frame.bytes[0] === 0x55) return;
+      const d = getProtocol('jk02')?.decode(frame.bytes, context);
+      if (!d || !d.ok) return;
+      const master = d.value.frameType === 'trigger' || (d.value.frameType === 'ack' && d.value.address === 0);
+      if (!master) return;
+      listening = true;
+      poller?.stop();
+      poller = undefined;
+      stopSniffing?.();
+      node.warn(t('jk-bms.errors.masterSeen'));
+      startListening();
+      setStatus({ fill: 'yellow', shape: 'ring', text: t('jk-bms.status.listening') });
+    };
+
     if (bus) {
       bus.on('state', onState);
       onState(bus.state, bus.error);
       if (mode === 'jk02-listen') {
-        listener = new Jk02Listener(bus, context, ({ address, decoded, bytes }) => {
-          const pack = packs.get(address);
-          if (!pack) return;
-          pack.protocol = 'jk02';
-          if (decoded.frameType === 'status') good(pack, decoded, { tx: [], rx: [bytes] });
-          showSummary();
-        });
-        listener.start();
-        if (staleMs > 0) {
-          const tick = (): void => {
-            checkStale();
-            showSummary();
-            timers.timeout(tick, Math.min(staleMs, 5000));
-          };
-          timers.timeout(tick, Math.min(staleMs, 5000));
-        }
+        startListening();
       } else {
+        if (mode === 'auto' || mode === 'jk02') {
+          const unsubscribe = bus.listen(descriptionsFor('jk02'));
+          const sniffing = bus;
+          sniffing.on('unsolicited', onUnsolicited);
+          stopSniffing = () => {
+            unsubscribe();
+            sniffing.off('unsolicited', onUnsolicited);
+            stopSniffing = undefined;
+          };
+        }
         poller = new Poller(pollAll, {
           intervalMs,
           firstDelayMs: 50,
@@ -327,7 +363,7 @@ export = function (RED: NodeAPI): void {
       if (typeof c.value !== 'boolean') throw new Error(t('jk-bms.errors.commandValue'));
       if (config.allowWrites !== true) throw new Error(t('jk-bms.errors.writesOff'));
       if (!allowed.has(c.set)) throw new Error(t('jk-bms.errors.notAllowed', { key: c.set }));
-      if (mode === 'jk02-listen') throw new Error(t('jk-bms.errors.listenOnly'));
+      if (mode === 'jk02-listen' || listening) throw new Error(t('jk-bms.errors.listenOnly'));
       let address: number;
       if (c.address === undefined && packs.size === 1) address = [...packs.keys()][0];
       else if (typeof c.address === 'number' && packs.has(c.address)) address = c.address;
@@ -370,6 +406,7 @@ export = function (RED: NodeAPI): void {
       closed = true;
       poller?.stop();
       listener?.stop();
+      stopSniffing?.();
       timers.close();
       bus?.off('state', onState);
       const owner = busNode;

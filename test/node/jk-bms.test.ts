@@ -141,6 +141,24 @@ describe('jk-bms node (Node-RED runtime, simulator over TCP)', function () {
     await until(() => caught.find((m) => /listen/.test(m.error?.message ?? '')));
   });
 
+  it('stops transmitting and listens when it sees a bus master (a pack at address 0) on the bus', async () => {
+    await sim.stop();
+    sim = new JkSimulator({ port: 0, packs: [0, 1, 2], pacing: false, turnaroundMs: 1, masterCycleMs: 300 });
+    port = (await sim.start()).port as number;
+    await helper.load([busNode, jkNode, helperNode, catchNode], flow(port, { protocol: 'jk02', addresses: '1-2', interval: 0.5 }));
+    const got = collect(helper.getNode('out') as TestNode);
+    const jk = helper.getNode('jk1') as TestNode;
+    await until(() => jk.warn.getCalls().some((c) => /bus master/.test(String(c.args[0]))), 10000);
+    const sentAfter = sim.stats.requests;
+    const before = got.length;
+    await until(() => [1, 2].every((a) => got.slice(before).some((m) => m.topic === `jk/pack${a}` && m.quality === 'good')), 10000);
+    // from now on the node sends nothing (the simulated master's own polls do not count as requests)
+    const quiet = sim.stats.requests;
+    await new Promise((r) => setTimeout(r, 800));
+    expect(sim.stats.requests).to.equal(quiet);
+    expect(sentAfter).to.be.at.least(0);
+  });
+
   it('a second bus on the same gateway with other settings is refused with a clear error', async () => {
     const f = flow(port, {});
     f.push(
