@@ -163,3 +163,25 @@ describe('lib/rs485 registry', () => {
     expect(openBusCount()).to.equal(before);
   });
 });
+
+describe('lib/rs485 registry keys', () => {
+  it('names one serial device the same through a by-id style link and its real path', () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { linkKey } = require('../../../lib/rs485/registry') as typeof import('../../../lib/rs485/registry');
+    const fs = require('fs') as typeof import('fs');
+    const os = require('os') as typeof import('os');
+    const path = require('path') as typeof import('path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcpower-key-'));
+    try {
+      const device = path.join(dir, 'ttyUSB0');
+      fs.writeFileSync(device, '');
+      const byId = path.join(dir, 'usb-FTDI-if00-port0');
+      fs.symlinkSync(device, byId);
+      const serial = (p: string): LinkSettings => ({ kind: 'serial', path: p, baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 });
+      expect(linkKey(serial(byId))).to.equal(linkKey(serial(device)));
+      expect(linkKey({ kind: 'tcp', host: 'LOCALHOST', port: 8899 })).to.equal(linkKey({ kind: 'tcp', host: 'localhost', port: 8899 }));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
