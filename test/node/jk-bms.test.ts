@@ -188,6 +188,21 @@ describe('jk-bms node (Node-RED runtime, simulator over TCP)', function () {
     await until(() => got.slice(before).some((m) => m.quality === 'good'), 15000);
   });
 
+  it('the example flow (examples/jk-bms-two-packs.json) reads both packs when pointed at a simulator', async () => {
+    const example = JSON.parse(require('fs').readFileSync(require('path').resolve(__dirname, '..', '..', '..', 'examples', 'jk-bms-two-packs.json'), 'utf8')) as Array<Record<string, unknown>>;
+    const nodes = example.map((n) => {
+      if (n.type === 'rs485-bus') return { ...n, port }; // the demo's gateway is 127.0.0.1:18899
+      if (n.type === 'debug') return { id: n.id, type: 'helper', z: n.z, wires: [] };
+      return n;
+    });
+    const commentNode = require('@node-red/nodes/core/common/90-comment');
+    const injectNode = require('@node-red/nodes/core/common/20-inject');
+    await helper.load([busNode, jkNode, commentNode, injectNode], nodes);
+    const got = collect(helper.getNode('jk-ex-debug') as TestNode);
+    await until(() => [1, 2].every((a) => got.some((m) => m.topic === `jk/pack${a}` && m.quality === 'good')), 15000);
+    expect(got.find((m) => m.topic === 'jk/pack1')?.device).to.include({ kind: 'jk-bms', address: 1 });
+  });
+
   it('with no bus configured shows a grey status and reports it', async () => {
     await helper.load([busNode, jkNode, helperNode, catchNode], [{ id: 'tab', type: 'tab' }, { id: 'jk1', type: 'jk-bms', z: 'tab', bus: '', wires: [[]] }]);
     const jk = helper.getNode('jk1') as TestNode;
