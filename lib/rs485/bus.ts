@@ -289,7 +289,9 @@ export class Rs485Bus extends EventEmitter {
       });
       this.active = active;
       this.framer.reset();
-      this.framer.setDescriptions([...exchange.expect, ...this.idleDescriptions()]);
+      // only the answer's formats while a request runs: a broader format (Modbus RTU from any address) could
+      // let stray bytes pose as the start of a long frame and hold the real answer until the timeout
+      this.framer.setDescriptions(exchange.expect);
       this.timers.clear(this.idleTimer);
       this.echoPending = this.options.echo && exchange.bytes.length > 0 ? exchange.bytes : undefined;
       this.echoHeld = Buffer.alloc(0);
