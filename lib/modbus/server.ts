@@ -52,6 +52,8 @@ export interface ModbusServerOptions {
   /** answer only these unit ids (default: any) */
   unitIds?: number[];
   onRequest?: (info: RequestInfo) => RequestAction | undefined;
+  /** refuse connections beyond this many at once (default: no limit) */
+  maxConnections?: number;
 }
 
 export class ModbusTcpServer {
@@ -70,6 +72,7 @@ export class ModbusTcpServer {
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
       const server = net.createServer((socket) => this.accept(socket));
+      if (this.options.maxConnections !== undefined) server.maxConnections = this.options.maxConnections;
       this.server = server;
       server.once('error', reject);
       server.listen(this.options.port, this.options.host ?? '127.0.0.1', () => {

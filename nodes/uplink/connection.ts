@@ -1,0 +1,309 @@
+/**
+ * One MQTT connection of one uplink node: connect, births, a bounded buffer while disconnected, reconnect with
+ * exponential back-off, and a clean close. Each attempt builds a new client from scratch (reference B2 #1: a
+ * reused client object is how peers get stuck in "connecting"), which also gives every CONNECT its own will:
+ * Sparkplug needs a new bdSeq in the NDEATH of each CONNECT.
+ */
+import * as mqtt from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { Backoff } from '../../lib/backoff';
+import { asError } from '../../lib/red';
+import { TimerSet } from '../../lib/timers';
+import type { Packet, UplinkProfile } from './profile';
+
+export type ConnectionPhase = 'connecting' | 'connected' | 'disconnected';
+
+export interface ConnectionState {
+  phase: ConnectionPhase;
+  /** why the last attempt or connection ended */
+  error?: Error;
+  /** items waiting for the next connection */
+  buffered: number;
+  /** items dropped because the buffer was full, since start */
+  dropped: number;
+  /** when the next attempt starts, while disconnected */
+  retryInMs?: number;
+}
+
+export interface ConnectionOptions {
+  url: string;
+  /** client id, credentials, protocol version, TLS; will, clean and reconnect are set here */
+  clientOptions: IClientOptions;
+  bufferSize: number;
+  connectTimeoutMs?: number;
+  backoff?: Backoff;
+  onState(state: ConnectionState): void;
+  /** an exception in a callback of the MQTT library, reported instead of crashing Node-RED */
+  onInternalError?(err: Error): void;
+}
+
+const CLOSE_TIMEOUT_MS = 2_000;
+
+/**
+ * Drop-oldest FIFO with O(1) push, shift and drop: an array with a moving head, compacted now and then
+ * (Array.prototype.shift and splice(0, n) copy the whole array once it is large).
+ */
+export class DropOldestQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+  dropped = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+    if (this.length > this.capacity) {
+      const overflow = this.length - this.capacity;
+      this.head += overflow;
+      this.dropped += overflow;
+    }
+    this.compact();
+  }
+
+  shift(): T | undefined {
+    if (this.length === 0) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined as unknown as T; // let it be collected
+    this.head++;
+    this.compact();
+    return item;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+
+  private compact(): void {
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+export class UplinkConnection<T> {
+  private client: MqttClient | undefined;
+  private online = false;
+  private closing = false;
+  /** items waiting: `replay` marks those accepted while disconnected (Sparkplug sends them as history) */
+  private readonly buffer: DropOldestQueue<{ item: T; replay: boolean }>;
+  /** the socket's write buffer is full: publish nothing more until it drains, so memory stays bounded */
+  private waitingForDrain = false;
+  private lastError: Error | undefined;
+  private readonly timers = new TimerSet();
+  private readonly backoff: Backoff;
+  published = 0;
+  lastPublishAt = 0;
+  /** CONNECTs sent so far (births are re-sent after each) */
+  connects = 0;
+
+  constructor(
+    private readonly profile: UplinkProfile<T>,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.backoff = options.backoff ?? new Backoff({ initialMs: 1_000, maxMs: 30_000 });
+    this.buffer = new DropOldestQueue(Math.max(0, options.bufferSize));
+  }
+
+  /** items dropped because the buffer was full, since start */
+  get dropped(): number {
+    return this.buffer.dropped;
+  }
+
+  get isOnline(): boolean {
+    return this.online;
+  }
+
+  get bufferedCount(): number {
+    return this.buffer.length;
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  /**
+   * Publishes now when connected (births already out) and the socket keeps up; otherwise buffers, dropping the
+   * oldest beyond the limit. A slow broker thus costs at most the buffer, never an unbounded queue in the client.
+   */
+  submit(items: T[]): void {
+    if (items.length === 0) return;
+    const client = this.client;
+    if (this.online && client && !this.waitingForDrain && this.buffer.length === 0) {
+      const now = Date.now();
+      for (const item of items) this.publish(client, this.profile.render(item, false, now));
+      return;
+    }
+    const replay = !this.online;
+    for (const item of items) this.buffer.push({ item, replay });
+  }
+
+  private emit(phase: ConnectionPhase, retryInMs?: number): void {
+    this.options.onState({ phase, error: this.lastError, buffered: this.buffer.length, dropped: this.dropped, retryInMs });
+  }
+
+  private guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.options.onInternalError?.(asError(err));
+      }
+    };
+  }
+
+  private connect(): void {
+    if (this.closing) return;
+    this.emit('connecting');
+    const will = this.profile.will(Date.now());
+    this.connects++;
+    let client: MqttClient;
+    try {
+      client = mqtt.connect(this.options.url, {
+        ...this.options.clientOptions,
+        clean: true,
+        reconnectPeriod: 0,
+        queueQoSZero: false,
+        resubscribe: false,
+        connectTimeout: this.options.connectTimeoutMs ?? 10_000,
+        will: { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain },
+      });
+    } catch (err) {
+      // a bad URL or option throws synchronously
+      this.lastError = asError(err);
+      this.scheduleReconnect();
+      return;
+    }
+    this.client = client;
+    client.on('connect', this.guard(() => this.onConnect(client)));
+    client.on('message', this.guard((topic: string, payload: Buffer) => {
+      if (client !== this.client || !this.online) return;
+      this.publish(client, this.profile.command(topic, payload, Date.now()));
+    }));
+    client.on('error', this.guard((err: Error) => {
+      if (client === this.client) this.lastError = err;
+    }));
+    client.on('close', this.guard(() => this.drop(client)));
+    // the library's own connect timeout ends in 'close'; this is the backstop should it not
+    const timeout = (this.options.connectTimeoutMs ?? 10_000) + 5_000;
+    this.timers.timeout(() => {
+      if (client === this.client && !this.online && !client.connected) {
+        this.lastError = new Error('connect timed out');
+        this.drop(client);
+      }
+    }, timeout);
+  }
+
+  private onConnect(client: MqttClient): void {
+    if (client !== this.client) return;
+    const subscriptions = this.profile.subscriptions();
+    const announce = (): void => {
+      if (client !== this.client || !client.connected || this.closing) return;
+      this.backoff.reset();
+      this.lastError = undefined;
+      const now = Date.now();
+      // births before anything buffered, so a subscriber never sees data of something not born on this connection
+      this.publish(client, this.profile.births(now));
+      this.online = true;
+      this.flush(client);
+      this.emit('connected');
+    };
+    // Sparkplug: subscribe to NCMD before the NBIRTH goes out
+    if (subscriptions.length > 0) client.subscribe(subscriptions, { qos: 1 }, this.guard(() => announce()));
+    else announce();
+  }
+
+  private publish(client: MqttClient, packets: Packet[]): void {
+    for (const p of packets) {
+      client.publish(p.topic, p.payload, { qos: p.qos, retain: p.retain }, () => undefined);
+      this.published++;
+    }
+    if (packets.length > 0) this.lastPublishAt = Date.now();
+    const stream = client.stream as unknown as { writableNeedDrain?: boolean; once?(event: 'drain', fn: () => void): void } | undefined;
+    if (!this.waitingForDrain && stream?.writableNeedDrain === true && typeof stream.once === 'function') {
+      this.waitingForDrain = true;
+      stream.once(
+        'drain',
+        this.guard(() => {
+          if (client !== this.client) return;
+          this.waitingForDrain = false;
+          if (this.online) this.flush(client);
+        }),
+      );
+    }
+  }
+
+  /** Sends what waits, oldest first, until the socket asks to wait for a drain. */
+  private flush(client: MqttClient): void {
+    const now = Date.now();
+    while (this.buffer.length > 0 && this.online && !this.waitingForDrain && client === this.client) {
+      const next = this.buffer.shift();
+      if (next) this.publish(client, this.profile.render(next.item, next.replay, now));
+    }
+  }
+
+  /** The connection (or the attempt) is over: forget the client and try again later. */
+  private drop(client: MqttClient): void {
+    if (client !== this.client) return;
+    this.client = undefined;
+    this.online = false;
+    this.waitingForDrain = false;
+    this.profile.disconnected();
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+    client.end(true);
+    if (this.closing) return;
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closing) return;
+    if (!this.lastError) this.lastError = new Error('connection closed');
+    const delay = this.backoff.next();
+    this.emit('disconnected', delay);
+    this.timers.timeout(() => this.connect(), delay);
+  }
+
+  /** Clean close: the farewell (offline state / NDEATH) and a DISCONNECT, or a hard close after 2 s. */
+  close(): Promise<void> {
+    this.closing = true;
+    this.timers.close();
+    const client = this.client;
+    this.client = undefined;
+    this.buffer.clear();
+    if (!client) return Promise.resolve();
+    const wasOnline = this.online;
+    this.online = false;
+    return new Promise((resolve) => {
+      let finished = false;
+      const finish = (): void => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(hard);
+        client.removeAllListeners();
+        client.on('error', () => undefined);
+        resolve();
+      };
+      const hard = setTimeout(() => {
+        client.end(true);
+        finish();
+      }, CLOSE_TIMEOUT_MS);
+      try {
+        client.on('error', () => undefined);
+        if (wasOnline && client.connected) this.publish(client, this.profile.farewell(Date.now()));
+        client.end(!client.connected, {}, () => finish());
+      } catch {
+        client.end(true);
+        finish();
+      }
+    });
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * `dcpower-uplink`: publishes device envelopes and alarm-rules state changes to an MQTT broker, as plain JSON
+ * under a unified-namespace topic tree or as a Sparkplug B edge node (topics.ts, uns.ts, sparkplug.ts).
+ */
+import { randomBytes } from 'crypto';
+import { Backoff } from '../../lib/backoff';
+import { asError, DoneFunction, ErrorOnce, Node, NodeAPI, NodeDef, NodeMessageInFlow, translator } from '../../lib/red';
+import { NodeStatus, statusVocabulary } from '../../lib/status';
+import { isBrokerNode } from '../links/mqtt-endpoint';
+import { ConnectionState, UplinkConnection } from './connection';
+import { classify } from './input';
+import type { UplinkProfile } from './profile';
+import { SparkplugProfile } from './sparkplug';
+import { UnsProfile } from './uns';
+
+interface UplinkDef extends NodeDef {
+  broker: string;
+  format: 'json' | 'sparkplug';
+  enterprise: string;
+  site: string;
+  area: string;
+  edge: string;
+  group: string;
+  qos: number | string;
+  retain: boolean;
+  splitValues: boolean;
+  alarmsDevice: string;
+  bufferSize: number | string;
+}
+
+/** A broker that has never answered is reported to Catch only after this long (the status shows it at once). */
+const UNREACHABLE_REPORT_MS = 30_000;
+
+function text(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
+}
+
+function bounded(value: unknown, fallback: number, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, Math.round(n))) : fallback;
+}
+
+/** `ECONNREFUSED` rather than `connect ECONNREFUSED 127.0.0.1:1883`: the status has room for ~20 characters. */
+function reasonOf(err: Error | undefined): string {
+  if (!err) return 'closed';
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code.length > 0) return code;
+  return err.message;
+}
+
+export = function (RED: NodeAPI): void {
+  const t = translator(RED);
+  /** last bdSeq per Sparkplug edge node, so a redeploy goes on counting CONNECTs instead of starting at 0 again */
+  const lastBdSeq = new Map<string, number>();
+  const status = statusVocabulary(t);
+
+  function DcpowerUplink(this: Node, def: UplinkDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const errors = new ErrorOnce((err) => node.error(err, { topic: 'dcpower-uplink', payload: err.message }));
+    const broker = RED.nodes.getNode(def.broker);
+
+    const refuse = (reason: string, st: NodeStatus): void => {
+      node.status(st);
+      errors.report('config', new Error(reason));
+      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: DoneFunction) => done(new Error(reason)));
+    };
+    if (!isBrokerNode(broker)) {
+      refuse(t('dcpower-uplink.errors.noBroker'), status.notConfigured());
+      return;
+    }
+    const edge = text(def.edge, 'node-red');
+    const endpoint = broker.endpoint(`${edge}-${randomBytes(3).toString('hex')}`);
+    if (!endpoint.ok) {
+      refuse(endpoint.error, status.error(endpoint.error));
+      return;
+    }
+    const edgeKey = `${text(def.group, 'dcpower')}/${edge}`;
+    const sparkplug =
+      def.format === 'sparkplug'
+        ? new SparkplugProfile({ group: text(def.group, 'dcpower'), edge, alarmsDevice: text(def.alarmsDevice, 'alarms'), previousBdSeq: lastBdSeq.get(edgeKey) })
+        : undefined;
+    const profile: UplinkProfile<unknown> = sparkplug
+      ? (sparkplug as UplinkProfile<unknown>)
+      : (new UnsProfile({
+            enterprise: text(def.enterprise, 'dcpower'),
+            site: text(def.site, 'site1'),
+            area: text(def.area, ''),
+            edge,
+            qos: Number(def.qos) === 1 ? 1 : 0,
+            retain: def.retain !== false,
+            splitValues: def.splitValues === true,
+          }) as UplinkProfile<unknown>);
+
+    let shown = '';
+    /** the connection's status without the queue detail, so input can refresh the counts */
+    let base: NodeStatus = status.connecting();
+    const show = (st: NodeStatus): void => {
+      const key = `${st.fill}|${st.shape}|${st.text}`;
+      if (key === shown) return;
+      shown = key;
+      node.status(st);
+    };
+    const queueDetail = (buffered: number, dropped: number): string => {
+      const parts: string[] = [];
+      if (buffered > 0) parts.push(t('dcpower-uplink.status.queued', { n: buffered }));
+      if (dropped > 0) parts.push(t('dcpower-uplink.status.dropped', { n: dropped }));
+      return parts.join(', ');
+    };
+    const withDetail = (st: NodeStatus, detail: string): NodeStatus => (detail ? { ...st, text: `${st.text} ${detail}` } : st);
+
+    let unreachableSince: number | undefined;
+    let everConnected = false;
+    /** one report per outage: the reason may change from attempt to attempt (refused, reset, timed out) */
+    let outageReported = false;
+    const connection = new UplinkConnection<unknown>(profile, {
+      url: endpoint.url,
+      clientOptions: endpoint.options,
+      bufferSize: bounded(def.bufferSize, 1000, 0, 100_000),
+      backoff: new Backoff({ initialMs: 1_000, maxMs: 30_000 }),
+      onState: (s: ConnectionState) => {
+        const detail = queueDetail(s.buffered, s.dropped);
+        if (s.phase === 'connecting') {
+          base = status.connecting();
+          show(withDetail(base, detail));
+        } else if (s.phase === 'connected') {
+          unreachableSince = undefined;
+          everConnected = true;
+          outageReported = false;
+          errors.clear('connection');
+          show(withDetail(status.ok(Date.now()), detail));
+        } else {
+          const now = Date.now();
+          if (unreachableSince === undefined) unreachableSince = now;
+          base = status.error(reasonOf(s.error));
+          show(withDetail(base, detail));
+          // a lost connection or a refusal by the broker (bad credentials) is news at once; a broker that was
+          // never reachable (no broker running yet) only after a while, so a first deploy is not an error flood
+          const refused = typeof (s.error as { code?: unknown } | undefined)?.code === 'number';
+          if (!outageReported && (everConnected || refused || now - unreachableSince >= UNREACHABLE_REPORT_MS)) {
+            outageReported = true;
+            errors.report('connection', new Error(t('dcpower-uplink.errors.connection', { broker: endpoint.label, reason: s.error?.message ?? 'closed' })));
+          }
+        }
+      },
+      onInternalError: (err) => errors.report('internal', err),
+    });
+
+    let lastStatusKey = '';
+    node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: DoneFunction) => {
+      const now = Date.now();
+      const input = classify(msg as unknown as Record<string, unknown>, now);
+      if (!input.ok) {
+        done(new Error(input.error));
+        return;
+      }
+      try {
+        connection.submit(profile.accept(input.value, connection.isOnline, now));
+      } catch (err) {
+        done(asError(err));
+        return;
+      }
+      // the status text changes at most once a second or when the counts change: skip translating it otherwise
+      const at = connection.lastPublishAt || now;
+      const statusKey = `${connection.isOnline ? Math.floor(at / 1000) : base.text}|${connection.bufferedCount}|${connection.dropped}`;
+      if (statusKey !== lastStatusKey) {
+        lastStatusKey = statusKey;
+        const detail = queueDetail(connection.bufferedCount, connection.dropped);
+        show(withDetail(connection.isOnline ? status.ok(at) : base, detail));
+      }
+      done();
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      if (sparkplug && sparkplug.currentBdSeq >= 0) lastBdSeq.set(edgeKey, sparkplug.currentBdSeq);
+      connection
+        .close()
+        .catch(() => undefined)
+        .then(() => done());
+    });
+
+    connection.start();
+  }
+
+  RED.nodes.registerType('dcpower-uplink', DcpowerUplink as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+};

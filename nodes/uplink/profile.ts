@@ -1,0 +1,32 @@
+/**
+ * What the connection needs from a publishing scheme (plain JSON or Sparkplug B). A profile is pure: it turns
+ * inputs into items, items into MQTT packets, and says what to publish on connect (births), as the will, and on
+ * a clean close. The connection owns the socket, the buffer and the retries.
+ */
+import type { UplinkInput } from './input';
+
+export interface Packet {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1;
+  retain: boolean;
+}
+
+export interface UplinkProfile<T> {
+  /** the MQTT will for the next CONNECT; called exactly once per CONNECT packet */
+  will(now: number): Packet;
+  /** topics to subscribe to before the births go out */
+  subscriptions(): string[];
+  /** what goes out first on every (re)connect, before anything buffered */
+  births(now: number): Packet[];
+  /** updates the profile's state from one input; `online` tells whether the items will be rendered right away */
+  accept(input: UplinkInput, online: boolean, now: number): T[];
+  /** the packets of one item; `replay` is true for items buffered while disconnected */
+  render(item: T, replay: boolean, now: number): Packet[];
+  /** the connection was lost: nothing is born any more */
+  disconnected(): void;
+  /** published before a clean DISCONNECT (the broker does not send the will then) */
+  farewell(now: number): Packet[];
+  /** a message arrived on a subscribed topic; returns what to publish in reply */
+  command(topic: string, payload: Buffer, now: number): Packet[];
+}

@@ -1,0 +1,342 @@
+/**
+ * Sparkplug B 3.0 edge node, pure: it keeps the metric model of the edge node and its devices and turns inputs
+ * into NBIRTH / DBIRTH / NDATA / DDATA / DDEATH payloads (encoded with Eclipse Tahu's `sparkplug-payload`).
+ * The rules it follows:
+ * - the NDEATH is the MQTT will (QoS 1, not retained) and carries the bdSeq of that CONNECT; bdSeq counts CONNECT
+ *   packets 0..255 and the NBIRTH after the CONNECT repeats it;
+ * - NBIRTH has seq 0; every later NBIRTH/DBIRTH/NDATA/DDATA/DDEATH increments seq, wrapping 255 -> 0;
+ * - a DBIRTH lists every metric of the device with its name, alias, datatype and value; DDATA carries only the
+ *   metrics that changed, by alias only; a new metric or a changed datatype means a new DBIRTH first;
+ * - a device whose envelope turns `stale` or `comm_error` gets a DDEATH and a fresh DBIRTH when it recovers;
+ * - NCMD `Node Control/Rebirth` = true re-sends the NBIRTH (same bdSeq) and every DBIRTH;
+ * - values buffered while disconnected go out after the births as DDATA flagged historical, so a host never
+ *   lets them overwrite the live values the births just carried.
+ */
+import * as sparkplugPayload from 'sparkplug-payload';
+import type { UMetric, UPayload } from 'sparkplug-payload/lib/sparkplugbpayload';
+import type { AlarmInput, ReadingInput, UplinkInput } from './input';
+import type { Packet, UplinkProfile } from './profile';
+import { sparkplugDeviceTopic, sparkplugNodeTopic, SparkplugIds, topicLevel } from './topics';
+
+const codec = sparkplugPayload.get('spBv1.0');
+
+export type Scalar = number | boolean | string;
+export type MetricType = 'Double' | 'Boolean' | 'String';
+
+export interface FlatMetric {
+  name: string;
+  type: MetricType;
+  value: Scalar;
+  unit?: string;
+}
+
+export const REBIRTH_METRIC = 'Node Control/Rebirth';
+/** alias 0 is left unused; 1 is the rebirth control, devices' metrics start at 2 */
+export const REBIRTH_ALIAS = 1;
+const MAX_DEPTH = 8;
+const MAX_METRICS_PER_DEVICE = 20_000;
+const MAX_DEVICES = 2_000;
+
+export function encodeSparkplug(payload: UPayload): Buffer | undefined {
+  if (!codec) return undefined;
+  try {
+    return Buffer.from(codec.encodePayload(payload));
+  } catch {
+    return undefined;
+  }
+}
+
+export function decodeSparkplug(bytes: Uint8Array): UPayload | undefined {
+  if (!codec) return undefined;
+  try {
+    return codec.decodePayload(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Long (protobuf 64-bit) or number to number */
+export function longToNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'object' && value !== null && typeof (value as { toNumber?: unknown }).toNumber === 'function') {
+    return (value as { toNumber(): number }).toNumber();
+  }
+  return NaN;
+}
+
+function scalarMetric(name: string, value: unknown, unit: string | undefined): FlatMetric | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? { name, type: 'Double', value, unit } : undefined;
+  if (typeof value === 'boolean') return { name, type: 'Boolean', value, unit };
+  if (typeof value === 'string') return { name, type: 'String', value, unit };
+  return undefined;
+}
+
+/**
+ * A reading as Sparkplug metrics: nested objects and arrays become folder paths (`cellVoltages/3`,
+ * `strings/0/current`); an array of strings (alarm ids) becomes one comma-separated String metric, so a
+ * changing list does not force a new DBIRTH each time. The unit of a top-level key applies to its children.
+ */
+export function flattenReading(reading: Record<string, unknown>, units: Record<string, string> = {}): FlatMetric[] {
+  const out: FlatMetric[] = [];
+  const walk = (name: string, value: unknown, unit: string | undefined, depth: number): void => {
+    if (out.length >= MAX_METRICS_PER_DEVICE || depth > MAX_DEPTH) return;
+    if (Array.isArray(value)) {
+      if (value.length > 0 && value.every((v) => typeof v === 'string')) {
+        out.push({ name, type: 'String', value: value.join(','), unit });
+        return;
+      }
+      value.forEach((v, i) => walk(`${name}/${i}`, v, unit, depth + 1));
+      return;
+    }
+    if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(`${name}/${k}`, v, unit, depth + 1);
+      return;
+    }
+    const metric = scalarMetric(name, value, unit);
+    if (metric) out.push(metric);
+  };
+  for (const [key, value] of Object.entries(reading)) walk(key, value, units[key], 0);
+  return out;
+}
+
+/** The envelope's identity, quality and device alarms as metrics under `Device/`. */
+export function deviceMetrics(input: ReadingInput): FlatMetric[] {
+  const out: FlatMetric[] = [
+    { name: 'Device/Kind', type: 'String', value: input.device.kind },
+    { name: 'Device/Quality', type: 'String', value: input.quality },
+    { name: 'Device/Alarms', type: 'String', value: input.alarms.map((a) => a.id).join(',') },
+    { name: 'Device/Alarm Count', type: 'Double', value: input.alarms.length },
+  ];
+  if (input.device.address !== undefined) out.push({ name: 'Device/Address', type: 'String', value: input.device.address });
+  if (input.device.model !== undefined) out.push({ name: 'Device/Model', type: 'String', value: input.device.model });
+  if (input.device.firmware !== undefined) out.push({ name: 'Device/Firmware', type: 'String', value: input.device.firmware });
+  if (input.device.serial !== undefined) out.push({ name: 'Device/Serial', type: 'String', value: input.device.serial });
+  return out;
+}
+
+/** An alarm-rules state change as metrics of the alarms device: `<alarm id>/State`, `/Active`, ... */
+export function alarmMetrics(input: AlarmInput): FlatMetric[] {
+  const e = input.event;
+  const id = input.id;
+  const out: FlatMetric[] = [];
+  const add = (field: string, value: unknown): void => {
+    const metric = scalarMetric(`${id}/${field}`, value, undefined);
+    if (metric) out.push(metric);
+  };
+  add('State', e.state);
+  add('Active', e.active);
+  add('Acknowledged', e.acknowledged);
+  add('Severity', e.severity);
+  add('Value', e.value);
+  add('Text', e.text);
+  add('Rule', e.rule);
+  add('Topic', e.topic);
+  return out;
+}
+
+interface MetricState {
+  name: string;
+  alias: number;
+  type: MetricType;
+  value: Scalar;
+  timestamp: number;
+  unit?: string;
+}
+
+interface DeviceState {
+  id: string;
+  metrics: Map<string, MetricState>;
+  /** has good or bad_data values (not stale / comm_error) */
+  alive: boolean;
+  /** a DBIRTH went out on the current connection and no DDEATH since */
+  born: boolean;
+}
+
+export type SparkplugItem =
+  | { kind: 'dbirth'; device: string }
+  | { kind: 'ddata'; device: string; metrics: Array<{ name: string; type: MetricType; value: Scalar; timestamp: number }> }
+  | { kind: 'ddeath'; device: string };
+
+export interface SparkplugOptions extends SparkplugIds {
+  /** the device id under which alarm-rules events are published */
+  alarmsDevice: string;
+  /** the bdSeq of the previous CONNECT of this edge node (a redeploy continues counting from it) */
+  previousBdSeq?: number;
+}
+
+export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
+  private bdSeq = -1;
+  private seq = 0;
+  private nextAlias = REBIRTH_ALIAS + 1;
+  private nodeBorn = false;
+  private readonly devices = new Map<string, DeviceState>();
+  /** inputs ignored because a device or metric limit was reached */
+  ignored = 0;
+
+  constructor(private readonly options: SparkplugOptions) {
+    const previous = options.previousBdSeq;
+    if (previous !== undefined && Number.isInteger(previous) && previous >= 0 && previous <= 255) this.bdSeq = previous;
+  }
+
+  get currentBdSeq(): number {
+    return this.bdSeq;
+  }
+
+  private nextSeq(): number {
+    const s = this.seq;
+    this.seq = (this.seq + 1) % 256;
+    return s;
+  }
+
+  private nodeTopic(type: 'NBIRTH' | 'NDEATH' | 'NCMD'): string {
+    return sparkplugNodeTopic(this.options, type);
+  }
+
+  private packet(topic: string, payload: UPayload): Packet[] {
+    const bytes = encodeSparkplug(payload);
+    return bytes ? [{ topic, payload: bytes, qos: 0, retain: false }] : [];
+  }
+
+  private ndeathPayload(now: number): UPayload {
+    return { timestamp: now, metrics: [{ name: 'bdSeq', type: 'Int64', value: this.bdSeq, timestamp: now }] };
+  }
+
+  will(now: number): Packet {
+    this.bdSeq = (this.bdSeq + 1) % 256;
+    const bytes = encodeSparkplug(this.ndeathPayload(now)) ?? Buffer.alloc(0);
+    return { topic: this.nodeTopic('NDEATH'), payload: bytes, qos: 1, retain: false };
+  }
+
+  subscriptions(): string[] {
+    return [this.nodeTopic('NCMD')];
+  }
+
+  births(now: number): Packet[] {
+    this.seq = 0;
+    const nbirth: UPayload = {
+      timestamp: now,
+      seq: this.nextSeq(),
+      metrics: [
+        { name: 'bdSeq', type: 'Int64', value: this.bdSeq, timestamp: now },
+        { name: REBIRTH_METRIC, alias: REBIRTH_ALIAS, type: 'Boolean', value: false, timestamp: now },
+      ],
+    };
+    const out = this.packet(this.nodeTopic('NBIRTH'), nbirth);
+    this.nodeBorn = true;
+    for (const device of this.devices.values()) {
+      device.born = false;
+      if (device.alive) out.push(...this.dbirth(device, now));
+    }
+    return out;
+  }
+
+  private dbirth(device: DeviceState, now: number): Packet[] {
+    const metrics: UMetric[] = [];
+    for (const m of device.metrics.values()) {
+      const metric: UMetric = { name: m.name, alias: m.alias, type: m.type, value: m.value, timestamp: m.timestamp };
+      if (m.unit) metric.properties = { engUnit: { type: 'String', value: m.unit } };
+      metrics.push(metric);
+    }
+    device.born = true;
+    return this.packet(sparkplugDeviceTopic(this.options, 'DBIRTH', device.id), { timestamp: now, seq: this.nextSeq(), metrics });
+  }
+
+  accept(input: UplinkInput, online: boolean): SparkplugItem[] {
+    if (input.type === 'alarm') return this.update(topicLevel(this.options.alarmsDevice), alarmMetrics(input), input.timestamp, online);
+    const id = topicLevel(input.device.name);
+    if (input.quality === 'stale' || input.quality === 'comm_error') {
+      const device = this.devices.get(id);
+      if (!device || !device.alive) return [];
+      device.alive = false;
+      const quality = device.metrics.get('Device/Quality');
+      if (quality) quality.value = input.quality;
+      if (online && device.born) return [{ kind: 'ddeath', device: id }];
+      device.born = false;
+      return [];
+    }
+    return this.update(id, [...flattenReading(input.reading, input.units), ...deviceMetrics(input)], input.timestamp, online);
+  }
+
+  private update(id: string, flat: FlatMetric[], timestamp: number, online: boolean): SparkplugItem[] {
+    let device = this.devices.get(id);
+    if (!device) {
+      if (this.devices.size >= MAX_DEVICES) {
+        this.ignored++;
+        return [];
+      }
+      device = { id, metrics: new Map(), alive: false, born: false };
+      this.devices.set(id, device);
+    }
+    let structural = false;
+    const changed: Array<{ name: string; type: MetricType; value: Scalar; timestamp: number }> = [];
+    for (const m of flat) {
+      const known = device.metrics.get(m.name);
+      if (!known) {
+        if (device.metrics.size >= MAX_METRICS_PER_DEVICE) {
+          this.ignored++;
+          continue;
+        }
+        device.metrics.set(m.name, { name: m.name, alias: this.nextAlias++, type: m.type, value: m.value, timestamp, unit: m.unit });
+        structural = true;
+        continue;
+      }
+      if (known.type !== m.type) structural = true;
+      else if (known.value !== m.value) changed.push({ name: m.name, type: m.type, value: m.value, timestamp });
+      known.type = m.type;
+      known.value = m.value;
+      known.timestamp = timestamp;
+      if (m.unit) known.unit = m.unit;
+    }
+    device.alive = true;
+    if (online && (!device.born || structural)) return [{ kind: 'dbirth', device: id }];
+    return changed.length > 0 ? [{ kind: 'ddata', device: id, metrics: changed }] : [];
+  }
+
+  render(item: SparkplugItem, replay: boolean, now: number): Packet[] {
+    if (!this.nodeBorn) return [];
+    const device = this.devices.get(item.device);
+    if (!device) return [];
+    switch (item.kind) {
+      case 'dbirth':
+        return device.alive ? this.dbirth(device, now) : [];
+      case 'ddeath':
+        if (!device.born) return [];
+        device.born = false;
+        return this.packet(sparkplugDeviceTopic(this.options, 'DDEATH', device.id), { timestamp: now, seq: this.nextSeq() });
+      case 'ddata': {
+        // DDATA only after a DBIRTH on this connection (a host drops data of a device it has not seen born)
+        if (!device.born) return [];
+        const metrics: UMetric[] = [];
+        for (const m of item.metrics) {
+          const known = device.metrics.get(m.name);
+          if (!known || known.type !== m.type) continue;
+          const metric: UMetric = { alias: known.alias, type: m.type, value: m.value, timestamp: m.timestamp };
+          if (replay) metric.isHistorical = true;
+          metrics.push(metric);
+        }
+        if (metrics.length === 0) return [];
+        return this.packet(sparkplugDeviceTopic(this.options, 'DDATA', device.id), { timestamp: now, seq: this.nextSeq(), metrics });
+      }
+    }
+  }
+
+  disconnected(): void {
+    this.nodeBorn = false;
+    for (const device of this.devices.values()) device.born = false;
+  }
+
+  farewell(now: number): Packet[] {
+    this.nodeBorn = false;
+    const bytes = encodeSparkplug(this.ndeathPayload(now));
+    return bytes ? [{ topic: this.nodeTopic('NDEATH'), payload: bytes, qos: 1, retain: false }] : [];
+  }
+
+  command(topic: string, payload: Buffer, now: number): Packet[] {
+    if (topic !== this.nodeTopic('NCMD')) return [];
+    const decoded = decodeSparkplug(payload);
+    const rebirth = (decoded?.metrics ?? []).some(
+      (m) => (m.name === REBIRTH_METRIC || longToNumber(m.alias) === REBIRTH_ALIAS) && m.value === true,
+    );
+    return rebirth ? this.births(now) : [];
+  }
+}

@@ -1,0 +1,107 @@
+import { expect } from 'chai';
+import * as fs from 'fs';
+import { chromiumAvailable, EditorSession, startEditor } from './harness';
+import { freeTcpPort, waitFor } from '../helpers/ports';
+import { readRegisters } from '../helpers/modbus-raw';
+
+/** the add button of the editableList that holds `inner` (Node-RED wraps the list in two divs) */
+function addButtonOf(inner: string): string {
+  return `${inner} >> xpath=ancestor::div[contains(concat(" ", normalize-space(@class), " "), " red-ui-editableList ")][1]/*[contains(@class, "red-ui-editableList-addButton")]`;
+}
+
+describe('dcpower-plc-bridge dialog (real editor)', function () {
+  this.timeout(180_000);
+  let editor: EditorSession;
+
+  before(async function () {
+    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
+    editor = await startEditor();
+  });
+  after(async () => {
+    await editor?.stop();
+  });
+
+  it('lists a device with keys and an alarm, shows the generated map, downloads it as CSV, and deploys a serving bridge', async () => {
+    const page = editor.page;
+    const port = await freeTcpPort();
+    const id = await editor.addNode('dcpower-plc-bridge');
+    await editor.openNode(id);
+    await page.fill('#node-input-name', 'plc test');
+    await page.fill('#node-input-port', String(port));
+    await page.check('#node-input-allowAck');
+    await page.click(addButtonOf('#node-input-devices-container'));
+    await page.fill('.plc-bridge-topic', 'bms/pack9');
+    await page.selectOption('.plc-bridge-kind', 'jk-bms');
+    await page.fill('.plc-bridge-stale', '20');
+    await page.click(addButtonOf('.plc-bridge-keys'));
+    await page.selectOption('.plc-bridge-keys li:nth-child(1) .plc-bridge-key-name', 'voltage');
+    await page.click(addButtonOf('.plc-bridge-keys'));
+    await page.selectOption('.plc-bridge-keys li:nth-child(2) .plc-bridge-key-name', 'cellVoltages');
+    await page.fill('.plc-bridge-keys li:nth-child(2) .plc-bridge-key-count', '4');
+    await page.click(addButtonOf('.plc-bridge-alarms'));
+    await page.fill('.plc-bridge-alarm-id', 'cellHigh');
+
+    // the table comes from the same generator as the runtime, through the admin endpoint
+    await page.click('#plc-bridge-refresh');
+    await waitFor(async () => (await page.locator('.plc-bridge-registers td', { hasText: 'cellVoltages[3]' }).count()) > 0, 20_000, 'map table');
+    const rows = await page.locator('.plc-bridge-registers tr').allInnerTexts();
+    expect(rows.some((r) => /^210\s+300211\s+uint16\s+×100\s+V\s+1\s+bms\/pack9\s+voltage/.test(r)), rows.join('\n')).to.equal(true);
+    expect(await page.locator('.plc-bridge-bits td', { hasText: 'cellHigh' }).count()).to.be.greaterThan(0);
+    expect(await page.locator('.plc-bridge-slot').innerText()).to.contain('1');
+
+    await editor.screenshot('plc-bridge-dialog');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#plc-bridge-csv')]);
+    const file = await download.path();
+    const csv = fs.readFileSync(file, 'utf8');
+    expect(csv).to.contain('IR/HR,210,300211/400211,1,uint16,,100,V,1,bms/pack9,voltage,,voltage');
+    expect(csv).to.contain('IR/HR,214,300215/400215,1,uint16,,1000,V,1,bms/pack9,cellVoltages,3,cellVoltages [3]');
+    expect(download.suggestedFilename()).to.match(/\.csv$/);
+
+    await editor.done();
+    await editor.deploy();
+    const flows = await editor.runtimeFlows();
+    const node = flows.find((n) => n.id === id) as { port: unknown; allowAck: unknown; devices: Array<Record<string, unknown>> } | undefined;
+    expect(Number(node?.port)).to.equal(port);
+    expect(node?.allowAck).to.equal(true);
+    expect(node?.devices).to.deep.equal([
+      {
+        topic: 'bms/pack9',
+        kind: 'jk-bms',
+        slot: 1,
+        staleTime: 20,
+        keys: [
+          { key: 'voltage', offset: 10 },
+          { key: 'cellVoltages', offset: 11, count: 4 },
+        ],
+        alarms: [{ id: 'cellHigh', bit: 10 }],
+      },
+    ]);
+    await waitFor(async () => (await readRegisters(port, 1, 4, 0, 2)).join() === '1,200', 20_000, 'deployed bridge serving');
+    const res = await fetch(`${editor.baseUrl}/dcpower/plc-bridge/${id}/map`);
+    const map = (await res.json()) as { registers: Array<{ address: number; key: string }> };
+    expect(map.registers.find((r) => r.address === 211)?.key).to.equal('cellVoltages');
+    expect(editor.errors()).to.deep.equal([]);
+  });
+
+  it('keeps the saved slots and offsets when the dialog is reopened and a device is added', async () => {
+    const page = editor.page;
+    const flows = await editor.runtimeFlows();
+    const id = flows.find((n) => n.type === 'dcpower-plc-bridge')?.id as string;
+    const before = (flows.find((n) => n.id === id) as unknown as { devices: unknown[] }).devices;
+    await editor.openNode(id);
+    await waitFor(async () => (await page.locator('.plc-bridge-registers td', { hasText: 'cellVoltages[3]' }).count()) > 0, 20_000, 'map of the saved node');
+    await page.click(addButtonOf('#node-input-devices-container'));
+    const second = page.locator('#node-input-devices-container > li').nth(1);
+    await second.locator('.plc-bridge-topic').fill('bms/pack10');
+    await second.locator(addButtonOf('.plc-bridge-keys')).click();
+    await second.locator('.plc-bridge-key-name').selectOption('soc');
+    await waitFor(async () => (await second.locator('.plc-bridge-slot').innerText()).includes('2'), 20_000, 'slot 2 for the new device');
+    await waitFor(async () => (await page.locator('.plc-bridge-registers td', { hasText: 'bms/pack10' }).count()) > 0, 20_000, 'map with the new device');
+    await editor.done();
+    await editor.deploy();
+    const after = (await editor.runtimeFlows()).find((n) => n.id === id) as unknown as { devices: Array<Record<string, unknown>> };
+    expect(after.devices[0]).to.deep.equal(before[0]);
+    expect(after.devices[1]).to.deep.include({ topic: 'bms/pack10', slot: 2, keys: [{ key: 'soc', offset: 10 }] });
+    expect(editor.errors()).to.deep.equal([]);
+  });
+});

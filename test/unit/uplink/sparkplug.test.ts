@@ -1,0 +1,233 @@
+import { expect } from 'chai';
+import { classify, UplinkInput } from '../../../nodes/uplink/input';
+import type { Packet } from '../../../nodes/uplink/profile';
+import { decodeSparkplug, flattenReading, longToNumber, REBIRTH_ALIAS, SparkplugItem, SparkplugProfile } from '../../../nodes/uplink/sparkplug';
+import { encodeSparkplug } from '../../../nodes/uplink/sparkplug';
+import { UnsProfile } from '../../../nodes/uplink/uns';
+
+const NOW = 1_700_000_000_000;
+
+function input(msg: Record<string, unknown>): UplinkInput {
+  const r = classify(msg, NOW);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+function envelope(name: string, payload: Record<string, unknown>, quality = 'good'): UplinkInput {
+  return input({ topic: `jk/${name}`, payload, device: { kind: 'jk-bms', name, model: 'JK-B2A24S' }, quality, timestamp: NOW - 10, units: { voltage: 'V', cellVoltages: 'V' }, alarms: [] });
+}
+
+interface Decoded {
+  type: string;
+  device?: string;
+  seq?: number;
+  metrics: Array<{ name?: string; alias?: number; type: string; value: unknown; isHistorical?: boolean; properties?: Record<string, { value: unknown }> }>;
+}
+
+function decode(p: Packet): Decoded {
+  const levels = p.topic.split('/');
+  const payload = decodeSparkplug(p.payload);
+  if (!payload) throw new Error(`undecodable ${p.topic}`);
+  return {
+    type: levels[2],
+    device: levels[4],
+    seq: payload.seq === undefined || payload.seq === null ? undefined : longToNumber(payload.seq),
+    metrics: (payload.metrics ?? []).map((m) => ({
+      name: m.name ?? undefined,
+      alias: m.alias === undefined || m.alias === null ? undefined : longToNumber(m.alias),
+      type: m.type,
+      value: typeof m.value === 'object' && m.value !== null ? longToNumber(m.value) : m.value,
+      isHistorical: m.isHistorical ?? undefined,
+      properties: m.properties as Decoded['metrics'][number]['properties'],
+    })),
+  };
+}
+
+/** what a connection does: births on connect, render items right away */
+function online(profile: SparkplugProfile, inp: UplinkInput): Decoded[] {
+  return profile.accept(inp, true).flatMap((item: SparkplugItem) => profile.render(item, false, NOW)).map(decode);
+}
+
+describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
+  it('flattens a reading into folder paths, keeping units and alarm id lists as one string', () => {
+    const flat = flattenReading({ voltage: 53.2, cellVoltages: [3.3, 3.31], strings: [{ current: 1.5 }], chargeEnabled: true, alarms: ['cellHigh', 'mosHot'], missing: null }, { voltage: 'V', cellVoltages: 'V' });
+    expect(flat).to.deep.equal([
+      { name: 'voltage', type: 'Double', value: 53.2, unit: 'V' },
+      { name: 'cellVoltages/0', type: 'Double', value: 3.3, unit: 'V' },
+      { name: 'cellVoltages/1', type: 'Double', value: 3.31, unit: 'V' },
+      { name: 'strings/0/current', type: 'Double', value: 1.5, unit: undefined },
+      { name: 'chargeEnabled', type: 'Boolean', value: true, unit: undefined },
+      { name: 'alarms', type: 'String', value: 'cellHigh,mosHot', unit: undefined },
+    ]);
+  });
+
+  it('NDEATH will carries bdSeq, incremented per CONNECT, and the NBIRTH repeats it with seq 0', () => {
+    const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms' });
+    const will0 = sp.will(NOW);
+    expect(will0).to.include({ topic: 'spBv1.0/g/NDEATH/e', qos: 1, retain: false });
+    expect(decode(will0).metrics).to.deep.include({ name: 'bdSeq', alias: undefined, type: 'Int64', value: 0, isHistorical: undefined, properties: undefined });
+    const births = sp.births(NOW).map(decode);
+    expect(births[0].type).to.equal('NBIRTH');
+    expect(births[0].seq).to.equal(0);
+    expect(births[0].metrics.find((m) => m.name === 'bdSeq')?.value).to.equal(0);
+    expect(births[0].metrics.find((m) => m.name === 'Node Control/Rebirth')).to.include({ alias: REBIRTH_ALIAS, type: 'Boolean', value: false });
+    sp.disconnected();
+    expect(decode(sp.will(NOW)).metrics[0].value).to.equal(1);
+    expect(decode(sp.births(NOW)[0]).metrics.find((m) => m.name === 'bdSeq')?.value).to.equal(1);
+    // wraps after 255
+    for (let i = 0; i < 254; i++) sp.will(NOW);
+    expect(sp.currentBdSeq).to.equal(255);
+    sp.will(NOW);
+    expect(sp.currentBdSeq).to.equal(0);
+    // a redeployed node goes on from the previous CONNECT's bdSeq
+    const next = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms', previousBdSeq: 41 });
+    expect(decode(next.will(NOW)).metrics[0].value).to.equal(42);
+  });
+
+  it('DBIRTH lists every metric with alias and unit; DDATA only the changed ones, by alias; seq counts on', () => {
+    const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms' });
+    sp.will(NOW);
+    sp.births(NOW);
+    const [birth] = online(sp, envelope('pack1', { voltage: 53.2, cellVoltages: [3.3, 3.31], soc: 80 }));
+    expect(birth.type).to.equal('DBIRTH');
+    expect(birth.device).to.equal('pack1');
+    expect(birth.seq).to.equal(1);
+    const names = birth.metrics.map((m) => m.name);
+    expect(names).to.include.members(['voltage', 'cellVoltages/0', 'cellVoltages/1', 'soc', 'Device/Kind', 'Device/Quality', 'Device/Model']);
+    const voltage = birth.metrics.find((m) => m.name === 'voltage');
+    expect(voltage?.value).to.equal(53.2);
+    expect(voltage?.properties?.engUnit.value).to.equal('V');
+    const aliases = birth.metrics.map((m) => m.alias);
+    expect(new Set(aliases).size).to.equal(aliases.length);
+
+    const [data] = online(sp, envelope('pack1', { voltage: 53.4, cellVoltages: [3.3, 3.31], soc: 80 }));
+    expect(data.type).to.equal('DDATA');
+    expect(data.seq).to.equal(2);
+    expect(data.metrics).to.have.length(1);
+    expect(data.metrics[0]).to.include({ name: undefined, alias: voltage?.alias, type: 'Double', value: 53.4 });
+    // nothing changed: nothing published
+    expect(online(sp, envelope('pack1', { voltage: 53.4, cellVoltages: [3.3, 3.31], soc: 80 }))).to.deep.equal([]);
+    // a new metric: a new DBIRTH, not DDATA
+    const [rebirth] = online(sp, envelope('pack1', { voltage: 53.4, cellVoltages: [3.3, 3.31], soc: 80, mosTemperature: 30 }));
+    expect(rebirth.type).to.equal('DBIRTH');
+    expect(rebirth.metrics.find((m) => m.name === 'voltage')?.alias).to.equal(voltage?.alias);
+  });
+
+  it('DDEATH when a device turns stale or comm_error, DBIRTH when it recovers', () => {
+    const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms' });
+    sp.will(NOW);
+    sp.births(NOW);
+    online(sp, envelope('pack1', { voltage: 53 }));
+    const [death] = online(sp, envelope('pack1', {}, 'comm_error'));
+    expect(death.type).to.equal('DDEATH');
+    expect(online(sp, envelope('pack1', {}, 'stale'))).to.deep.equal([]);
+    const [again] = online(sp, envelope('pack1', { voltage: 53 }));
+    expect(again.type).to.equal('DBIRTH');
+    expect(again.metrics.find((m) => m.name === 'Device/Quality')?.value).to.equal('good');
+    // a dead device gets no DBIRTH on reconnect
+    online(sp, envelope('pack1', {}, 'stale'));
+    sp.disconnected();
+    sp.will(NOW);
+    expect(sp.births(NOW).map(decode).map((d) => d.type)).to.deep.equal(['NBIRTH']);
+  });
+
+  it('re-sends NBIRTH and every DBIRTH on NCMD Node Control/Rebirth, by name or by alias', () => {
+    const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms' });
+    sp.will(NOW);
+    sp.births(NOW);
+    online(sp, envelope('pack1', { voltage: 53 }));
+    online(sp, envelope('pack2', { voltage: 54 }));
+    const byName = encodeSparkplug({ timestamp: NOW, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] });
+    const byAlias = encodeSparkplug({ timestamp: NOW, metrics: [{ alias: REBIRTH_ALIAS, type: 'Boolean', value: true }] });
+    const no = encodeSparkplug({ timestamp: NOW, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: false }] });
+    for (const cmd of [byName, byAlias]) {
+      const out = sp.command('spBv1.0/g/NCMD/e', cmd as Buffer, NOW).map(decode);
+      expect(out.map((d) => d.type)).to.deep.equal(['NBIRTH', 'DBIRTH', 'DBIRTH']);
+      expect(out.map((d) => d.seq)).to.deep.equal([0, 1, 2]);
+      expect(out[0].metrics.find((m) => m.name === 'bdSeq')?.value).to.equal(0);
+    }
+    expect(sp.command('spBv1.0/g/NCMD/e', no as Buffer, NOW)).to.deep.equal([]);
+    expect(sp.command('spBv1.0/g/NCMD/other', byName as Buffer, NOW)).to.deep.equal([]);
+    expect(sp.command('spBv1.0/g/NCMD/e', Buffer.from('not protobuf \xff\xff'), NOW)).to.deep.equal([]);
+  });
+
+  it('buffered values go out after the births as historical DDATA, never before a DBIRTH', () => {
+    const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms' });
+    sp.will(NOW);
+    sp.births(NOW);
+    online(sp, envelope('pack1', { voltage: 53 }));
+    sp.disconnected();
+    const buffered = [...sp.accept(envelope('pack1', { voltage: 52 }), false), ...sp.accept(envelope('pack1', { voltage: 51 }), false)];
+    expect(buffered.map((b) => b.kind)).to.deep.equal(['ddata', 'ddata']);
+    // rendering before the births (a connection not yet announced) yields nothing
+    expect(sp.render(buffered[0], true, NOW)).to.deep.equal([]);
+    sp.will(NOW);
+    const births = sp.births(NOW).map(decode);
+    expect(births.map((b) => b.type)).to.deep.equal(['NBIRTH', 'DBIRTH']);
+    expect(births[1].metrics.find((m) => m.name === 'voltage')?.value).to.equal(51);
+    const replay = buffered.flatMap((b) => sp.render(b, true, NOW)).map(decode);
+    expect(replay.map((r) => r.type)).to.deep.equal(['DDATA', 'DDATA']);
+    expect(replay.map((r) => r.metrics[0].value)).to.deep.equal([52, 51]);
+    expect(replay.every((r) => r.metrics[0].isHistorical === true)).to.equal(true);
+  });
+
+  it('alarm-rules events become metrics of the alarms device', () => {
+    const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms' });
+    sp.will(NOW);
+    sp.births(NOW);
+    const event = { id: 'jk/pack1/cellHigh/3', rule: 'cellHigh', topic: 'jk/pack1', state: 'unack_active', active: true, acknowledged: false, severity: 'major', value: 3.66, text: 'cell 3 high', since: NOW };
+    const [birth] = online(sp, input({ payload: event }));
+    expect(birth.type).to.equal('DBIRTH');
+    expect(birth.device).to.equal('alarms');
+    expect(birth.metrics.find((m) => m.name === 'jk/pack1/cellHigh/3/Active')?.value).to.equal(true);
+    const [data] = online(sp, input({ payload: { ...event, state: 'ack_active', acknowledged: true } }));
+    expect(data.type).to.equal('DDATA');
+    expect(data.metrics.map((m) => m.value).sort()).to.deep.equal(['ack_active', true].sort());
+  });
+});
+
+describe('plain JSON (unified namespace) profile', () => {
+  const uns = (): UnsProfile => new UnsProfile({ enterprise: 'acme', site: 'plant1', area: '', edge: 'nr1', qos: 0, retain: true, splitValues: true });
+
+  it('publishes the reading retained, one topic per value, alarms retained at QoS 1', () => {
+    const p = uns();
+    const packets = p.accept(envelope('pack1', { voltage: 53.2, soc: 80 }));
+    expect(packets.map((x) => x.topic)).to.deep.equal(['acme/plant1/jk-bms/pack1', 'acme/plant1/jk-bms/pack1/voltage', 'acme/plant1/jk-bms/pack1/soc']);
+    const whole = JSON.parse(packets[0].payload.toString());
+    expect(whole).to.deep.include({ timestamp: NOW - 10, quality: 'good', values: { voltage: 53.2, soc: 80 } });
+    expect(JSON.parse(packets[1].payload.toString())).to.deep.equal({ timestamp: NOW - 10, quality: 'good', value: 53.2, unit: 'V' });
+    expect(packets.every((x) => x.retain && x.qos === 0)).to.equal(true);
+    const [alarm] = p.accept(input({ payload: { id: 'jk/pack1/cellHigh', rule: 'cellHigh', state: 'unack_active', active: true } }));
+    expect(alarm).to.include({ topic: 'acme/plant1/alarms/jk/pack1/cellHigh', qos: 1, retain: true });
+  });
+
+  it('state online on connect with the last values again, offline as will and farewell', () => {
+    const p = uns();
+    const published = [...p.accept(envelope('pack1', { voltage: 53.2 })), ...p.accept(envelope('pack1', { voltage: 53.4 }))];
+    published.forEach((item) => p.render(item));
+    // accepted while offline and not rendered yet: not part of the births (the buffer flush follows them)
+    p.accept(envelope('pack1', { voltage: 99 }));
+    const will = p.will();
+    expect(will).to.include({ topic: 'acme/plant1/edge/nr1/state', qos: 1, retain: true });
+    expect(JSON.parse(will.payload.toString())).to.deep.equal({ state: 'offline' });
+    const births = p.births(NOW);
+    expect(JSON.parse(births[0].payload.toString())).to.deep.equal({ state: 'online', timestamp: NOW });
+    expect(births.map((b) => b.topic)).to.deep.equal(['acme/plant1/edge/nr1/state', 'acme/plant1/jk-bms/pack1', 'acme/plant1/jk-bms/pack1/voltage']);
+    expect(JSON.parse(births[1].payload.toString()).values.voltage).to.equal(53.4);
+    expect(JSON.parse(p.farewell(NOW)[0].payload.toString()).state).to.equal('offline');
+  });
+
+  it('a stale envelope without values keeps the last values on the retained topic, marked stale', () => {
+    const p = new UnsProfile({ enterprise: 'acme', site: 'plant1', area: '', edge: 'nr1', qos: 0, retain: true, splitValues: false });
+    p.accept(envelope('pack1', { voltage: 53.2 }));
+    const [stale] = p.accept(envelope('pack1', {}, 'stale'));
+    expect(JSON.parse(stale.payload.toString())).to.deep.include({ quality: 'stale', values: { voltage: 53.2 } });
+  });
+
+  it('a circular payload is skipped, not thrown', () => {
+    const p = uns();
+    const reading: Record<string, unknown> = { a: 1 };
+    reading.self = reading;
+    expect(() => p.accept(envelope('pack1', reading))).to.not.throw();
+  });
+});
