@@ -40,6 +40,32 @@ function collect(id: string): Msg[] {
   return got;
 }
 
+/**
+ * A full redeploy that waits for the flows to start again. The helper's own setFlows gives a deploy 300 ms,
+ * which a loaded machine can exceed while a serial port closes; the listener is registered before the deploy.
+ */
+async function redeploy(flow: object[]): Promise<void> {
+  const internals = helper as unknown as {
+    _events: { once(e: string, fn: () => void): void; off(e: string, fn: () => void): void };
+    _redNodes: { setFlows(flows: object[], credentials: object, type: string): Promise<unknown> };
+  };
+  let onStarted: () => void = () => undefined;
+  const started = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('flows did not restart within 20 s')), 20_000);
+    onStarted = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    internals._events.once('flows:started', onStarted);
+  });
+  try {
+    await internals._redNodes.setFlows(flow, {}, 'full');
+    await started;
+  } finally {
+    internals._events.off('flows:started', onStarted);
+  }
+}
+
 const activeHandles = (): number => (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
 
 (PtyPair.available() ? describe : describe.skip)('jk-bms over a socat pseudo-terminal (integration)', function () {
@@ -112,7 +138,7 @@ const activeHandles = (): number => (process as unknown as { _getActiveHandles()
     const firstNode = helper.getNode('jk1');
     for (let i = 0; i < 100; i++) {
       // change both the bus and the node so both are torn down and rebuilt
-      await helper.setFlows(flow(pty.a, { interval: 0.2 + (i % 2) * 0.1 }, { gap: 20 + (i % 2) }), 'full');
+      await redeploy(flow(pty.a, { interval: 0.2 + (i % 2) * 0.1 }, { gap: 20 + (i % 2) }));
     }
     expect(openBusCount()).to.equal(1);
     expect(helper.getNode('jk1')).to.not.equal(firstNode); // really rebuilt
