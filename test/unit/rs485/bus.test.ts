@@ -84,13 +84,14 @@ describe('lib/rs485 Rs485Bus', () => {
   });
 
   it('ignores a late reply of the previous device', async () => {
-    const link = new FakeBusLink(new Map([[1, { delayMs: 120 }], [2, {}]]));
-    const bus = new Rs485Bus(settings, { gapMs: 0, timeoutMs: 80 }, () => link);
+    const link = new FakeBusLink(new Map([[1, { delayMs: 300 }], [2, { delayMs: 400 }]]));
+    const bus = new Rs485Bus(settings, { gapMs: 0, timeoutMs: 100 }, () => link);
     bus.start();
     await bus.waitUntilUp(1000);
     const first = read(bus, 1).catch((e: Error) => e);
-    // unit 1 answers at 120 ms, during the request to unit 2 (which answers at once, 2 ms after its start)
-    const second = read(bus, 2, 300);
+    // unit 1 answers at 300 ms, during the request to unit 2 (started at about 100 ms, answered at about 500 ms),
+    // which must ignore it and wait for its own reply
+    const second = read(bus, 2, 2000);
     expect(await first).to.be.instanceOf(Error);
     expect(await second).to.deep.equal([200, 7]);
     await bus.close();
