@@ -6,6 +6,7 @@ import { rtuResponse } from '../../../lib/rs485/modbus-frames';
 import { encodeRtu, decodeRtu } from '../../../lib/modbus/rtu';
 import { encodeReadRequest, encodeRegistersResponse } from '../../../lib/modbus/pdu';
 import { acquireBus, releaseBus, PortInUseError, openBusCount } from '../../../lib/rs485/registry';
+import { waitFor } from '../../helpers/ports';
 
 /** An in-memory link with Modbus devices behind it; silent units never answer. */
 class FakeBusLink extends EventEmitter implements Link {
@@ -123,8 +124,7 @@ describe('lib/rs485 Rs485Bus', () => {
     const err = await read(bus, 1).catch((e: Error) => e);
     expect(err).to.be.instanceOf(LinkDownError);
     expect(String(err)).to.match(/device disconnected/);
-    await new Promise((r) => setTimeout(r, 250));
-    expect(link.opened).to.be.greaterThan(2); // retried several times
+    await waitFor(() => link.opened > 3, 10_000, 'several reconnect attempts'); // retried by itself, several times
     link.failOpen = false;
     await bus.waitUntilUp(2000);
     expect(await read(bus, 1)).to.deep.equal([100, 7]);
