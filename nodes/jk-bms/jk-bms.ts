@@ -253,7 +253,7 @@ export = function (RED: NodeAPI): void {
     const pollAll = async (): Promise<boolean> => {
       let anyGood = false;
       for (const pack of packs.values()) {
-        if (closed || !bus) break;
+        if (closed || !bus || listening) break;
         try {
           if (await pollOne(pack)) anyGood = true;
         } catch (err) {
