@@ -17,6 +17,10 @@ const PACKAGE_NAME = '@dcpower/node-red-nodes';
 export const DEMO_SIMULATORS: Array<{ name: string; args: string[] }> = [
   // an RS485-to-TCP gateway with two JK-PB packs (addresses 1-2): JK02 triggers and JK Modbus both answer
   { name: 'jk', args: ['simulate', 'jk', '--port', '18899', '--packs', '1-2'] },
+  {
+    name: 'jupiter',
+    args: ['simulate', 'jupiter', '--units', '3', '--port', '16161', '--community', 'public', '--trap-target', '127.0.0.1:16200', '--trap-version', 'v2c'],
+  },
 ];
 
 interface FlowNode {

@@ -14,6 +14,7 @@ export interface SimulatorEntry {
 /* eslint-disable @typescript-eslint/no-var-requires */
 export const SIMULATORS: SimulatorEntry[] = [
   { device: 'jk', summary: 'JK BMS packs / JK-PB bus / DZ11 balancer on TCP or a serial path', load: () => require('./simulate-jk') },
+  { device: 'jupiter', summary: 'Jupiter J540/J560 HVDC SNMP agents (v1/v2c/v3) on consecutive ports', load: () => require('./simulate-jupiter').command },
 ];
 
 function usage(): string {

@@ -25,6 +25,14 @@ export interface SnmpTrap {
   trapOid: string;
   varbinds: SnmpVarbind[];
   receivedAt: number;
+  /** source UDP port of the notification */
+  sourcePort?: number;
+  /** 'trap' or 'inform' (informs were acknowledged by the receiver) */
+  kind?: 'trap' | 'inform';
+  /** SNMP version of the notification: 'v1', 'v2c' or 'v3' */
+  version?: 'v1' | 'v2c' | 'v3';
+  /** v1 traps only: the fields the RFC 3584 trapOid was made from */
+  v1?: { enterprise: string; agentAddr: string; generic: number; specific: number };
 }
 
 export interface SnmpLink {
@@ -33,4 +41,20 @@ export interface SnmpLink {
   get(target: SnmpTarget, oids: string[]): Promise<SnmpVarbind[]>;
   walk(target: SnmpTarget, baseOid: string): Promise<SnmpVarbind[]>;
   onTrap(listener: (trap: SnmpTrap) => void): () => void;
+}
+
+/**
+ * What the snmp-endpoint config node offers its user nodes (`RED.nodes.getNode(config.link)`): the SnmpLink
+ * calls plus registration, so the link can tell who uses it and delegate its status to them.
+ */
+export interface SnmpEndpoint extends SnmpLink {
+  /** every user node registers on start and deregisters in its close handler */
+  register(node: { id: string }): void;
+  deregister(node: { id: string }): void;
+  /** the unit's display name: `host` on the link's default port, `host:port` otherwise */
+  targetName(target: SnmpTarget): string;
+  /** the port a target without `:port` gets */
+  readonly defaultPort: number;
+  /** settings problem found at start (bad target list, missing credentials); undefined when usable */
+  readonly configError: string | undefined;
 }

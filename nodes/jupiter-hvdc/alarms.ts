@@ -23,6 +23,8 @@ export interface AnalogSignal {
   key: string;
   /** reduce an array reading (cell voltages) to one value */
   aggregate?: 'min' | 'max' | 'spread';
+  /** the already reduced reading to use when the array is not mapped (`cellMin`, `cellMax`, `cellDelta`) */
+  reducedKey?: string;
   /** `low`: raise below alarmValue; `high`: raise above it (the manual says "below" / "above": strict) */
   direction: 'low' | 'high';
   alarmValue: number;
@@ -191,7 +193,7 @@ export const JUPITER_ALARMS: readonly JupiterAlarmDef[] = [
     manualClass: 'serious',
     severity: 'major',
     signal: {
-      kind: 'analog', key: 'cellVoltages', aggregate: 'min', direction: 'low', alarmValue: 3.3, clearValue: 3.4,
+      kind: 'analog', key: 'cellVoltages', aggregate: 'min', reducedKey: 'cellMin', direction: 'low', alarmValue: 3.3, clearValue: 3.4,
       unit: 'V', thresholdSource: 'preset', clearSource: 'preset',
     },
     manualLog: { raise: '3300 mV', end: '4127 mV' },
@@ -208,7 +210,7 @@ export const JUPITER_ALARMS: readonly JupiterAlarmDef[] = [
     manualClass: 'serious',
     severity: 'major',
     signal: {
-      kind: 'analog', key: 'cellVoltages', aggregate: 'spread', direction: 'high', alarmValue: 0.3, clearValue: 0.25,
+      kind: 'analog', key: 'cellVoltages', aggregate: 'spread', reducedKey: 'cellDelta', direction: 'high', alarmValue: 0.3, clearValue: 0.25,
       unit: 'V', thresholdSource: 'manual', clearSource: 'preset',
     },
     manualLog: { raise: '1.00', end: '0.00' },
@@ -247,7 +249,7 @@ export const JUPITER_ALARMS: readonly JupiterAlarmDef[] = [
     manualClass: 'serious',
     severity: 'critical',
     signal: {
-      kind: 'analog', key: 'cellVoltages', aggregate: 'max', direction: 'high', alarmValue: 4.3, clearValue: 4.25,
+      kind: 'analog', key: 'cellVoltages', aggregate: 'max', reducedKey: 'cellMax', direction: 'high', alarmValue: 4.3, clearValue: 4.25,
       unit: 'V', thresholdSource: 'manual', clearSource: 'preset',
     },
     manualLog: { raise: '4325 mV', end: '4240 mV' },

@@ -1,0 +1,96 @@
+/** Pure parts of the SNMP link: target lists, trap matching, the in-flight limiter, and the simulator's physics. */
+import { expect } from 'chai';
+import { parseTargets, targetName } from '../../lib/snmp/targets';
+import { matchTarget, trapOidOf } from '../../lib/snmp/receiver';
+import { compareOids, Limiter, oidInSubtree } from '../../lib/snmp/session';
+import { unitState, UPS_ALARM } from '../../nodes/jupiter-hvdc/simulator';
+
+describe('SNMP link (unit)', () => {
+  describe('parseTargets', () => {
+    it('expands lists, address ranges (full and last-octet) and port ranges, dropping duplicates', () => {
+      const r = parseTargets('10.0.0.1-10.0.0.3, 10.0.0.3\n10.0.1.7:1161; 127.0.0.1:16161-16163 10.0.2.9-10', 161);
+      expect(r.ok).to.equal(true);
+      if (!r.ok) return;
+      expect(r.value.map((t) => `${t.host}:${t.port}`)).to.deep.equal([
+        '10.0.0.1:161', '10.0.0.2:161', '10.0.0.3:161', '10.0.1.7:1161',
+        '127.0.0.1:16161', '127.0.0.1:16162', '127.0.0.1:16163', '10.0.2.9:161', '10.0.2.10:161',
+      ]);
+      expect(targetName(r.value[0], 161)).to.equal('10.0.0.1');
+      expect(targetName(r.value[3], 161)).to.equal('10.0.1.7:1161');
+    });
+
+    it('refuses backwards ranges, bad ports, bad hosts and absurd sizes with the entry named', () => {
+      for (const bad of ['10.0.0.9-10.0.0.1', 'host:0', 'host:70000', 'host:1-', 'bad host!', '10.0.0.0-10.255.255.255', '127.0.0.1:1000-60000']) {
+        const r = parseTargets(bad, 161);
+        expect(r.ok, bad).to.equal(false);
+      }
+      const r = parseTargets('ok.example, 10.0.0.5-3', 161);
+      expect(r.ok).to.equal(false);
+      if (!r.ok) expect(r.error.entry).to.equal('10.0.0.5-3');
+    });
+  });
+
+  it('matches a trap by agent-addr, then source address, then source port among units sharing an address', () => {
+    const targets = [{ host: '10.0.0.1', port: 161 }, { host: '127.0.0.1', port: 16161 }, { host: '127.0.0.1', port: 16162 }];
+    expect(matchTarget(targets, '192.168.1.1', 5000, '10.0.0.1')).to.deep.equal(targets[0]);
+    expect(matchTarget(targets, '10.0.0.1', 40000)).to.deep.equal(targets[0]);
+    expect(matchTarget(targets, '127.0.0.1', 16162)).to.deep.equal(targets[2]);
+    expect(matchTarget(targets, '127.0.0.1', 40000)).to.equal(undefined);
+    expect(matchTarget(targets, '10.9.9.9', 1)).to.equal(undefined);
+  });
+
+  it('names v1 traps per RFC 3584 and v2 traps by snmpTrapOID.0', () => {
+    expect(trapOidOf({ type: 164, enterprise: '1.3.6.1.2.1.33.2', generic: 6, specific: 3 })).to.equal('1.3.6.1.2.1.33.2.0.3');
+    expect(trapOidOf({ type: 164, enterprise: '1.3.6.1.4.1.1', generic: 0, specific: 0 })).to.equal('1.3.6.1.6.3.1.1.5.1');
+    expect(trapOidOf({ type: 167, varbinds: [{ oid: '1.3.6.1.6.3.1.1.4.1.0', value: '1.3.6.1.2.1.33.2.1' }] })).to.equal('1.3.6.1.2.1.33.2.1');
+  });
+
+  it('compares OIDs numerically and tells subtree membership', () => {
+    expect(compareOids('1.3.6.1.2', '1.3.6.1.10')).to.be.lessThan(0);
+    expect(compareOids('1.3.6.1', '1.3.6.1.0')).to.be.lessThan(0);
+    expect(oidInSubtree('1.3.6.1.2.1.33.1', '1.3.6.1.2.1.33')).to.equal(true);
+    expect(oidInSubtree('1.3.6.1.2.1.330', '1.3.6.1.2.1.33')).to.equal(false);
+  });
+
+  it('the limiter bounds tasks in flight and frees the slot of a task that is slow to finish', async () => {
+    const limiter = new Limiter(2, 50);
+    const order: string[] = [];
+    const never = new Promise<void>(() => undefined);
+    void limiter.run(() => never);
+    void limiter.run(() => never);
+    expect(limiter.inFlight).to.equal(2);
+    const third = limiter.run(async () => {
+      order.push('third ran');
+    });
+    expect(order).to.deep.equal([]);
+    await third; // started once the stuck tasks stopped counting
+    expect(order).to.deep.equal(['third ran']);
+    limiter.clear();
+  });
+
+  describe('simulator physics', () => {
+    it('normal: 240 V bus, floating battery, no alarms', () => {
+      const s = unitState('normal', 100);
+      expect(s.dcOutputVoltage).to.equal(240);
+      expect(s.batteryVoltage).to.be.within(235, 245);
+      expect(s.alarms).to.deep.equal([]);
+    });
+    it('discharge-to-low-voltage: DC output below 204 V, low then depleted battery, OutputBad raised', () => {
+      const early = unitState('discharge-to-low-voltage', 0);
+      expect(early.onBattery).to.equal(true);
+      expect(early.alarms).to.include.members([UPS_ALARM.onBattery, UPS_ALARM.inputBad]);
+      const late = unitState('discharge-to-low-voltage', 29);
+      expect(late.dcOutputVoltage).to.be.lessThan(204);
+      expect(late.alarms).to.include.members([UPS_ALARM.outputBad, UPS_ALARM.depletedBattery]);
+    });
+    it('recovery: on battery first, back on mains after the recovery time', () => {
+      expect(unitState('recovery', 5, 0, 10).onBattery).to.equal(true);
+      expect(unitState('recovery', 15, 0, 10).onBattery).to.equal(false);
+    });
+    it('rectifier-fault: one rectifier in fault, ChargerFailed raised', () => {
+      const s = unitState('rectifier-fault', 1);
+      expect(s.rectifierStates.filter((x) => x === 2)).to.have.length(1);
+      expect(s.alarms).to.deep.equal([UPS_ALARM.chargerFailed]);
+    });
+  });
+});
