@@ -180,7 +180,6 @@ export = function (RED: NodeAPI): void {
       });
       const extra: Record<string, unknown> = {};
       if (config.rawHex === true && raw) extra.raw = { tx: raw.tx.map((b) => b.toString('hex')), rx: raw.rx.map((b) => maskSecrets(b)) };
-      if (decoded.variant) extra.variant = decoded.variant;
       emit(messages, extra);
     };
 
