@@ -27,6 +27,9 @@ export interface AlarmRuleConfig {
   type: RuleType;
   /** high/low threshold */
   alarmValue?: number;
+  /** raise only strictly beyond alarmValue (`>` / `<`) instead of at it (`>=` / `<=`, the default); for manuals
+   * that say "greater than" */
+  strict?: boolean;
   /** explicit return-to-normal level (hysteresis); wins over deadband */
   clearValue?: number;
   /** hysteresis as a deadband instead of clearValue */
