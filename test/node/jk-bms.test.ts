@@ -197,10 +197,16 @@ describe('jk-bms node (Node-RED runtime, simulator over TCP)', function () {
     });
     const commentNode = require('@node-red/nodes/core/common/90-comment');
     const injectNode = require('@node-red/nodes/core/common/20-inject');
-    await helper.load([busNode, jkNode, commentNode, injectNode], nodes);
+    const alarmNode = require('../../nodes/alarm-rules/alarm-rules');
+    await helper.load([busNode, jkNode, commentNode, injectNode, alarmNode], nodes);
     const got = collect(helper.getNode('jk-ex-debug') as TestNode);
     await until(() => [1, 2].every((a) => got.some((m) => m.topic === `jk/pack${a}` && m.quality === 'good')), 15000);
     expect(got.find((m) => m.topic === 'jk/pack1')?.device).to.include({ kind: 'jk-bms', address: 1 });
+    // the alarm-rules node takes the readings without complaint (its rules are the JK LiFePO4 preset)
+    const alarms = helper.getNode('jk-ex-alarms') as TestNode;
+    expect(alarms).to.not.equal(null);
+    const alarmErrors = alarms.error.getCalls().filter((c) => (c as unknown as { thisValue: { id: string } }).thisValue.id === 'jk-ex-alarms');
+    expect(alarmErrors.map((c) => String(c.args[0]))).to.deep.equal([]);
   });
 
   it('with no bus configured shows a grey status and reports it', async () => {
