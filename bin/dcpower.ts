@@ -15,6 +15,7 @@ interface CommandEntry {
 const COMMANDS: CommandEntry[] = [
   { name: 'decode', summary: 'decode one captured JK frame (hex) and print the reading', load: () => require('./decode').command },
   { name: 'simulate', summary: 'run a device simulator until interrupted', load: () => require('./simulate').command },
+  { name: 'scan', summary: 'find the JK packs on an RS485 bus (serial port or TCP gateway)', load: () => require('./scan').command },
   { name: 'demo', summary: 'run Node-RED with this package, the example flows and the device simulators', load: () => require('./demo').command },
   { name: 'walk', summary: 'SNMP walk of a unit into an editable profile (rows of oid, type, value)', load: () => require('./walk').command },
 ];
