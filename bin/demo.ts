@@ -128,6 +128,11 @@ export const command: Command = {
     process.stdout.write(`[demo] Node-RED: http://127.0.0.1:${port}/\n`);
     const redExit = new Promise<number>((resolve) => red.once('exit', (code) => resolve(code ?? 0)));
     const code = await Promise.race([redExit, untilInterrupted().then(() => 0)]);
+    // Node-RED first, so its flows close their links before the simulators they talk to go away.
+    if (red.exitCode === null) {
+      red.kill('SIGTERM');
+      await Promise.race([redExit, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    }
     for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
     return code;
   },

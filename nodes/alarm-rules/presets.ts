@@ -5,8 +5,9 @@
 import type { AlarmPreset } from './types';
 import { jupiterPreset } from '../jupiter-hvdc/alarms';
 import { bacsPresets } from '../bacs/alarms';
+import { jkPresets } from '../jk-bms/alarms';
 
-export const PRESETS: AlarmPreset[] = [jupiterPreset, ...bacsPresets];
+export const PRESETS: AlarmPreset[] = [jupiterPreset, ...jkPresets, ...bacsPresets];
 
 export function findPreset(id: string): AlarmPreset | undefined {
   return PRESETS.find((p) => p.id === id);

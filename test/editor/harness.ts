@@ -89,6 +89,7 @@ export async function startEditor(options: { flows?: FlowNode[] } = {}): Promise
     await page.waitForSelector('#red-ui-workspace-chart', { timeout: 60_000 });
     await page.waitForSelector('.red-ui-palette-node', { timeout: 60_000 });
 
+    let placed = 0;
     const session: EditorSession = {
       baseUrl,
       page,
@@ -97,7 +98,23 @@ export async function startEditor(options: { flows?: FlowNode[] } = {}): Promise
         const res = await fetch(baseUrl + '/flows', { headers: { 'Node-RED-API-Version': 'v1' } });
         return (await res.json()) as FlowNode[];
       },
-      async addNode(type, x = 300, y = 150 + Math.floor(Math.random() * 300)) {
+      async addNode(type, x = 300, y?: number) {
+        // Each new node goes on its own row, so a drop never lands on a node already there.
+        const row = placed++;
+        const dropY = y ?? 80 + (row % 8) * 70;
+        const dropX = x + Math.floor(row / 8) * 220;
+        const newNodeOfType = (before: string[]): Promise<string | undefined> =>
+          page.evaluate(
+            ({ before, type }) => {
+              const red = (window as unknown as { RED: { nodes: { eachNode(cb: (n: { id: string; type: string }) => void): void } } }).RED;
+              let found: string | undefined;
+              red.nodes.eachNode((n) => {
+                if (n.type === type && !before.includes(n.id)) found = n.id;
+              });
+              return found;
+            },
+            { before, type },
+          );
         const before = await page.evaluate(() => {
           const red = (window as unknown as { RED: { nodes: { eachNode(cb: (n: { id: string }) => void): void } } }).RED;
           const ids: string[] = [];
@@ -105,31 +122,22 @@ export async function startEditor(options: { flows?: FlowNode[] } = {}): Promise
           return ids;
         });
         const paletteNode = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
-        await paletteNode.scrollIntoViewIfNeeded();
-        const box = await paletteNode.boundingBox();
-        const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
-        if (!box || !chart) throw new Error(`palette node ${type} or workspace not visible`);
-        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-        await page.mouse.down();
-        await page.mouse.move(chart.x + x / 2, chart.y + y / 2, { steps: 5 });
-        await page.mouse.move(chart.x + x, chart.y + y, { steps: 10 });
-        await page.mouse.up();
-        return waitFor(
-          () =>
-            page.evaluate(
-              ({ before, type }) => {
-                const red = (window as unknown as { RED: { nodes: { eachNode(cb: (n: { id: string; type: string }) => void): void } } }).RED;
-                let found: string | undefined;
-                red.nodes.eachNode((n) => {
-                  if (n.type === type && !before.includes(n.id)) found = n.id;
-                });
-                return found;
-              },
-              { before, type },
-            ),
-          10_000,
-          `${type} to appear in the workspace`,
-        );
+        // A drag can be lost on a loaded machine (jQuery UI misses a move event): try it again, as a user would.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          await paletteNode.scrollIntoViewIfNeeded();
+          const box = await paletteNode.boundingBox();
+          const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+          if (!box || !chart) throw new Error(`palette node ${type} or workspace not visible`);
+          await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+          await page.mouse.down();
+          await page.mouse.move(box.x + box.width / 2 + 20, box.y + box.height / 2 + 5, { steps: 4 });
+          await page.mouse.move(chart.x + dropX / 2, chart.y + dropY, { steps: 10 });
+          await page.mouse.move(chart.x + dropX, chart.y + dropY, { steps: 10 });
+          await page.mouse.up();
+          const id = await waitFor(() => newNodeOfType(before), 5_000, `${type} to appear in the workspace`).catch(() => undefined);
+          if (id) return id;
+        }
+        throw new Error(`timed out waiting for ${type} to appear in the workspace after 3 drags`);
       },
       async openNode(id) {
         await page.dblclick(`g.red-ui-flow-node-group[id="${id}"] .red-ui-flow-node`);

@@ -26,7 +26,11 @@ describe('dcpower demo (what npm start runs)', function () {
     };
     demo.stdout?.on('data', collect);
     demo.stderr?.on('data', collect);
-    await waitFor(() => log.some((l) => l.includes('Started flows')), 90_000, 'the demo to start its flows');
+    try {
+      await waitFor(() => log.some((l) => l.includes('Started flows')), 90_000, 'the demo to start its flows');
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\ndemo output:\n${log.slice(-40).join('\n')}`);
+    }
   });
 
   after(async () => {

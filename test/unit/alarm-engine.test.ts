@@ -616,6 +616,10 @@ describe('alarm-rules engine', () => {
 
   it('every registered preset compiles, and marks thresholds the preset chose', () => {
     expect(PRESETS.length).to.be.greaterThan(0);
+    // every device folder's presets are offered: Jupiter, JK (three chemistries) and BACS
+    const ids = PRESETS.map((p) => p.id);
+    expect(ids).to.include.members(['jupiter-hvdc', 'bacs-c20', 'bacs-sj11237-2001']);
+    expect(ids.filter((id) => id.startsWith('jk-'))).to.have.length(3);
     for (const preset of PRESETS) {
       const res = compileRules(preset.rules);
       expect(res.ok, `${preset.id}: ${res.ok ? '' : res.error}`).to.equal(true);
