@@ -383,8 +383,8 @@ function ruleFor(def: JupiterAlarmDef): AlarmRuleConfig[] {
 
 /**
  * The Jupiter preset for alarm-rules: one rule per catalogue alarm, paths into the jupiter-hvdc envelope.
- * Note the engine raises `high` at value >= alarmValue while the manual says "above": a reading exactly at the
- * threshold differs, which the manual does not settle either (reference §2.5).
+ * The manual says "above" / "below", so the analog rules raise strictly beyond the alarm value (`strict`), the
+ * same comparison as the catalogue's own evaluation above.
  */
 export const jupiterPreset: AlarmPreset = {
   id: 'jupiter-hvdc',
@@ -393,5 +393,5 @@ export const jupiterPreset: AlarmPreset = {
     'en-US': 'Alarms from the Jupiter J540/J560 manual (§4.1–4.2) for the jupiter-hvdc node output. Clear levels the manual does not state are package choices, marked in each note.',
     'zh-CN': '来自Jupiter J540/J560手册（§4.1–4.2）的告警，用于jupiter-hvdc节点的输出。手册未给出的恢复值为本软件包选定，见各条说明。',
   },
-  rules: JUPITER_ALARMS.flatMap(ruleFor),
+  rules: JUPITER_ALARMS.flatMap(ruleFor).map((rule) => (rule.type === 'high' || rule.type === 'low' ? { ...rule, strict: true } : rule)),
 };

@@ -134,4 +134,10 @@ describe('jupiterPreset', () => {
     expect(byId.get('battery_undervoltage')).to.include({ thresholdSource: 'preset' });
     expect(byId.get('cell_voltage_difference_flag')).to.include({ disabled: true, stateValue: 1 });
   });
+
+  it('raises the preset analog rules strictly beyond the alarm value, as the manual says "above" / "below"', () => {
+    const analog = jupiterPreset.rules.filter((r) => r.type === 'high' || r.type === 'low');
+    expect(analog.length).to.be.greaterThan(0);
+    for (const rule of analog) expect(rule.strict, rule.id).to.equal(true);
+  });
 });
