@@ -23,7 +23,22 @@ describe('battery-room dashboard example: live values and acknowledge in Dashboa
 
   before(async function () {
     if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
-    for (const sim of DEMO_SIMULATORS) simulators.push(spawn(process.execPath, [DCPOWER, ...sim.args], { stdio: 'ignore' }));
+    // the example points at the demo's fixed simulator ports: wait until each simulator says it serves; one that
+    // exits at once found its port taken (another demo or test on this machine)
+    await Promise.all(
+      DEMO_SIMULATORS.map(
+        (sim) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(process.execPath, [DCPOWER, ...sim.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+            simulators.push(child);
+            let stderr = '';
+            child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+            child.stdout?.once('data', () => resolve());
+            child.once('exit', (code) => reject(new Error(`simulator ${sim.name} exited (${code}): ${stderr.trim()}`)));
+            setTimeout(() => reject(new Error(`simulator ${sim.name} did not start within 30 s`)), 30_000).unref();
+          }),
+      ),
+    );
     const flows = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as FlowNode[];
     editor = await startEditor({ flows });
   });
