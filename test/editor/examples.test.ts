@@ -18,7 +18,22 @@ describe('examples: Import → Examples in the editor, deploy, no runtime error'
 
   before(async function () {
     if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
-    for (const sim of DEMO_SIMULATORS) simulators.push(spawn(process.execPath, [DCPOWER, ...sim.args], { stdio: 'ignore' }));
+    // The examples point at the demo's fixed simulator ports: start those simulators and wait until each has
+    // said it is serving; one that exits at once found its port taken (another demo running on this machine).
+    await Promise.all(
+      DEMO_SIMULATORS.map(
+        (sim) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(process.execPath, [DCPOWER, ...sim.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+            simulators.push(child);
+            let stderr = '';
+            child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+            child.stdout?.once('data', () => resolve());
+            child.once('exit', (code) => reject(new Error(`simulator ${sim.name} exited (${code}): ${stderr.trim()}`)));
+            setTimeout(() => reject(new Error(`simulator ${sim.name} did not start within 30 s`)), 30_000).unref();
+          }),
+      ),
+    );
     editor = await startEditor();
   });
   after(async () => {
