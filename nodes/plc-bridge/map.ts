@@ -501,20 +501,8 @@ export function encodeInto(target: Uint16Array, address: number, value: unknown,
  * each format is kept free to mean "not available"). Booleans are 0/1. Anything else is "not available".
  */
 export function encodeValue(value: unknown, format: RegisterFormat, scale: number, wordOrder: WordOrder): number[] {
-  let n: number;
-  if (typeof value === 'boolean') n = value ? 1 : 0;
-  else if (typeof value === 'number' && Number.isFinite(value)) {
-    if (format === 'bool') n = value !== 0 ? 1 : 0;
-    else {
-      const [lo, hi] = RANGE[format];
-      n = Math.min(hi, Math.max(lo, Math.round(value * scale)));
-    }
-  } else n = SENTINEL[format];
-  if (formatWords(format) === 1) return [n & 0xffff];
-  const u = n >>> 0;
-  const high = (u >>> 16) & 0xffff;
-  const low = u & 0xffff;
-  return wordOrder === 'high-first' ? [high, low] : [low, high];
+  const words = new Uint16Array(2);
+  return Array.from(words.subarray(0, encodeInto(words, 0, value, format, scale, wordOrder)));
 }
 
 interface PathPart {

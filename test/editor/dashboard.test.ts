@@ -4,47 +4,29 @@
  * Acknowledge button changes an alarm's state. Screenshots go to docs/screenshots when DCPOWER_SCREENSHOTS=1.
  */
 import { expect } from 'chai';
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEMO_SIMULATORS } from '../../bin/demo';
 import { waitFor } from '../helpers/ports';
-import { chromiumAvailable, EditorSession, FlowNode, startEditor } from './harness';
+import { chromiumAvailable, EditorSession, FlowNode, startDemoSimulators, startEditor } from './harness';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const DCPOWER = path.resolve(__dirname, '..', '..', 'bin', 'dcpower.js');
 const EXAMPLE = path.join(ROOT, 'examples', 'battery-room-dashboard.json');
 const SHOTS = process.env.DCPOWER_SCREENSHOTS === '1' ? path.join(ROOT, 'docs', 'screenshots') : undefined;
 
 describe('battery-room dashboard example: live values and acknowledge in Dashboard 2.0', function () {
   this.timeout(180_000);
   let editor: EditorSession;
-  const simulators: ChildProcess[] = [];
+  let stopSimulators: (() => void) | undefined;
 
   before(async function () {
     if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
-    // the example points at the demo's fixed simulator ports: wait until each simulator says it serves; one that
-    // exits at once found its port taken (another demo or test on this machine)
-    await Promise.all(
-      DEMO_SIMULATORS.map(
-        (sim) =>
-          new Promise<void>((resolve, reject) => {
-            const child = spawn(process.execPath, [DCPOWER, ...sim.args], { stdio: ['ignore', 'pipe', 'pipe'] });
-            simulators.push(child);
-            let stderr = '';
-            child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-            child.stdout?.once('data', () => resolve());
-            child.once('exit', (code) => reject(new Error(`simulator ${sim.name} exited (${code}): ${stderr.trim()}`)));
-            setTimeout(() => reject(new Error(`simulator ${sim.name} did not start within 30 s`)), 30_000).unref();
-          }),
-      ),
-    );
+    stopSimulators = await startDemoSimulators();
     const flows = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as FlowNode[];
     editor = await startEditor({ flows });
   });
   after(async () => {
     await editor?.stop();
-    for (const sim of simulators) if (sim.exitCode === null) sim.kill('SIGTERM');
+    stopSimulators?.();
   });
 
   it('renders cell bars, module table, unit tiles and alarm list, and acknowledges an alarm', async () => {

@@ -3,42 +3,25 @@
  * flow, deployed against the simulators the demo starts, with no error in the runtime log.
  */
 import { expect } from 'chai';
-import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
-import { DEMO_SIMULATORS, exampleFiles } from '../../bin/demo';
-import { chromiumAvailable, EditorSession, startEditor } from './harness';
+import { exampleFiles } from '../../bin/demo';
+import { chromiumAvailable, EditorSession, startDemoSimulators, startEditor } from './harness';
 
-const DCPOWER = path.resolve(__dirname, '..', '..', 'bin', 'dcpower.js');
 const MODULE = '@dcpower/node-red-nodes';
 
 describe('examples: Import → Examples in the editor, deploy, no runtime error', function () {
   this.timeout(300_000);
   let editor: EditorSession;
-  const simulators: ChildProcess[] = [];
+  let stopSimulators: (() => void) | undefined;
 
   before(async function () {
     if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
-    // The examples point at the demo's fixed simulator ports: start those simulators and wait until each has
-    // said it is serving; one that exits at once found its port taken (another demo running on this machine).
-    await Promise.all(
-      DEMO_SIMULATORS.map(
-        (sim) =>
-          new Promise<void>((resolve, reject) => {
-            const child = spawn(process.execPath, [DCPOWER, ...sim.args], { stdio: ['ignore', 'pipe', 'pipe'] });
-            simulators.push(child);
-            let stderr = '';
-            child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-            child.stdout?.once('data', () => resolve());
-            child.once('exit', (code) => reject(new Error(`simulator ${sim.name} exited (${code}): ${stderr.trim()}`)));
-            setTimeout(() => reject(new Error(`simulator ${sim.name} did not start within 30 s`)), 30_000).unref();
-          }),
-      ),
-    );
+    stopSimulators = await startDemoSimulators();
     editor = await startEditor();
   });
   after(async () => {
     await editor?.stop();
-    for (const sim of simulators) if (sim.exitCode === null) sim.kill('SIGTERM');
+    stopSimulators?.();
   });
 
   for (const file of exampleFiles()) {

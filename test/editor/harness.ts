@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Browser, chromium, Page } from 'playwright-core';
-import { writeUserDir } from '../../bin/demo';
+import { DEMO_SIMULATORS, writeUserDir } from '../../bin/demo';
 import { freeTcpPort, waitFor } from '../helpers/ports';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -171,4 +171,37 @@ export async function startEditor(options: { flows?: FlowNode[] } = {}): Promise
     await stop();
     throw new Error(`${err instanceof Error ? err.message : String(err)}\nNode-RED log:\n${tail}`);
   }
+}
+
+/**
+ * Starts the simulators the demo starts (the examples point at their fixed ports) and resolves once each has
+ * said it serves; one that exits at once found its port taken (another demo or test on this machine).
+ * The returned function stops them all.
+ */
+export async function startDemoSimulators(): Promise<() => void> {
+  const dcpower = path.resolve(__dirname, '..', '..', 'bin', 'dcpower.js');
+  const children: ChildProcess[] = [];
+  const stopAll = (): void => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  try {
+    await Promise.all(
+      DEMO_SIMULATORS.map(
+        (sim) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(process.execPath, [dcpower, ...sim.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+            children.push(child);
+            let stderr = '';
+            child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+            child.stdout?.once('data', () => resolve());
+            child.once('exit', (code) => reject(new Error(`simulator ${sim.name} exited (${code}): ${stderr.trim()}`)));
+            setTimeout(() => reject(new Error(`simulator ${sim.name} did not start within 30 s`)), 30_000).unref();
+          }),
+      ),
+    );
+  } catch (err) {
+    stopAll();
+    throw err;
+  }
+  return stopAll;
 }
