@@ -266,6 +266,22 @@ describe('package conventions (Flow Library scorecard, offline)', () => {
     for (const reg of ours.filter((r) => !isConfig(r))) expect(exampleTypes.has(reg.type), `${reg.type} in an example`).to.equal(true);
   });
 
+  it('every example explains itself in a comment node: what it shows and how to point it at real hardware', () => {
+    const files = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'));
+    expect(files.length).to.be.at.least(7);
+    for (const file of files) {
+      const nodes = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')) as Array<{ type: string; name?: string; info?: string }>;
+      const comments = nodes.filter((n) => n.type === 'comment');
+      expect(comments.length, `${file}: comment nodes`).to.be.at.least(1);
+      const text = comments.map((c) => `${c.name ?? ''}\n${c.info ?? ''}`).join('\n');
+      expect(comments[0].name ?? '', `${file}: the comment's title`).to.not.equal('');
+      // a paragraph, not a label: the examples' comments run 750 to 1,300 characters
+      expect(text.length, `${file}: comment length`).to.be.at.least(400);
+      expect(text, `${file}: says where the example's data comes from`).to.match(/simulat|inject|function node|npm start/i);
+      expect(text, `${file}: says how to use it with real equipment or a real broker`).to.match(/real (hardware|devices?|equipment|broker|PLC)/i);
+    }
+  });
+
   it('N01: node type names do not collide with the core nodes or the best-known peer packages', () => {
     const peerTypes = new Set<string>();
     const peers = ['@node-red/nodes', 'node-red-contrib-modbus', 'node-red-node-snmp', '@flowfuse/node-red-dashboard'];
