@@ -8,9 +8,8 @@ import { asError, DoneFunction, ErrorOnce, Node, NodeAPI, NodeDef, NodeMessageIn
 import { NodeStatus, statusVocabulary } from '../../lib/status';
 import { isBrokerNode } from '../links/mqtt-endpoint';
 import { ConnectionState, UplinkConnection } from './connection';
-import type { SessionSignal } from './profile';
 import { classify } from './input';
-import type { UplinkProfile } from './profile';
+import type { SessionSignal, UplinkProfile } from './profile';
 import { SparkplugProfile } from './sparkplug';
 import { UnsProfile } from './uns';
 

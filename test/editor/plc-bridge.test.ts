@@ -96,7 +96,9 @@ describe('dcpower-plc-bridge dialog (real editor)', function () {
     await second.locator(addButtonOf('.plc-bridge-keys')).click();
     await second.locator('.plc-bridge-key-name').selectOption('soc');
     await waitFor(async () => (await second.locator('.plc-bridge-slot').innerText()).includes('2'), 20_000, 'slot 2 for the new device');
-    await waitFor(async () => (await page.locator('.plc-bridge-registers td', { hasText: 'bms/pack10' }).count()) > 0, 20_000, 'map with the new device');
+    // the map is regenerated after each edit: wait for the one that has the new device's soc (it holds the offset to save)
+    const socRow = page.locator('.plc-bridge-registers tr').filter({ has: page.locator('td', { hasText: 'bms/pack10' }) }).filter({ has: page.locator('td', { hasText: /^soc$/ }) });
+    await waitFor(async () => (await socRow.count()) > 0, 20_000, 'map with the new device and its soc');
     await editor.done();
     await editor.deploy();
     const after = (await editor.runtimeFlows()).find((n) => n.id === id) as unknown as { devices: Array<Record<string, unknown>> };
