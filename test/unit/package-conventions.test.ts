@@ -71,21 +71,6 @@ function isConfig(reg: Registration): boolean {
   return /category\s*:\s*['"]config['"]/.test(reg.body);
 }
 
-/**
- * Help that did not pass the help check when issue 6 reviewed every node's help. These two nodes were being
- * changed by other helpers at the time, so their help was left to them: reviewed in issue 6 integration.
- * Remove an entry (or a line of it) once that node's help is fixed; the test fails until the list matches.
- */
-const KNOWN_HELP_EXCEPTIONS: Record<string, string[]> = {
-  // reviewed in issue 6 integration
-  'dcpower-uplink': [
-    'en-US: <h3>Outputs</h3> on a node without an output',
-    'en-US: message-properties entry "units, alarms" does not name a property',
-    'zh-CN: <h3>输出</h3> on a node without an output',
-    'zh-CN: message-properties entry "units, alarms" does not name a property',
-  ],
-};
-
 /** The style guide's h3 sections in their order, with the headings the core zh-CN help uses. */
 const HELP_SECTIONS: ReadonlyArray<{ en: string; zh: string }> = [
   { en: 'Inputs', zh: '输入' },
@@ -241,11 +226,7 @@ describe('package conventions (Flow Library scorecard, offline)', () => {
       }
     }
     expect(checked.length, 'node types checked').to.equal(ours.length);
-    // Nothing is skipped: a node listed in KNOWN_HELP_EXCEPTIONS must have exactly the problems listed there, so a
-    // fixed help (or a new problem) makes this fail until the list is brought up to date.
-    const expected: Record<string, string[]> = {};
-    for (const [type, list] of Object.entries(KNOWN_HELP_EXCEPTIONS)) if (list.length > 0) expected[type] = [...list];
-    expect(problems).to.deep.equal(expected);
+    expect(problems).to.deep.equal({});
   });
 
   it('N02: every non-config node appears in at least one example', () => {
