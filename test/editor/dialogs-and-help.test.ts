@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
 import { combineExamples, exampleFiles } from '../../bin/demo';
+import { lockDemoPorts } from '../helpers/demo-ports';
 import { chromiumAvailable, EditorSession, startEditor } from './harness';
 
 const MODULE = '@dcpower/node-red-nodes';
@@ -72,7 +73,11 @@ describe('dialogs and help of every node in en-US and zh-CN', function () {
       const pageErrors: string[] = [];
       let types: Array<{ type: string; config: boolean; id: string }> = [];
 
+      let releasePorts: (() => void) | undefined;
+
       before(async () => {
+        // the examples' PLC bridge and trap receiver listen on the demo's fixed ports
+        releasePorts = await lockDemoPorts();
         editor = await startEditor({ flows: combineExamples(exampleFiles()), locale: language.locale });
         editor.page.on('pageerror', (err) => pageErrors.push(err.message));
         types = await editor.page.evaluate(({ module, pictured }) => {
@@ -103,6 +108,7 @@ describe('dialogs and help of every node in en-US and zh-CN', function () {
       });
       after(async () => {
         await editor?.stop();
+        releasePorts?.();
       });
 
       it('knows every node type of the package, and each is used in an example', () => {

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import * as path from 'path';
 import { exampleFiles } from '../../bin/demo';
+import { waitFor } from '../helpers/ports';
 import { chromiumAvailable, EditorSession, startDemoSimulators, startEditor } from './harness';
 
 const MODULE = '@dcpower/node-red-nodes';
@@ -49,14 +50,16 @@ describe('examples: Import → Examples in the editor, deploy, no runtime error'
       await page.waitForSelector('#red-ui-clipboard-dialog-ok', { state: 'hidden' });
 
       const expected = (require(file) as Array<{ id: string; type: string }>).filter((n) => n.type !== 'tab').length;
-      const imported = await page.evaluate(() => {
-        const red = (window as unknown as { RED: { nodes: { eachNode(cb: (n: unknown) => void): void; eachConfig(cb: (n: unknown) => void): void } } }).RED;
-        let count = 0;
-        red.nodes.eachNode(() => count++);
-        red.nodes.eachConfig(() => count++);
-        return count;
-      });
-      expect(imported, 'nodes in the workspace after the import').to.be.at.least(expected);
+      const workspaceCount = (): Promise<number> =>
+        page.evaluate(() => {
+          const red = (window as unknown as { RED: { nodes: { eachNode(cb: (n: unknown) => void): void; eachConfig(cb: (n: unknown) => void): void } } }).RED;
+          let count = 0;
+          red.nodes.eachNode(() => count++);
+          red.nodes.eachConfig(() => count++);
+          return count;
+        });
+      // the dialog closes before the editor has added every node: wait for them
+      await waitFor(async () => (await workspaceCount()) >= expected, 20_000, `${expected} nodes in the workspace after the import`);
 
       await editor.deploy();
       const flows = await editor.runtimeFlows();

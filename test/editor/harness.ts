@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { DEMO_SIMULATORS, writeUserDir } from '../../bin/demo';
+import { lockDemoPorts } from '../helpers/demo-ports';
 import { freeTcpPort, waitFor } from '../helpers/ports';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -176,44 +177,6 @@ export async function startEditor(options: EditorOptions = {}): Promise<EditorSe
     const tail = log.slice(-20).join('\n');
     await stop();
     throw new Error(`${err instanceof Error ? err.message : String(err)}\nNode-RED log:\n${tail}`);
-  }
-}
-
-const DEMO_PORTS_LOCK = path.join(os.tmpdir(), 'dcpower-demo-simulators.lock');
-
-/**
- * The demo's simulators listen on fixed ports (the examples name them), so two test runs on one machine (two
- * checkouts) would take each other's ports: the second waits here until the first has stopped its simulators.
- * The lock is a directory holding the owner's pid; a lock whose owner has died is taken over.
- */
-async function lockDemoPorts(timeoutMs = 15 * 60_000): Promise<() => void> {
-  const owner = path.join(DEMO_PORTS_LOCK, 'pid');
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      fs.mkdirSync(DEMO_PORTS_LOCK);
-      fs.writeFileSync(owner, String(process.pid));
-      let held = true;
-      return () => {
-        // only once, and only our own lock
-        if (held && fs.existsSync(owner) && fs.readFileSync(owner, 'utf8') === String(process.pid)) fs.rmSync(DEMO_PORTS_LOCK, { recursive: true, force: true });
-        held = false;
-      };
-    } catch {
-      const pid = Number(fs.existsSync(owner) ? fs.readFileSync(owner, 'utf8') : NaN);
-      if (Number.isInteger(pid) && !processAlive(pid)) fs.rmSync(DEMO_PORTS_LOCK, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`the demo simulators' ports are held by another test run (${DEMO_PORTS_LOCK})`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { combineExamples, exampleFiles } from '../../bin/demo';
+import { lockDemoPorts } from '../helpers/demo-ports';
 import { freeTcpPort, waitFor } from '../helpers/ports';
 
 const DCPOWER = path.resolve(__dirname, '..', '..', 'bin', 'dcpower.js');
@@ -14,8 +15,10 @@ describe('dcpower demo (what npm start runs)', function () {
   let userDir: string;
   let port: number;
   const log: string[] = [];
+  let releasePorts: (() => void) | undefined;
 
   before(async () => {
+    releasePorts = await lockDemoPorts();
     port = await freeTcpPort();
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcpower-demo-'));
     demo = spawn(process.execPath, [DCPOWER, 'demo', '--port', String(port), '--user-dir', userDir], {
@@ -40,6 +43,7 @@ describe('dcpower demo (what npm start runs)', function () {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
     }
     if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    releasePorts?.();
   });
 
   it('serves the editor on 127.0.0.1 with this package loaded', async () => {
