@@ -96,12 +96,48 @@ describe('dcpower-plc-bridge dialog (real editor)', function () {
     await second.locator(addButtonOf('.plc-bridge-keys')).click();
     await second.locator('.plc-bridge-key-name').selectOption('soc');
     await waitFor(async () => (await second.locator('.plc-bridge-slot').innerText()).includes('2'), 20_000, 'slot 2 for the new device');
-    await waitFor(async () => (await page.locator('.plc-bridge-registers td', { hasText: 'bms/pack10' }).count()) > 0, 20_000, 'map with the new device');
+    // the map of the row as it is now (soc), not of the key the new row showed first: only that one gives soc its offset
+    await waitFor(async () => (await page.locator('.plc-bridge-registers tr').allInnerTexts()).some((r) => /bms\/pack10\s+soc$/.test(r)), 20_000, 'map with the new device and its key');
     await editor.done();
     await editor.deploy();
     const after = (await editor.runtimeFlows()).find((n) => n.id === id) as unknown as { devices: Array<Record<string, unknown>> };
     expect(after.devices[0]).to.deep.equal(before[0]);
     expect(after.devices[1]).to.deep.include({ topic: 'bms/pack10', slot: 2, keys: [{ key: 'soc', offset: 10 }] });
+    expect(editor.errors()).to.deep.equal([]);
+  });
+
+  it('shows the BACS status flags as named bits in the editor language, exports them in the CSV and saves their first bit', async () => {
+    const page = editor.page;
+    const port = await freeTcpPort();
+    const id = await editor.addNode('dcpower-plc-bridge');
+    await editor.openNode(id);
+    await page.fill('#node-input-port', String(port));
+    await page.click(addButtonOf('#node-input-devices-container'));
+    await page.fill('.plc-bridge-topic', 'bacs/room');
+    await page.selectOption('.plc-bridge-kind', 'bacs');
+    await page.click(addButtonOf('.plc-bridge-keys'));
+    await page.selectOption('.plc-bridge-keys li:nth-child(1) .plc-bridge-key-name', 'statusWord');
+    await page.click(addButtonOf('.plc-bridge-keys'));
+    await page.selectOption('.plc-bridge-keys li:nth-child(2) .plc-bridge-key-name', 'statusFlags');
+    // a bit-field key has nothing to scale or format
+    expect(await page.locator('.plc-bridge-keys li:nth-child(2) .plc-bridge-key-scale').isVisible()).to.equal(false);
+    expect(await page.locator('.plc-bridge-keys li:nth-child(2) .plc-bridge-key-name option[value="statusFlags"]').innerText()).to.match(/statusFlags \(15 bits\)/);
+    await page.click('#plc-bridge-refresh');
+    await waitFor(async () => (await page.locator('.plc-bridge-bits td', { hasText: 'statusFlags.running' }).count()) > 0, 20_000, 'status bits in the map');
+    const rows = await page.locator('.plc-bridge-bits tr').allInnerTexts();
+    // names come from the bacs node's catalogue (flags.<id>)
+    expect(rows.some((r) => /^110\s+100111\s+1\s+bacs\/room\s+statusFlags\.communicationLost\s+web manager lost its internal communication/.test(r)), rows.join('\n')).to.equal(true);
+    expect(rows.some((r) => /^111\s+100112\s+1\s+bacs\/room\s+statusFlags\.running\s+system running$/.test(r)), rows.join('\n')).to.equal(true);
+    expect(rows.some((r) => /^117\s+100118\s+1\s+bacs\/room\s+statusFlags\.floatCharging\s+float charge$/.test(r)), rows.join('\n')).to.equal(true);
+    await editor.screenshot('plc-bridge-dialog-status-bits');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#plc-bridge-csv')]);
+    const csv = fs.readFileSync(await download.path(), 'utf8');
+    expect(csv).to.contain('DI/coil,111,100112/000112,1,bit,,,,1,bacs/room,statusFlags.running,,statusWord bit 0 (0x0001) BACS_STATE_RUNNING: system running');
+    await editor.done();
+    await editor.deploy();
+    const node = (await editor.runtimeFlows()).find((n) => n.id === id) as unknown as { devices: Array<Record<string, unknown>> };
+    expect(node.devices[0]).to.deep.include({ topic: 'bacs/room', kind: 'bacs', slot: 1, keys: [{ key: 'statusWord', offset: 10 }, { key: 'statusFlags', bit: 10 }] });
+    await waitFor(async () => (await readRegisters(port, 1, 4, 0, 2)).join() === '1,200', 20_000, 'deployed bridge serving');
     expect(editor.errors()).to.deep.equal([]);
   });
 });
