@@ -54,7 +54,13 @@ export function chromiumAvailable(): boolean {
   return fs.existsSync(CHROMIUM);
 }
 
-export async function startEditor(options: { flows?: FlowNode[] } = {}): Promise<EditorSession> {
+export interface EditorOptions {
+  flows?: FlowNode[];
+  /** the browser's language (navigator.language and Accept-Language), which the editor follows: `zh-CN` */
+  locale?: string;
+}
+
+export async function startEditor(options: EditorOptions = {}): Promise<EditorSession> {
   const port = await freeTcpPort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcpower-editor-'));
   const flows = options.flows ?? [{ id: 'editor-test-tab', type: 'tab', label: 'Editor test' }];
@@ -83,7 +89,7 @@ export async function startEditor(options: { flows?: FlowNode[] } = {}): Promise
   try {
     await waitFor(() => log.some((l) => l.includes('Started flows')), 60_000, 'Node-RED to start flows');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: options.locale ?? 'en-US' });
     page.setDefaultTimeout(20_000);
     await page.goto(baseUrl + '/');
     await page.waitForSelector('#red-ui-workspace-chart', { timeout: 60_000 });
@@ -173,6 +179,44 @@ export async function startEditor(options: { flows?: FlowNode[] } = {}): Promise
   }
 }
 
+const DEMO_PORTS_LOCK = path.join(os.tmpdir(), 'dcpower-demo-simulators.lock');
+
+/**
+ * The demo's simulators listen on fixed ports (the examples name them), so two test runs on one machine (two
+ * checkouts) would take each other's ports: the second waits here until the first has stopped its simulators.
+ * The lock is a directory holding the owner's pid; a lock whose owner has died is taken over.
+ */
+async function lockDemoPorts(timeoutMs = 15 * 60_000): Promise<() => void> {
+  const owner = path.join(DEMO_PORTS_LOCK, 'pid');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      fs.mkdirSync(DEMO_PORTS_LOCK);
+      fs.writeFileSync(owner, String(process.pid));
+      let held = true;
+      return () => {
+        // only once, and only our own lock
+        if (held && fs.existsSync(owner) && fs.readFileSync(owner, 'utf8') === String(process.pid)) fs.rmSync(DEMO_PORTS_LOCK, { recursive: true, force: true });
+        held = false;
+      };
+    } catch {
+      const pid = Number(fs.existsSync(owner) ? fs.readFileSync(owner, 'utf8') : NaN);
+      if (Number.isInteger(pid) && !processAlive(pid)) fs.rmSync(DEMO_PORTS_LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`the demo simulators' ports are held by another test run (${DEMO_PORTS_LOCK})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Starts the simulators the demo starts (the examples point at their fixed ports) and resolves once each has
  * said it serves; one that exits at once found its port taken (another demo or test on this machine).
@@ -181,8 +225,10 @@ export async function startEditor(options: { flows?: FlowNode[] } = {}): Promise
 export async function startDemoSimulators(): Promise<() => void> {
   const dcpower = path.resolve(__dirname, '..', '..', 'bin', 'dcpower.js');
   const children: ChildProcess[] = [];
+  const release = await lockDemoPorts();
   const stopAll = (): void => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+    release();
   };
   try {
     await Promise.all(

@@ -96,8 +96,9 @@ describe('dcpower-plc-bridge dialog (real editor)', function () {
     await second.locator(addButtonOf('.plc-bridge-keys')).click();
     await second.locator('.plc-bridge-key-name').selectOption('soc');
     await waitFor(async () => (await second.locator('.plc-bridge-slot').innerText()).includes('2'), 20_000, 'slot 2 for the new device');
-    // the map of the row as it is now (soc), not of the key the new row showed first: only that one gives soc its offset
-    await waitFor(async () => (await page.locator('.plc-bridge-registers tr').allInnerTexts()).some((r) => /bms\/pack10\s+soc$/.test(r)), 20_000, 'map with the new device and its key');
+    // the map is regenerated after each edit: wait for the one that has the new device's soc (it holds the offset to save)
+    const socRow = page.locator('.plc-bridge-registers tr').filter({ has: page.locator('td', { hasText: 'bms/pack10' }) }).filter({ has: page.locator('td', { hasText: /^soc$/ }) });
+    await waitFor(async () => (await socRow.count()) > 0, 20_000, 'map with the new device and its soc');
     await editor.done();
     await editor.deploy();
     const after = (await editor.runtimeFlows()).find((n) => n.id === id) as unknown as { devices: Array<Record<string, unknown>> };

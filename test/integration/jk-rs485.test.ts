@@ -103,8 +103,9 @@ const activeHandles = (): number => (process as unknown as { _getActiveHandles()
     await helper.load([busNode, jkNode, catchNode], flow(pty.a, { addresses: '1,5,2,6,3' }));
     const got = collect('out');
     const caught = collect('caught');
-    await until(() => got.filter((m) => m.topic === 'jk/pack3' && m.quality === 'good').length >= 4, 30_000, 'four polls of pack 3');
-    for (const a of [1, 2, 3]) expect(got.filter((m) => m.topic === `jk/pack${a}` && m.quality === 'good').length).to.be.at.least(4);
+    // wait on every live pack: on a loaded machine one of their polls may time out, which this test does not judge
+    const goodPolls = (a: number): number => got.filter((m) => m.topic === `jk/pack${a}` && m.quality === 'good').length;
+    await until(() => [1, 2, 3].every((a) => goodPolls(a) >= 4), 60_000, 'four good polls of each live pack');
     for (const a of [5, 6]) expect(got.filter((m) => m.topic === `jk/pack${a}`).map((m) => m.quality)).to.deep.equal(['comm_error']);
     expect(caught.filter((m) => /pack 5/.test(m.error?.message ?? ''))).to.have.length(1);
   });

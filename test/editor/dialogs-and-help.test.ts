@@ -1,0 +1,161 @@
+/**
+ * Every node of the package as a user of each shipped language meets it in the editor: with all examples
+ * loaded (no simulators: what the examples do at run time is examples.test.ts's job), each node type's edit dialog opens (configuration nodes included) with every text translated, and
+ * its help in the sidebar has the core layout in that language. The en-US run keeps a picture of each dialog:
+ * in docs/screenshots/<type>.png when DCPOWER_SCREENSHOTS=1 (the README shows them), else in test-results/.
+ */
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
+import { combineExamples, exampleFiles } from '../../bin/demo';
+import { chromiumAvailable, EditorSession, startEditor } from './harness';
+
+const MODULE = '@dcpower/node-red-nodes';
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const SHOTS = process.env.DCPOWER_SCREENSHOTS === '1' ? path.join(ROOT, 'docs', 'screenshots') : path.join(ROOT, 'test-results');
+
+interface Language {
+  locale: string;
+  /** the headings of the core nodes' help in this language */
+  headings: { details: string };
+  /** a dialog or help in this language shows at least one character matching this */
+  script: RegExp;
+}
+
+const LANGUAGES: readonly Language[] = [
+  { locale: 'en-US', headings: { details: 'Details' }, script: /[A-Za-z]/ },
+  { locale: 'zh-CN', headings: { details: '详细' }, script: /[\u4e00-\u9fff]/ },
+];
+
+/** what i18n prints when a key has no text: the key itself, `jk-bms.label.bus` */
+const UNTRANSLATED_KEY = /^(?!msg\.)[a-z][\w-]*(\.[A-Za-z][\w-]*){1,5}$/;
+
+interface DialogText {
+  texts: string[];
+  placeholders: string[];
+}
+
+describe('dialogs and help of every node in en-US and zh-CN', function () {
+  this.timeout(600_000);
+
+  before(function () {
+    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
+  });
+
+  for (const language of LANGUAGES) {
+    describe(language.locale, () => {
+      let editor: EditorSession;
+      const pageErrors: string[] = [];
+      let types: Array<{ type: string; config: boolean; id: string }> = [];
+
+      before(async () => {
+        editor = await startEditor({ flows: combineExamples(exampleFiles()), locale: language.locale });
+        editor.page.on('pageerror', (err) => pageErrors.push(err.message));
+        types = await editor.page.evaluate((module) => {
+          interface EditorNode {
+            id: string;
+            type: string;
+          }
+          const red = (
+            window as unknown as {
+              RED: {
+                nodes: {
+                  registry: { getNodeList(): Array<{ module: string; types: string[] }>; getNodeType(t: string): { category: string } | undefined };
+                  eachNode(cb: (n: EditorNode) => void): void;
+                  eachConfig(cb: (n: EditorNode) => void): void;
+                };
+              };
+            }
+          ).RED;
+          const ours = red.nodes.registry
+            .getNodeList()
+            .filter((set) => set.module === module)
+            .flatMap((set) => set.types);
+          const first = new Map<string, EditorNode>();
+          red.nodes.eachNode((n) => void (first.has(n.type) || first.set(n.type, n)));
+          red.nodes.eachConfig((n) => void (first.has(n.type) || first.set(n.type, n)));
+          return ours.map((type) => ({ type, config: red.nodes.registry.getNodeType(type)?.category === 'config', id: first.get(type)?.id ?? '' }));
+        }, MODULE);
+      });
+      after(async () => {
+        await editor?.stop();
+      });
+
+      it('knows every node type of the package, and each is used in an example', () => {
+        expect(types.length, 'node types registered by the package').to.be.at.least(10);
+        const unused = types.filter((t) => t.id === '').map((t) => t.type);
+        expect(unused, 'types with no node in any example').to.deep.equal([]);
+      });
+
+      it('opens every edit dialog with every text translated', async () => {
+        const page = editor.page;
+        for (const { type, config, id } of types) {
+          await page.evaluate(
+            ({ type, config, id }) => {
+              const red = (
+                window as unknown as {
+                  RED: { nodes: { node(id: string): unknown }; editor: { edit(n: unknown): void; editConfig(name: string, type: string, id: string): void } };
+                }
+              ).RED;
+              if (config) red.editor.editConfig('', type, id);
+              else red.editor.edit(red.nodes.node(id));
+            },
+            { type, config, id },
+          );
+          const ok = config ? '#node-config-dialog-ok' : '#node-dialog-ok';
+          const cancel = config ? '#node-config-dialog-cancel' : '#node-dialog-cancel';
+          await page.waitForSelector(ok, { state: 'visible' });
+          const tray = page.locator('.red-ui-tray').last();
+          // oneditprepare of some dialogs fetches (presets, serial ports, the register map): let them finish
+          await page.waitForLoadState('networkidle');
+          await page.waitForTimeout(500);
+          const shown = await tray.evaluate((el): DialogText => {
+            const texts: string[] = [];
+            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+              const parent = n.parentElement;
+              if (!parent || parent.closest('script,style,textarea,.red-ui-editableList-item-content pre')) continue;
+              if (parent.offsetParent === null) continue; // hidden rows (other modes of the dialog)
+              const text = (n.textContent ?? '').trim();
+              if (text) texts.push(text);
+            }
+            const placeholders = Array.from(el.querySelectorAll('[placeholder]'))
+              .map((e) => e.getAttribute('placeholder') ?? '')
+              .filter((p) => p.length > 0);
+            return { texts, placeholders };
+          });
+          const untranslated = [...shown.texts, ...shown.placeholders].filter((t) => UNTRANSLATED_KEY.test(t));
+          expect(untranslated, `${type} dialog shows i18n keys instead of text`).to.deep.equal([]);
+          expect(shown.texts.join(' '), `${type} dialog text in ${language.locale}`).to.match(language.script);
+          if (language.locale === 'en-US') {
+            // lists open scrolled to their end after oneditprepare adds the rows: show them from the top
+            await tray.evaluate((el) => el.querySelectorAll('.red-ui-editableList-container').forEach((list) => (list.scrollTop = 0)));
+            fs.mkdirSync(SHOTS, { recursive: true });
+            await tray.screenshot({ path: path.join(SHOTS, `${type}.png`) });
+          }
+          await page.click(cancel);
+          await page.waitForSelector(ok, { state: 'detached' });
+        }
+        expect(pageErrors, 'errors in the editor page').to.deep.equal([]);
+      });
+
+      it('shows every node help in the core layout, in this language', async () => {
+        for (const { type } of types) {
+          const help = await editor.page.evaluate((type) => {
+            const red = (window as unknown as { RED: { nodes: { getNodeHelp(t: string): string | undefined } } }).RED;
+            const html = red.nodes.getNodeHelp(type) ?? '';
+            const doc = new DOMParser().parseFromString(html, 'text/html');
+            return {
+              text: doc.body.textContent ?? '',
+              headings: Array.from(doc.querySelectorAll('h3')).map((h) => (h.textContent ?? '').trim()),
+              firstParagraph: (doc.querySelector('p')?.textContent ?? '').trim(),
+            };
+          }, type);
+          expect(help.firstParagraph, `${type} help starts with a summary`).to.not.equal('');
+          expect(help.headings, `${type} help headings`).to.include(language.headings.details);
+          expect(help.text, `${type} help in ${language.locale}`).to.match(language.script);
+        }
+      });
+    });
+  }
+});
