@@ -142,3 +142,56 @@ describe('dcpower-plc-bridge dialog (real editor)', function () {
     expect(editor.errors()).to.deep.equal([]);
   });
 });
+
+describe('dcpower-plc-bridge dialog in zh-CN (real editor)', function () {
+  this.timeout(180_000);
+  let editor: EditorSession;
+
+  before(async function () {
+    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
+    // a flow with the bridge already in it: BACS status flags, unnamed 1002 bits, and JK alarm bits
+    editor = await startEditor({
+      locale: 'zh-CN',
+      flows: [
+        { id: 'plc-zh-tab', type: 'tab', label: 'zh' },
+        {
+          id: 'plc-zh-bridge',
+          z: 'plc-zh-tab',
+          type: 'dcpower-plc-bridge',
+          name: '',
+          host: '127.0.0.1',
+          port: await freeTcpPort(),
+          unitId: 1,
+          blockSize: 200,
+          wordOrder: 'high-first',
+          allowAck: false,
+          devices: [
+            { topic: 'bacs/room', kind: 'bacs', slot: 1, keys: [{ key: 'statusFlags', bit: 10 }, { key: 'alarmFlagBits', bit: 25 }], alarms: [] },
+            { topic: 'bms/pack1', kind: 'jk-bms', slot: 2, keys: [{ key: 'alarmFlags', bit: 10 }], alarms: [] },
+          ],
+          x: 200,
+          y: 100,
+          wires: [[]],
+        },
+      ],
+    });
+  });
+  after(async () => {
+    await editor?.stop();
+  });
+
+  it('names the bits from the bacs catalogue, the JK alarm table and its own unnamed-bit text, in Chinese', async () => {
+    const page = editor.page;
+    await editor.openNode('plc-zh-bridge');
+    await waitFor(async () => (await page.locator('.plc-bridge-bits td', { hasText: 'alarmFlags.cell-over-voltage' }).count()) > 0, 20_000, 'bits of the saved node');
+    /** the name column of the bit row with this key */
+    const nameOf = (key: string) =>
+      page.locator('.plc-bridge-bits tr').filter({ has: page.locator('td', { hasText: new RegExp(`^${key.replace(/\./g, '\\.')}$`) }) }).locator('td').last().innerText();
+    expect(await nameOf('statusFlags.communicationLost')).to.equal('网络管理器内部通信中断（状态 0x0000）');
+    expect(await nameOf('statusFlags.running')).to.equal('系统运行');
+    expect(await nameOf('alarmFlagBits.bit3')).to.equal('alarmFlagsWord 的第 3 位：未命名（无公开位表）');
+    expect(await nameOf('alarmFlags.cell-over-voltage')).to.equal('单体过压');
+    await editor.screenshot('plc-bridge-dialog-status-bits-zh-CN');
+    expect(editor.errors()).to.deep.equal([]);
+  });
+});
