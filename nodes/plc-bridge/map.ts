@@ -484,7 +484,8 @@ export function buildMap(input: BridgeConfig, inputProblems: string[] = []): Reg
       }
       const p = placed.find((x) => x.kc === kc);
       if (!p) continue;
-      const rk: KeyConfig = { ...kc, offset: p.offset };
+      const { bit: _bit, ...registerKey } = kc;
+      const rk: KeyConfig = { ...registerKey, offset: p.offset };
       resolvedKeys.push(rk);
       const words = formatWords(p.spec.format);
       const n = p.spec.count ?? 1;
