@@ -71,6 +71,102 @@ function isConfig(reg: Registration): boolean {
   return /category\s*:\s*['"]config['"]/.test(reg.body);
 }
 
+/**
+ * Help that did not pass the help check when issue 6 reviewed every node's help. These two nodes were being
+ * changed by other helpers at the time, so their help was left to them: reviewed in issue 6 integration.
+ * Remove an entry (or a line of it) once that node's help is fixed; the test fails until the list matches.
+ */
+const KNOWN_HELP_EXCEPTIONS: Record<string, string[]> = {
+  // reviewed in issue 6 integration
+  'dcpower-uplink': [
+    'en-US: <h3>Outputs</h3> on a node without an output',
+    'en-US: message-properties entry "units, alarms" does not name a property',
+    'zh-CN: <h3>输出</h3> on a node without an output',
+    'zh-CN: message-properties entry "units, alarms" does not name a property',
+  ],
+};
+
+/** The style guide's h3 sections in their order, with the headings the core zh-CN help uses. */
+const HELP_SECTIONS: ReadonlyArray<{ en: string; zh: string }> = [
+  { en: 'Inputs', zh: '输入' },
+  { en: 'Outputs', zh: '输出' },
+  { en: 'Details', zh: '详细' },
+  { en: 'References', zh: '参考' },
+];
+
+/** The body of each `<script data-help-name="type">` block in a file. */
+function helpBlocks(html: string, type: string): string[] {
+  // helpProblems refuses type names other than letters, digits, '_' and '-', so the name needs no escaping
+  const re = new RegExp(`<script[^>]*\\sdata-help-name=(["'])${type}\\1[^>]*>([\\s\\S]*?)</script>`, 'g');
+  const out: string[] = [];
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(html))) out.push(m[2]);
+  return out;
+}
+
+function headings(help: string): string[] {
+  return [...help.matchAll(/<h3>([^<]*)<\/h3>/g)].map((m) => m[1].trim());
+}
+
+interface HelpProperty {
+  name: string;
+  optional: boolean;
+  typed: boolean;
+}
+
+/** Every `<dt>` of every `<dl class="message-properties">`, in order. */
+function helpProperties(help: string): HelpProperty[] {
+  const out: HelpProperty[] = [];
+  for (const dl of help.matchAll(/<dl\s+class="message-properties">([\s\S]*?)<\/dl>/g)) {
+    for (const dt of dl[1].matchAll(/<dt([^>]*)>([\s\S]*?)<\/dt>/g)) {
+      const typed = /<span class="property-type">[^<]+<\/span>/.test(dt[2]);
+      out.push({ name: dt[2].replace(/<span class="property-type">[\s\S]*?<\/span>/, '').replace(/<[^>]+>/g, '').trim(), optional: /class="optional"/.test(dt[1]), typed });
+    }
+  }
+  return out;
+}
+
+/** What is wrong with one node type's help, as short sentences (empty when it follows the style guide). */
+function helpProblems(reg: Registration, enSources: string[], zhSource: string): string[] {
+  const problems: string[] = [];
+  if (!/^[\w-]+$/.test(reg.type)) return [`type name ${reg.type} has characters other than letters, digits, _ and -`];
+  const en = enSources.flatMap((html) => helpBlocks(html, reg.type));
+  const zh = helpBlocks(zhSource, reg.type);
+  // Node-RED takes the first en-US help it finds; a second copy would be dead text that drifts
+  if (en.length !== 1) problems.push(`en-US help found ${en.length} times, wanted once`);
+  if (zh.length !== 1) problems.push(`zh-CN help found ${zh.length} times, wanted once`);
+  if (en.length !== 1 || zh.length !== 1) return problems;
+  const ports = (key: 'inputs' | 'outputs'): number => Number(new RegExp(`${key}\\s*:\\s*(\\d+)`).exec(reg.body)?.[1] ?? 0);
+  const inputs = isConfig(reg) ? 0 : ports('inputs');
+  const outputs = isConfig(reg) ? 0 : ports('outputs');
+  const wanted = HELP_SECTIONS.filter((s) => (s.en === 'Inputs' ? inputs > 0 : s.en === 'Outputs' ? outputs > 0 : s.en === 'Details'));
+  for (const [lang, help, key] of [['en-US', en[0], 'en'], ['zh-CN', zh[0], 'zh']] as const) {
+    const found = headings(help);
+    const known = HELP_SECTIONS.map((s) => s[key]);
+    for (const s of wanted) if (!found.includes(s[key])) problems.push(`${lang}: no <h3>${s[key]}</h3>`);
+    for (const h of found) if (!known.includes(h)) problems.push(`${lang}: heading <h3>${h}</h3> is not one of ${known.join(', ')}`);
+    if (inputs === 0 && found.includes(HELP_SECTIONS[0][key])) problems.push(`${lang}: <h3>${HELP_SECTIONS[0][key]}</h3> on a node without an input`);
+    if (outputs === 0 && found.includes(HELP_SECTIONS[1][key])) problems.push(`${lang}: <h3>${HELP_SECTIONS[1][key]}</h3> on a node without an output`);
+    const order = found.filter((h) => known.includes(h)).map((h) => known.indexOf(h));
+    if (order.some((v, i) => i > 0 && v <= order[i - 1])) problems.push(`${lang}: sections out of order (${found.join(', ')})`);
+    if (!/^\s*<p>/.test(help)) problems.push(`${lang}: does not open with a summary paragraph`);
+    for (const p of helpProperties(help)) {
+      if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(p.name)) problems.push(`${lang}: message-properties entry "${p.name}" does not name a property`);
+      else if (!p.typed) problems.push(`${lang}: property ${p.name} has no <span class="property-type">`);
+    }
+    if (outputs > 1) {
+      const ol = /<ol\s+class="node-ports">([\s\S]*?)<\/ol>/.exec(help);
+      const items = ol ? (ol[1].match(/<li[\s>]/g) ?? []).length : 0;
+      if (items !== outputs) problems.push(`${lang}: ${outputs} outputs but ${items} items in <ol class="node-ports">`);
+    }
+  }
+  const enSections = headings(en[0]).map((h) => HELP_SECTIONS.find((s) => s.en === h)?.zh ?? h);
+  if (JSON.stringify(headings(zh[0])) !== JSON.stringify(enSections)) problems.push(`zh-CN sections ${headings(zh[0]).join(', ')} differ from en-US ${headings(en[0]).join(', ')}`);
+  const listed = (help: string): string => helpProperties(help).map((p) => (p.optional ? `[${p.name}]` : p.name)).join(' ');
+  if (listed(zh[0]) !== listed(en[0])) problems.push(`zh-CN properties (${listed(zh[0])}) differ from en-US (${listed(en[0])})`);
+  return problems;
+}
+
 describe('package conventions (Flow Library scorecard, offline)', () => {
   it('P04/P05/P01/P03: scoped name, node-red keyword, licence, repository', () => {
     expect(pkg.name).to.match(/^@[a-z0-9-]+\/node-red-/);
@@ -114,7 +210,7 @@ describe('package conventions (Flow Library scorecard, offline)', () => {
     }
   });
 
-  it('every node has en-US and zh-CN catalogues with the same keys, and help in both languages', () => {
+  it('every node has en-US and zh-CN catalogues with the same keys', () => {
     const keysOf = (obj: unknown, prefix = ''): string[] =>
       obj && typeof obj === 'object'
         ? Object.entries(obj as Record<string, unknown>).flatMap(([k, v]) => (v && typeof v === 'object' ? keysOf(v, `${prefix}${k}.`) : [`${prefix}${k}`]))
@@ -125,18 +221,31 @@ describe('package conventions (Flow Library scorecard, offline)', () => {
       const en = keysOf(catalogue('en-US')).sort();
       const zh = keysOf(catalogue('zh-CN')).sort();
       expect(zh, `${base}: zh-CN keys match en-US`).to.deep.equal(en);
+    }
+  });
+
+  it('every node has its help once per language, in the style guide\'s sections, and zh-CN documents the same properties as en-US', () => {
+    const checked: string[] = [];
+    const problems: Record<string, string[]> = {};
+    for (const distPath of Object.values(pkg['node-red'].nodes)) {
+      const { dir, base } = nodeSource(distPath);
       const editorHtml = fs.readFileSync(path.join(dir, `${base}.html`), 'utf8');
+      const localized = (lang: string): string => {
+        const file = path.join(dir, 'locales', lang, `${base}.html`);
+        return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+      };
       for (const reg of registrations(editorHtml, base)) {
-        for (const lang of ['en-US', 'zh-CN']) {
-          const localized = path.join(dir, 'locales', lang, `${base}.html`);
-          const help = (fs.existsSync(localized) ? fs.readFileSync(localized, 'utf8') : '') + (lang === 'en-US' ? editorHtml : '');
-          expect(help, `${reg.type}: ${lang} help`).to.match(new RegExp(`data-help-name=["']${reg.type}["']`));
-          if (!isConfig(reg) && lang === 'en-US') {
-            for (const section of ['Inputs', 'Outputs', 'Details']) expect(help, `${reg.type}: help section ${section}`).to.contain(`<h3>${section}</h3>`);
-          }
-        }
+        checked.push(reg.type);
+        const found = helpProblems(reg, [editorHtml, localized('en-US')], localized('zh-CN'));
+        if (found.length > 0) problems[reg.type] = found;
       }
     }
+    expect(checked.length, 'node types checked').to.equal(ours.length);
+    // Nothing is skipped: a node listed in KNOWN_HELP_EXCEPTIONS must have exactly the problems listed there, so a
+    // fixed help (or a new problem) makes this fail until the list is brought up to date.
+    const expected: Record<string, string[]> = {};
+    for (const [type, list] of Object.entries(KNOWN_HELP_EXCEPTIONS)) if (list.length > 0) expected[type] = [...list];
+    expect(problems).to.deep.equal(expected);
   });
 
   it('N02: every non-config node appears in at least one example', () => {
@@ -155,6 +264,22 @@ describe('package conventions (Flow Library scorecard, offline)', () => {
     };
     walk(path.join(ROOT, 'examples'));
     for (const reg of ours.filter((r) => !isConfig(r))) expect(exampleTypes.has(reg.type), `${reg.type} in an example`).to.equal(true);
+  });
+
+  it('every example explains itself in a comment node: what it shows and how to point it at real hardware', () => {
+    const files = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'));
+    expect(files.length).to.be.at.least(7);
+    for (const file of files) {
+      const nodes = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')) as Array<{ type: string; name?: string; info?: string }>;
+      const comments = nodes.filter((n) => n.type === 'comment');
+      expect(comments.length, `${file}: comment nodes`).to.be.at.least(1);
+      const text = comments.map((c) => `${c.name ?? ''}\n${c.info ?? ''}`).join('\n');
+      expect(comments[0].name ?? '', `${file}: the comment's title`).to.not.equal('');
+      // a paragraph, not a label: the examples' comments run 750 to 1,300 characters
+      expect(text.length, `${file}: comment length`).to.be.at.least(400);
+      expect(text, `${file}: says where the example's data comes from`).to.match(/simulat|inject|function node|npm start/i);
+      expect(text, `${file}: says how to use it with real equipment or a real broker`).to.match(/real (hardware|devices?|equipment|broker|PLC)/i);
+    }
   });
 
   it('N01: node type names do not collide with the core nodes or the best-known peer packages', () => {
