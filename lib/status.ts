@@ -31,6 +31,8 @@ export function statusVocabulary(t: Translate) {
   return {
     notConfigured: (): NodeStatus => ({ fill: 'grey', shape: 'ring', text: t('common.status.notConfigured') }),
     connecting: (): NodeStatus => ({ fill: 'yellow', shape: 'ring', text: t('common.status.connecting') }),
+    /** reachable, but held back by something outside (e.g. a Sparkplug primary host that is offline) */
+    waiting: (what: string): NodeStatus => ({ fill: 'yellow', shape: 'dot', text: t('common.status.waiting', { what: shortReason(what, 28) }) }),
     ok: (at: number, detail?: string): NodeStatus => ({
       fill: 'green',
       shape: 'dot',

@@ -149,10 +149,16 @@ export function bitsPerByteOf(format: string): number {
   return 1 + Number(m[1]) + (m[2].toUpperCase() === 'N' ? 0 : 1) + Number(m[3]);
 }
 
-/** Paces bytes onto one output at baud: each byte takes bitsPerByte/baud seconds, in order, never overlapping. */
+/**
+ * Paces bytes onto one output at baud: each byte takes bitsPerByte/baud seconds, in order, never overlapping.
+ * One queue and one timer: timers of separate setTimeout calls may fire out of order on a loaded machine
+ * (each takes the loop's cached clock), which would interleave two replies into one corrupt frame.
+ */
 class PacedWriter {
   private busyUntil = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** bytes with the time (performance.now()) they are due, in the order they must leave */
+  private readonly queue: Array<{ due: number; bytes: Buffer }> = [];
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly write: (bytes: Buffer) => void,
@@ -163,24 +169,24 @@ class PacedWriter {
   /** Queues bytes to start no earlier than `delayMs` from now; `atOnce` delivers them in one write at the end. */
   send(bytes: Buffer, delayMs: number, atOnce = false): void {
     if (bytes.length === 0) return;
+    const now = performance.now();
     if (!this.pacing) {
-      this.later(() => this.write(bytes), delayMs);
+      this.push(Math.max(now + delayMs, this.busyUntil), bytes);
+      this.busyUntil = Math.max(now + delayMs, this.busyUntil);
       return;
     }
-    const now = performance.now();
     const start = Math.max(now + delayMs, this.busyUntil);
     const duration = bytes.length * this.msPerByte;
     this.busyUntil = start + duration;
     if (atOnce) {
-      this.later(() => this.write(bytes), start + duration - now);
+      this.push(start + duration, bytes);
       return;
     }
     // slices of about 4 ms of wire time, each written when its last byte would have left the wire
     const perSlice = Math.max(1, Math.floor(4 / this.msPerByte));
     for (let i = 0; i < bytes.length; i += perSlice) {
       const slice = bytes.subarray(i, Math.min(bytes.length, i + perSlice));
-      const end = start + (i + slice.length) * this.msPerByte;
-      this.later(() => this.write(Buffer.from(slice)), end - now);
+      this.push(start + (i + slice.length) * this.msPerByte, Buffer.from(slice));
     }
   }
 
@@ -189,17 +195,32 @@ class PacedWriter {
     return Math.max(0, this.busyUntil - performance.now());
   }
 
-  private later(fn: () => void, ms: number): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, Math.max(0, ms));
-    this.timers.add(t);
+  private push(due: number, bytes: Buffer): void {
+    this.queue.push({ due, bytes });
+    if (this.timer === undefined) this.arm();
+  }
+
+  private arm(): void {
+    const next = this.queue[0];
+    if (next === undefined) return;
+    this.timer = setTimeout(() => this.flush(), Math.max(0, next.due - performance.now()));
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const now = performance.now();
+    let n = 0;
+    while (n < this.queue.length && this.queue[n].due <= now + 0.5) n++;
+    // at least the head: its timer fired, so its time has come even if the clocks disagree by a little
+    const due = this.queue.splice(0, Math.max(1, n));
+    for (const item of due) this.write(item.bytes);
+    this.arm();
   }
 
   close(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue.length = 0;
   }
 }
 

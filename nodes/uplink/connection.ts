@@ -9,9 +9,10 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import { Backoff } from '../../lib/backoff';
 import { asError } from '../../lib/red';
 import { TimerSet } from '../../lib/timers';
-import type { Packet, UplinkProfile } from './profile';
+import type { Packet, SessionSignal, UplinkProfile } from './profile';
 
-export type ConnectionPhase = 'connecting' | 'connected' | 'disconnected';
+/** `holding`: connected to the broker, births held back until the profile's go-ahead (primary host online) */
+export type ConnectionPhase = 'connecting' | 'connected' | 'holding' | 'disconnected';
 
 export interface ConnectionState {
   phase: ConnectionPhase;
@@ -35,9 +36,13 @@ export interface ConnectionOptions {
   onState(state: ConnectionState): void;
   /** an exception in a callback of the MQTT library, reported instead of crashing Node-RED */
   onInternalError?(err: Error): void;
+  /** every session signal of the profile (a primary host STATE), after the connection acted on it */
+  onSession?(signal: SessionSignal): void;
 }
 
 const CLOSE_TIMEOUT_MS = 2_000;
+/** after ending a session because the primary host went offline: reconnect soon, then wait for it */
+const HOST_RECONNECT_MS = 1_000;
 
 /**
  * Drop-oldest FIFO with O(1) push, shift and drop: an array with a moving head, compacted now and then
@@ -98,6 +103,12 @@ export class UplinkConnection<T> {
   /** the socket's write buffer is full: publish nothing more until it drains, so memory stays bounded */
   private waitingForDrain = false;
   private lastError: Error | undefined;
+  /** subscribed on the current connection (births may go out once the profile agrees) */
+  private subscribed = false;
+  /** the profile's go-ahead for the births on the current connection */
+  private released = false;
+  /** a client ending its session after the primary host went offline, waiting for its DISCONNECT to go out */
+  private retiring: MqttClient | undefined;
   private readonly timers = new TimerSet();
   private readonly backoff: Backoff;
   published = 0;
@@ -142,6 +153,8 @@ export class UplinkConnection<T> {
       for (const item of items) this.publish(client, this.profile.render(item, false, now));
       return;
     }
+    // primary host known offline: the next births carry the latest values, history would only be dropped by it
+    if (!this.online && this.profile.buffering?.() === false) return;
     const replay = !this.online;
     for (const item of items) this.buffer.push({ item, replay });
   }
@@ -185,7 +198,13 @@ export class UplinkConnection<T> {
     this.client = client;
     client.on('connect', this.guard(() => this.onConnect(client)));
     client.on('message', this.guard((topic: string, payload: Buffer) => {
-      if (client !== this.client || !this.online) return;
+      if (client !== this.client) return;
+      const signal = this.profile.session?.(topic, payload, Date.now());
+      if (signal) {
+        this.onSession(client, signal);
+        return;
+      }
+      if (!this.online) return;
       this.publish(client, this.profile.command(topic, payload, Date.now()));
     }));
     client.on('error', this.guard((err: Error) => {
@@ -205,20 +224,79 @@ export class UplinkConnection<T> {
   private onConnect(client: MqttClient): void {
     if (client !== this.client) return;
     const subscriptions = this.profile.subscriptions();
-    const announce = (): void => {
+    this.subscribed = false;
+    // a primary host's STATE must be seen online on every connection, even if it was online before
+    this.released = !(this.profile.holdsBirths?.() ?? false);
+    const subscribed = (): void => {
       if (client !== this.client || !client.connected || this.closing) return;
       this.backoff.reset();
       this.lastError = undefined;
-      const now = Date.now();
-      // births before anything buffered, so a subscriber never sees data of something not born on this connection
-      this.publish(client, this.profile.births(now));
-      this.online = true;
-      this.flush(client);
-      this.emit('connected');
+      this.subscribed = true;
+      if (this.released) this.announce(client);
+      else this.emit('holding');
     };
-    // Sparkplug: subscribe to NCMD before the NBIRTH goes out
-    if (subscriptions.length > 0) client.subscribe(subscriptions, { qos: 1 }, this.guard(() => announce()));
-    else announce();
+    // Sparkplug: subscribe to NCMD (and the host's STATE) before the NBIRTH goes out
+    if (subscriptions.length > 0) client.subscribe(subscriptions, { qos: 1 }, this.guard(() => subscribed()));
+    else subscribed();
+  }
+
+  private announce(client: MqttClient): void {
+    if (client !== this.client || !client.connected || this.closing || this.online) return;
+    const now = Date.now();
+    // births before anything buffered, so a subscriber never sees data of something not born on this connection
+    this.publish(client, this.profile.births(now));
+    this.online = true;
+    this.flush(client);
+    this.emit('connected');
+  }
+
+  private onSession(client: MqttClient, signal: SessionSignal): void {
+    switch (signal.action) {
+      case 'announce':
+        this.released = true;
+        if (this.subscribed) this.announce(client);
+        break;
+      case 'end':
+        this.released = false;
+        if (this.online) this.endSession(client);
+        else if (this.subscribed) this.emit('holding');
+        break;
+      case 'hold':
+        this.released = false;
+        if (!this.online && this.subscribed) this.emit('holding');
+        break;
+      case 'ignore':
+        break;
+    }
+    this.options.onSession?.(signal);
+  }
+
+  /**
+   * The primary host went offline: the farewell (NDEATH with this CONNECT's bdSeq), a clean DISCONNECT (so the
+   * broker does not send the will as a second NDEATH), and a new CONNECT soon that waits for the host again.
+   */
+  private endSession(client: MqttClient): void {
+    this.publish(client, this.profile.farewell(Date.now()));
+    this.client = undefined;
+    this.online = false;
+    this.subscribed = false;
+    this.waitingForDrain = false;
+    this.profile.disconnected();
+    // anything still waiting for a drain is older than what the next births carry
+    this.buffer.clear();
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+    this.retiring = client;
+    const retired = (): void => {
+      if (this.retiring === client) this.retiring = undefined;
+    };
+    // not forced: the QoS 1 NDEATH is acknowledged before the DISCONNECT; forced if the broker does not answer
+    client.end(false, {}, retired);
+    this.timers.timeout(() => {
+      if (this.retiring === client) client.end(true, {}, retired);
+    }, CLOSE_TIMEOUT_MS);
+    this.emit('holding');
+    this.timers.timeout(() => this.connect(), HOST_RECONNECT_MS);
   }
 
   private publish(client: MqttClient, packets: Packet[]): void {
@@ -255,6 +333,7 @@ export class UplinkConnection<T> {
     if (client !== this.client) return;
     this.client = undefined;
     this.online = false;
+    this.subscribed = false;
     this.waitingForDrain = false;
     this.profile.disconnected();
     client.removeAllListeners();
@@ -276,6 +355,8 @@ export class UplinkConnection<T> {
   close(): Promise<void> {
     this.closing = true;
     this.timers.close();
+    this.retiring?.end(true);
+    this.retiring = undefined;
     const client = this.client;
     this.client = undefined;
     this.buffer.clear();

@@ -9,7 +9,7 @@ import { NodeStatus, statusVocabulary } from '../../lib/status';
 import { isBrokerNode } from '../links/mqtt-endpoint';
 import { ConnectionState, UplinkConnection } from './connection';
 import { classify } from './input';
-import type { UplinkProfile } from './profile';
+import type { SessionSignal, UplinkProfile } from './profile';
 import { SparkplugProfile } from './sparkplug';
 import { UnsProfile } from './uns';
 
@@ -26,7 +26,16 @@ interface UplinkDef extends NodeDef {
   splitValues: boolean;
   alarmsDevice: string;
   bufferSize: number | string;
+  /** Sparkplug primary host application id; empty: none */
+  primaryHost?: string;
+  /** the primary host speaks Sparkplug 2.2 STATE (`STATE/<id>`, ONLINE/OFFLINE) */
+  legacyHostState?: boolean;
+  /** context store that keeps the last bdSeq across restarts; empty: the default store */
+  bdSeqStore?: string;
 }
+
+/** node context key of the last bdSeq (Sparkplug) */
+const BDSEQ_KEY = 'sparkplugBdSeq';
 
 /** A broker that has never answered is reported to Catch only after this long (the status shows it at once). */
 const UNREACHABLE_REPORT_MS = 30_000;
@@ -76,9 +85,32 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const edgeKey = `${text(def.group, 'dcpower')}/${edge}`;
+    const store = text(def.bdSeqStore, '') || undefined;
+    const primaryHost = text(def.primaryHost, '');
+    let closed = false;
+    /** bdSeq of each CONNECT, into the chosen context store so a restarted Node-RED goes on counting */
+    const persistBdSeq = (bdSeq: number): void => {
+      const after = (err?: Error | null): void => {
+        if (err) errors.report('bdSeqStore', new Error(t('dcpower-uplink.errors.bdSeqSave', { error: err.message })));
+        else errors.clear('bdSeqStore');
+      };
+      try {
+        if (store !== undefined) node.context().set(BDSEQ_KEY, bdSeq, store, after);
+        else node.context().set(BDSEQ_KEY, bdSeq, after);
+      } catch (err) {
+        after(asError(err));
+      }
+    };
     const sparkplug =
       def.format === 'sparkplug'
-        ? new SparkplugProfile({ group: text(def.group, 'dcpower'), edge, alarmsDevice: text(def.alarmsDevice, 'alarms'), previousBdSeq: lastBdSeq.get(edgeKey) })
+        ? new SparkplugProfile({
+            group: text(def.group, 'dcpower'),
+            edge,
+            alarmsDevice: text(def.alarmsDevice, 'alarms'),
+            previousBdSeq: lastBdSeq.get(edgeKey),
+            primaryHost: primaryHost !== '' ? { id: primaryHost, form: def.legacyHostState === true ? 'legacy' : 'v3' } : undefined,
+            onBdSeq: persistBdSeq,
+          })
         : undefined;
     const profile: UplinkProfile<unknown> = sparkplug
       ? (sparkplug as UplinkProfile<unknown>)
@@ -108,6 +140,13 @@ export = function (RED: NodeAPI): void {
       return parts.join(', ');
     };
     const withDetail = (st: NodeStatus, detail: string): NodeStatus => (detail ? { ...st, text: `${st.text} ${detail}` } : st);
+    /** connected, births held: the primary host is offline or has not said yet */
+    const holding = (): NodeStatus =>
+      status.waiting(
+        sparkplug?.hostState === 'offline'
+          ? t('dcpower-uplink.status.hostOffline', { host: primaryHost })
+          : t('dcpower-uplink.status.hostUnknown', { host: primaryHost }),
+      );
 
     let unreachableSince: number | undefined;
     let everConnected = false;
@@ -122,6 +161,13 @@ export = function (RED: NodeAPI): void {
         const detail = queueDetail(s.buffered, s.dropped);
         if (s.phase === 'connecting') {
           base = status.connecting();
+          show(withDetail(base, detail));
+        } else if (s.phase === 'holding') {
+          unreachableSince = undefined;
+          everConnected = true;
+          outageReported = false;
+          errors.clear('connection');
+          base = holding();
           show(withDetail(base, detail));
         } else if (s.phase === 'connected') {
           unreachableSince = undefined;
@@ -144,6 +190,14 @@ export = function (RED: NodeAPI): void {
         }
       },
       onInternalError: (err) => errors.report('internal', err),
+      onSession: (signal: SessionSignal) => {
+        // a malformed STATE is reported once (until a good one arrives), never on every retained re-delivery
+        if (signal.error !== undefined) {
+          errors.report('hostState', new Error(t('dcpower-uplink.errors.hostState', { topic: sparkplug?.hostTopic ?? '', reason: signal.error })));
+        } else {
+          errors.clear('hostState');
+        }
+      },
     });
 
     let lastStatusKey = '';
@@ -172,6 +226,7 @@ export = function (RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
       if (sparkplug && sparkplug.currentBdSeq >= 0) lastBdSeq.set(edgeKey, sparkplug.currentBdSeq);
       connection
         .close()
@@ -179,7 +234,25 @@ export = function (RED: NodeAPI): void {
         .then(() => done());
     });
 
-    connection.start();
+    if (!sparkplug) {
+      connection.start();
+      return;
+    }
+    // the first will needs the last bdSeq: read the store before the first CONNECT (a persistent store is async)
+    const resume = (value: unknown, err?: Error | null): void => {
+      if (closed) return;
+      if (err) errors.report('bdSeqStore', new Error(t('dcpower-uplink.errors.bdSeqLoad', { error: err.message })));
+      // within one Node-RED process the in-memory value is the freshest (a store may flush late)
+      if (!lastBdSeq.has(edgeKey)) sparkplug.resumeBdSeq(value);
+      connection.start();
+    };
+    try {
+      const cb = (err: Error | null | undefined, value: unknown): void => resume(value, err);
+      if (store !== undefined) node.context().get(BDSEQ_KEY, store, cb);
+      else node.context().get(BDSEQ_KEY, cb);
+    } catch (err) {
+      resume(undefined, asError(err));
+    }
   }
 
   RED.nodes.registerType('dcpower-uplink', DcpowerUplink as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);

@@ -12,6 +12,16 @@ export interface Packet {
   retain: boolean;
 }
 
+/**
+ * What a message on a subscribed topic means for the session (Sparkplug primary host STATE): `announce` lets the
+ * births go out, `end` ends a born session (farewell, DISCONNECT, reconnect and wait), `hold` keeps waiting,
+ * `ignore` changes nothing. `error` says why a payload was not understood.
+ */
+export interface SessionSignal {
+  action: 'announce' | 'end' | 'hold' | 'ignore';
+  error?: string;
+}
+
 export interface UplinkProfile<T> {
   /** the MQTT will for the next CONNECT; called exactly once per CONNECT packet */
   will(now: number): Packet;
@@ -29,4 +39,10 @@ export interface UplinkProfile<T> {
   farewell(now: number): Packet[];
   /** a message arrived on a subscribed topic; returns what to publish in reply */
   command(topic: string, payload: Buffer, now: number): Packet[];
+  /** true: after each CONNECT the births wait until `session` says `announce` */
+  holdsBirths?(): boolean;
+  /** a message that opens or ends the session, or undefined when the topic is not such a one */
+  session?(topic: string, payload: Buffer, now: number): SessionSignal | undefined;
+  /** false: items accepted while not online are not worth keeping (the next births carry the latest values) */
+  buffering?(): boolean;
 }

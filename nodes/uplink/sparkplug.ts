@@ -10,12 +10,16 @@
  * - a device whose envelope turns `stale` or `comm_error` gets a DDEATH and a fresh DBIRTH when it recovers;
  * - NCMD `Node Control/Rebirth` = true re-sends the NBIRTH (same bdSeq) and every DBIRTH;
  * - values buffered while disconnected go out after the births as DDATA flagged historical, so a host never
- *   lets them overwrite the live values the births just carried.
+ *   lets them overwrite the live values the births just carried;
+ * - with a primary host application configured, births wait for its STATE `online` on each connection, and its
+ *   `offline` ends the session with the NDEATH (host-state.ts); values accepted while the host is known offline
+ *   are not buffered: the model keeps the latest value of each metric and the next DBIRTH carries it.
  */
 import * as sparkplugPayload from 'sparkplug-payload';
 import type { UMetric, UPayload } from 'sparkplug-payload/lib/sparkplugbpayload';
 import type { AlarmInput, ReadingInput, UplinkInput } from './input';
-import type { Packet, UplinkProfile } from './profile';
+import { HostStateForm, hostStateTopic, parseHostState, PrimaryHostTracker } from './host-state';
+import type { Packet, SessionSignal, UplinkProfile } from './profile';
 import { sparkplugDeviceTopic, sparkplugNodeTopic, SparkplugIds, topicLevel } from './topics';
 
 const codec = sparkplugPayload.get('spBv1.0');
@@ -162,6 +166,14 @@ export interface SparkplugOptions extends SparkplugIds {
   alarmsDevice: string;
   /** the bdSeq of the previous CONNECT of this edge node (a redeploy continues counting from it) */
   previousBdSeq?: number;
+  /** the primary host application whose STATE gates the births; none: births right after each CONNECT */
+  primaryHost?: { id: string; form: HostStateForm };
+  /** called with the bdSeq of each CONNECT's will, before the CONNECT goes out (to persist it) */
+  onBdSeq?(bdSeq: number): void;
+}
+
+function validBdSeq(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 255;
 }
 
 export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
@@ -170,16 +182,39 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
   private nextAlias = REBIRTH_ALIAS + 1;
   private nodeBorn = false;
   private readonly devices = new Map<string, DeviceState>();
+  private connects = 0;
+  private readonly host: { topic: string; form: HostStateForm; tracker: PrimaryHostTracker } | undefined;
   /** inputs ignored because a device or metric limit was reached */
   ignored = 0;
 
   constructor(private readonly options: SparkplugOptions) {
-    const previous = options.previousBdSeq;
-    if (previous !== undefined && Number.isInteger(previous) && previous >= 0 && previous <= 255) this.bdSeq = previous;
+    if (validBdSeq(options.previousBdSeq)) this.bdSeq = options.previousBdSeq;
+    const host = options.primaryHost;
+    if (host && host.id.trim() !== '') this.host = { topic: hostStateTopic(host.id.trim(), host.form), form: host.form, tracker: new PrimaryHostTracker() };
   }
 
   get currentBdSeq(): number {
     return this.bdSeq;
+  }
+
+  /**
+   * The bdSeq persisted by an earlier run of Node-RED, read before the first CONNECT; ignored once a CONNECT went
+   * out (its will already carries a bdSeq) or when not a bdSeq.
+   */
+  resumeBdSeq(previous: unknown): boolean {
+    if (this.connects > 0 || !validBdSeq(previous)) return false;
+    this.bdSeq = previous;
+    return true;
+  }
+
+  /** the primary host's STATE topic, when one is configured */
+  get hostTopic(): string | undefined {
+    return this.host?.topic;
+  }
+
+  /** the last known state of the primary host (`unknown` until its first STATE), undefined without one */
+  get hostState(): 'unknown' | 'online' | 'offline' | undefined {
+    return this.host?.tracker.state;
   }
 
   private nextSeq(): number {
@@ -203,12 +238,37 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
 
   will(now: number): Packet {
     this.bdSeq = (this.bdSeq + 1) % 256;
+    this.connects++;
+    this.options.onBdSeq?.(this.bdSeq);
     const bytes = encodeSparkplug(this.ndeathPayload(now)) ?? Buffer.alloc(0);
     return { topic: this.nodeTopic('NDEATH'), payload: bytes, qos: 1, retain: false };
   }
 
   subscriptions(): string[] {
-    return [this.nodeTopic('NCMD')];
+    return this.host ? [this.nodeTopic('NCMD'), this.host.topic] : [this.nodeTopic('NCMD')];
+  }
+
+  holdsBirths(): boolean {
+    return this.host !== undefined;
+  }
+
+  buffering(): boolean {
+    return this.host?.tracker.state !== 'offline';
+  }
+
+  session(topic: string, payload: Buffer): SessionSignal | undefined {
+    const host = this.host;
+    if (!host || topic !== host.topic) return undefined;
+    const parsed = parseHostState(payload, host.form);
+    if (!parsed.ok) return { action: 'ignore', error: parsed.error.message };
+    switch (host.tracker.apply(parsed.value)) {
+      case 'online':
+        return { action: 'announce' };
+      case 'offline':
+        return { action: this.nodeBorn ? 'end' : 'hold' };
+      case 'ignored':
+        return { action: 'ignore' };
+    }
   }
 
   births(now: number): Packet[] {

@@ -49,8 +49,14 @@ describe('editor: dcpower-uplink and dcpower-mqtt-broker dialogs', function () {
     await page.fill('#node-input-group', 'plant7');
     await page.fill('#node-input-edge', 'edge-a');
     await page.fill('#node-input-bufferSize', '500');
+    // wait for a primary host application; the bdSeq store offers at least the default store
+    expect(await page.isVisible('#node-input-primaryHost')).to.equal(true);
+    await page.fill('#node-input-primaryHost', 'scada-a');
+    expect(await page.locator('#node-input-bdSeqStore option').count()).to.be.at.least(1);
+    expect(await page.inputValue('#node-input-bdSeqStore')).to.equal('');
     // the topic preview follows the fields
     await waitFor(async () => (await page.textContent('#dcpower-uplink-preview'))?.includes('spBv1.0/plant7/NBIRTH/edge-a'), 5_000, 'the topic preview');
+    await waitFor(async () => (await page.textContent('#dcpower-uplink-preview'))?.includes('spBv1.0/STATE/scada-a'), 5_000, 'the STATE topic in the preview');
 
     // add a broker through the + button beside the Broker field
     await page.click('#node-input-btn-broker-add');
@@ -67,7 +73,7 @@ describe('editor: dcpower-uplink and dcpower-mqtt-broker dialogs', function () {
 
     const flows = await editor.runtimeFlows();
     const uplink = flows.find((n) => n.id === id);
-    expect(uplink).to.deep.include({ name: 'to SCADA', format: 'sparkplug', group: 'plant7', edge: 'edge-a' });
+    expect(uplink).to.deep.include({ name: 'to SCADA', format: 'sparkplug', group: 'plant7', edge: 'edge-a', primaryHost: 'scada-a', legacyHostState: false, bdSeqStore: '' });
     expect(Number(uplink?.bufferSize)).to.equal(500);
     const config = flows.find((n) => n.id === uplink?.broker);
     expect(config).to.deep.include({ type: 'dcpower-mqtt-broker', host: '127.0.0.1', protocolVersion: '4' });
@@ -77,7 +83,10 @@ describe('editor: dcpower-uplink and dcpower-mqtt-broker dialogs', function () {
     const creds = (await (await fetch(`${editor.baseUrl}/credentials/dcpower-mqtt-broker/${String(config?.id)}`)).json()) as Record<string, unknown>;
     expect(creds).to.deep.equal({ username: 'edge', has_password: true });
 
-    // the runtime got them: the broker only lets this user in
+    // the runtime got them: the broker only lets this user in; births wait for the primary host's STATE
+    await new Promise<void>((resolve, reject) =>
+      subscriber?.publish('spBv1.0/STATE/scada-a', JSON.stringify({ online: true, timestamp: Date.now() }), { qos: 1, retain: true }, (err) => (err ? reject(err) : resolve())),
+    );
     await waitFor(() => received.some((m) => m.topic === 'spBv1.0/plant7/NBIRTH/edge-a'), 30_000, 'the NBIRTH of the deployed node');
     const nbirth = decodeSparkplug(received.find((m) => m.topic === 'spBv1.0/plant7/NBIRTH/edge-a')?.payload ?? Buffer.alloc(0));
     expect(longToNumber(nbirth?.seq)).to.equal(0);
