@@ -14,6 +14,7 @@ import {
   valueAt,
   BitEntry,
 } from './map';
+import { BitTest, KIND_QUALITY_RULES, QualityRule } from './keys';
 
 interface RuleAlarm {
   rule: string;
@@ -35,6 +36,7 @@ interface DeviceState {
   messages: number;
   deviceAlarms: Set<string>;
   ruleAlarms: Map<string, RuleAlarm>;
+  qualityRules: readonly QualityRule[];
 }
 
 /** alarm events kept per device at most (each is one rule x index); beyond, the oldest normal ones go */
@@ -46,6 +48,13 @@ const QUALITIES: readonly string[] = ['good', 'stale', 'comm_error', 'bad_data']
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A flag bit from a reading: off when the word or list is missing or not one (the raw word register says "not reported"). */
+function flagOn(value: unknown, test: BitTest): boolean {
+  if ('id' in test) return Array.isArray(value) && value.some((x: unknown) => x === test.id || (isRecord(x) && x.id === test.id));
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) return false;
+  return 'zero' in test ? value === 0 : (value & test.mask) !== 0;
 }
 
 export class BridgeImage {
@@ -75,6 +84,7 @@ export class BridgeImage {
         messages: 0,
         deviceAlarms: new Set(),
         ruleAlarms: new Map(),
+        qualityRules: KIND_QUALITY_RULES[device.kind] ?? [],
       };
       this.states.push(state);
       this.byTopic.set(device.topic, state);
@@ -169,6 +179,10 @@ export class BridgeImage {
   private quality(s: DeviceState, now: number): QualityCode {
     if (s.quality === undefined || s.receivedAt === undefined) return 'no_data';
     if (now - s.receivedAt > s.device.staleTime * 1000) return 'stale';
+    if (s.quality === 'good') {
+      // device knowledge the sender may not apply (per-value mode, other flows): BACS status 0x0000
+      for (const rule of s.qualityRules) if (valueAt(s.reading, rule.path) === rule.equals) return rule.quality;
+    }
     return s.quality;
   }
 
@@ -189,7 +203,7 @@ export class BridgeImage {
         if (st.active) activeCount++;
         anyActive ||= st.active;
         anyUnack ||= st.unacknowledged;
-      }
+      } else if (b.source.kind === 'flag') on = flagOn(valueAt(s.reading, b.source.path), b.source.test);
       if (b.address < this.bits.length) this.bits[b.address] = on ? 1 : 0;
     }
     for (const b of s.bits) {

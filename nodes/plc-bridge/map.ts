@@ -8,13 +8,14 @@
  *   (n+1)*blockSize-1. Inside a device block, offsets 0-9 are the device header, values from offset 10.
  * - Bits (discrete inputs FC02, mirrored as coils FC01): block 0 (0-99) is the bridge summary; slot n owns
  *   bits n*100 .. n*100+99: bit 0 data not good, 1 any alarm active, 2 any alarm unacknowledged, alarms
- *   from bit 10.
- * - A device keeps its slot, a key its offset and an alarm its bit once given (the dialog saves them); a new
- *   device takes the slot after the highest in use, a new key the offset after the highest end in use in its
- *   block, a new alarm the bit after the highest. So adding at the end never moves anything, and removing
- *   leaves a hole instead of shifting the others.
+ *   and bit-field keys (one bit per named bit of a status word) from bit 10.
+ * - A device keeps its slot, a key its offset (bit-field keys: their first bit) and an alarm its bit once given
+ *   (the dialog saves them); a new device takes the slot after the highest in use, a new key the offset after
+ *   the highest end in use in its block, a new alarm the bit after the highest, a new bit-field key the run of
+ *   bits after that. So adding at the end never moves anything, and removing leaves a hole instead of shifting
+ *   the others.
  */
-import { BridgeKind, isBridgeKind, KeySpec, keySpec, REGISTER_FORMATS, RegisterFormat } from './keys';
+import { BitLabel, BitTest, BridgeKind, isBridgeKind, KeySpec, keySpec, NamedBit, REGISTER_FORMATS, RegisterFormat } from './keys';
 
 export type WordOrder = 'high-first' | 'low-first';
 
@@ -25,6 +26,8 @@ export interface KeyConfig {
   format?: RegisterFormat;
   /** arrays: elements served */
   count?: number;
+  /** bit-field keys: the first bit of their run in the device's bit block */
+  bit?: number;
 }
 
 export interface AlarmConfig {
@@ -90,7 +93,8 @@ export interface RegisterEntry {
 export type BitSource =
   | { kind: 'bridge'; field: 'anyNotGood' | 'anyActive' | 'anyUnacknowledged' }
   | { kind: 'device'; slot: number; field: 'notGood' | 'anyActive' | 'anyUnacknowledged' }
-  | { kind: 'alarm'; slot: number; id: string };
+  | { kind: 'alarm'; slot: number; id: string }
+  | { kind: 'flag'; slot: number; path: string; test: BitTest };
 
 export interface BitEntry {
   address: number;
@@ -98,6 +102,8 @@ export interface BitEntry {
   device: string;
   key: string;
   description: string;
+  /** bit-field bits: how the dialog names the bit in the user's language */
+  label?: BitLabel;
   source: BitSource;
 }
 
@@ -204,6 +210,8 @@ export function parseConfig(raw: { blockSize?: unknown; wordOrder?: unknown; dev
       if (typeof ko.format === 'string' && (REGISTER_FORMATS as readonly string[]).includes(ko.format)) entry.format = ko.format as RegisterFormat;
       const count = int(ko.count);
       if (count !== undefined && count > 0) entry.count = count;
+      const bit = int(ko.bit);
+      if (bit !== undefined) entry.bit = bit;
       keys.push(entry);
     }
     const alarms: AlarmConfig[] = [];
@@ -243,6 +251,20 @@ function resolveKey(kind: BridgeKind, kc: KeyConfig): KeySpec | string {
   if ((kc.key.match(/\[\*\]/g) ?? []).length > 1) return `custom key "${kc.key}": at most one [*]`;
   const isArray = kc.key.includes('[*]');
   return { key: kc.key, path: kc.key, unit: '', scale: kc.scale ?? 1, format: kc.format ?? 'int32', count: isArray ? Math.min(kc.count ?? 1, 512) : undefined };
+}
+
+function hex4(n: number): string {
+  return `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** The CSV's meaning of a flag bit: which word or list, which bit, the vendor's name and the meaning. */
+function flagDescription(path: string, nb: NamedBit): string {
+  const t = nb.test;
+  const where =
+    'mask' in t ? `${path} bit ${Math.log2(t.mask & -t.mask)} (${hex4(t.mask)})`
+    : 'zero' in t ? `${path} = 0x0000`
+    : `${path} holds ${t.id}`;
+  return `${where}${nb.vendorName ? ` ${nb.vendorName}` : ''}: ${nb.english}`;
 }
 
 function deviceLabel(d: DeviceConfig): string {
@@ -340,10 +362,19 @@ export function buildMap(input: BridgeConfig, inputProblems: string[] = []): Reg
     const resolvedKeys: KeyConfig[] = [];
     const placed: Array<{ kc: KeyConfig; spec: KeySpec; offset: number; length: number }> = [];
     const pending: Array<{ kc: KeyConfig; spec: KeySpec; length: number }> = [];
+    const bitFields: Array<{ kc: KeyConfig; spec: KeySpec & { bits: readonly NamedBit[] } }> = [];
+    const keyNames = new Set<string>();
     for (const kc of d.keys) {
       const spec = resolveKey(d.kind, kc);
       if (typeof spec === 'string') {
         problems.push(`${label}: ${spec}`);
+        continue;
+      }
+      if (spec.bits) {
+        // bits, not registers: placed with the alarms below
+        if (keyNames.has(spec.key)) problems.push(`${label}: ${spec.key} listed twice, the second left out`);
+        else bitFields.push({ kc, spec: { ...spec, bits: spec.bits } });
+        keyNames.add(spec.key);
         continue;
       }
       const length = formatWords(spec.format) * (spec.count ?? 1);
@@ -368,11 +399,93 @@ export function buildMap(input: BridgeConfig, inputProblems: string[] = []): Reg
       taken.push([offset, offset + p.length]);
       placed.push({ kc: p.kc, spec: p.spec, offset, length: p.length });
     }
+    // bits from FIRST_ALARM_BIT: alarms take one each, bit-field keys a run; explicit ones first (alarms, then
+    // bit fields), then new alarms after the highest in use, then new bit fields after those
+    const takenBits = new Set<number>();
+    const bitOf = new Map<AlarmConfig, number>();
+    const ids = new Set<string>();
+    const firsts = new Set<AlarmConfig>();
+    for (const a of d.alarms) {
+      if (ids.has(a.id)) {
+        problems.push(`${label}: alarm ${a.id} listed twice`);
+        continue;
+      }
+      ids.add(a.id);
+      firsts.add(a);
+      if (a.bit === undefined) continue;
+      if (a.bit < FIRST_ALARM_BIT || a.bit >= BITS_PER_SLOT) problems.push(`${label}: alarm ${a.id} bit ${a.bit} outside ${FIRST_ALARM_BIT}-${BITS_PER_SLOT - 1}, given a new bit`);
+      else if (takenBits.has(a.bit)) problems.push(`${label}: alarm ${a.id} bit ${a.bit} already taken, given a new bit`);
+      else {
+        takenBits.add(a.bit);
+        bitOf.set(a, a.bit);
+      }
+    }
+    const runOf = new Map<KeyConfig, number>();
+    const claimRun = (from: number, n: number): void => {
+      for (let b = from; b < from + n; b++) takenBits.add(b);
+    };
+    const runFree = (from: number, n: number): boolean => {
+      for (let b = from; b < from + n; b++) if (takenBits.has(b)) return false;
+      return true;
+    };
+    for (const f of bitFields) {
+      const first = f.kc.bit;
+      if (first === undefined) continue;
+      const n = f.spec.bits.length;
+      if (first < FIRST_ALARM_BIT || first + n > BITS_PER_SLOT) problems.push(`${label}: ${f.spec.key} bits ${first}-${first + n - 1} outside ${FIRST_ALARM_BIT}-${BITS_PER_SLOT - 1}, given new bits`);
+      else if (!runFree(first, n)) problems.push(`${label}: ${f.spec.key} bits ${first}-${first + n - 1} overlap other bits, given new bits`);
+      else {
+        claimRun(first, n);
+        runOf.set(f.kc, first);
+      }
+    }
+    const nextBit = (): number => Math.max(FIRST_ALARM_BIT - 1, ...takenBits) + 1;
+    for (const a of d.alarms) {
+      if (bitOf.has(a) || !firsts.has(a)) continue;
+      const next = nextBit();
+      if (next >= BITS_PER_SLOT) {
+        problems.push(`${label}: alarm ${a.id}: no bit left (at most ${BITS_PER_SLOT - FIRST_ALARM_BIT} alarms and flag bits per device)`);
+        continue;
+      }
+      takenBits.add(next);
+      bitOf.set(a, next);
+    }
+    for (const f of bitFields) {
+      if (runOf.has(f.kc)) continue;
+      const next = nextBit();
+      const n = f.spec.bits.length;
+      if (next + n > BITS_PER_SLOT) {
+        problems.push(`${label}: ${f.spec.key} needs ${n} bits, only ${Math.max(0, BITS_PER_SLOT - next)} left in the slot's bits`);
+        continue;
+      }
+      claimRun(next, n);
+      runOf.set(f.kc, next);
+    }
+
     // keep the user's order in the saved configuration
     for (const kc of d.keys) {
+      const run = runOf.get(kc);
+      const field = bitFields.find((x) => x.kc === kc);
+      if (run !== undefined && field) {
+        const { offset: _o, count: _c, scale: _s, format: _f, ...rest } = kc;
+        resolvedKeys.push({ ...rest, bit: run });
+        field.spec.bits.forEach((nb, i) =>
+          bits.push({
+            address: bitBase + run + i,
+            slot,
+            device: label,
+            key: `${field.spec.key}.${nb.name}`,
+            description: flagDescription(field.spec.path, nb),
+            label: nb.label,
+            source: { kind: 'flag', slot, path: field.spec.path, test: nb.test },
+          }),
+        );
+        continue;
+      }
       const p = placed.find((x) => x.kc === kc);
       if (!p) continue;
-      const rk: KeyConfig = { ...kc, offset: p.offset };
+      const { bit: _bit, ...registerKey } = kc;
+      const rk: KeyConfig = { ...registerKey, offset: p.offset };
       resolvedKeys.push(rk);
       const words = formatWords(p.spec.format);
       const n = p.spec.count ?? 1;
@@ -401,35 +514,6 @@ export function buildMap(input: BridgeConfig, inputProblems: string[] = []): Reg
     ];
     deviceBits.forEach(([field, text], i) => bits.push({ address: bitBase + i, slot, device: label, key: field, description: text, source: { kind: 'device', slot, field } }));
 
-    const takenBits = new Set<number>();
-    const bitOf = new Map<AlarmConfig, number>();
-    const ids = new Set<string>();
-    const firsts = new Set<AlarmConfig>();
-    for (const a of d.alarms) {
-      if (ids.has(a.id)) {
-        problems.push(`${label}: alarm ${a.id} listed twice`);
-        continue;
-      }
-      ids.add(a.id);
-      firsts.add(a);
-      if (a.bit === undefined) continue;
-      if (a.bit < FIRST_ALARM_BIT || a.bit >= BITS_PER_SLOT) problems.push(`${label}: alarm ${a.id} bit ${a.bit} outside ${FIRST_ALARM_BIT}-${BITS_PER_SLOT - 1}, given a new bit`);
-      else if (takenBits.has(a.bit)) problems.push(`${label}: alarm ${a.id} bit ${a.bit} already taken, given a new bit`);
-      else {
-        takenBits.add(a.bit);
-        bitOf.set(a, a.bit);
-      }
-    }
-    for (const a of d.alarms) {
-      if (bitOf.has(a) || !firsts.has(a)) continue;
-      const next = Math.max(FIRST_ALARM_BIT - 1, ...takenBits) + 1;
-      if (next >= BITS_PER_SLOT) {
-        problems.push(`${label}: alarm ${a.id}: no bit left (at most ${BITS_PER_SLOT - FIRST_ALARM_BIT} alarms per device)`);
-        continue;
-      }
-      takenBits.add(next);
-      bitOf.set(a, next);
-    }
     const resolvedAlarms: AlarmConfig[] = [];
     for (const a of d.alarms) {
       const bit = bitOf.get(a);

@@ -144,7 +144,8 @@ describe('dialogs and help of every node in en-US and zh-CN', function () {
             const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
             for (let n = walker.nextNode(); n; n = walker.nextNode()) {
               const parent = n.parentElement;
-              if (!parent || parent.closest('script,style,textarea,.red-ui-editableList-item-content pre')) continue;
+              // [data-literal]: data names shown as they are (the PLC bridge map's keys such as statusFlags.running)
+              if (!parent || parent.closest('script,style,textarea,.red-ui-editableList-item-content pre,[data-literal]')) continue;
               if (parent.offsetParent === null) continue; // hidden rows (other modes of the dialog)
               const text = (n.textContent ?? '').trim();
               if (text) texts.push(text);

@@ -106,4 +106,92 @@ describe('dcpower-plc-bridge dialog (real editor)', function () {
     expect(after.devices[1]).to.deep.include({ topic: 'bms/pack10', slot: 2, keys: [{ key: 'soc', offset: 10 }] });
     expect(editor.errors()).to.deep.equal([]);
   });
+
+  it('shows the BACS status flags as named bits in the editor language, exports them in the CSV and saves their first bit', async () => {
+    const page = editor.page;
+    const port = await freeTcpPort();
+    const id = await editor.addNode('dcpower-plc-bridge');
+    await editor.openNode(id);
+    await page.fill('#node-input-port', String(port));
+    await page.click(addButtonOf('#node-input-devices-container'));
+    await page.fill('.plc-bridge-topic', 'bacs/room');
+    await page.selectOption('.plc-bridge-kind', 'bacs');
+    await page.click(addButtonOf('.plc-bridge-keys'));
+    await page.selectOption('.plc-bridge-keys li:nth-child(1) .plc-bridge-key-name', 'statusWord');
+    await page.click(addButtonOf('.plc-bridge-keys'));
+    await page.selectOption('.plc-bridge-keys li:nth-child(2) .plc-bridge-key-name', 'statusFlags');
+    // a bit-field key has nothing to scale or format
+    expect(await page.locator('.plc-bridge-keys li:nth-child(2) .plc-bridge-key-scale').isVisible()).to.equal(false);
+    expect(await page.locator('.plc-bridge-keys li:nth-child(2) .plc-bridge-key-name option[value="statusFlags"]').innerText()).to.match(/statusFlags \(15 bits\)/);
+    await page.click('#plc-bridge-refresh');
+    await waitFor(async () => (await page.locator('.plc-bridge-bits td', { hasText: 'statusFlags.running' }).count()) > 0, 20_000, 'status bits in the map');
+    const rows = await page.locator('.plc-bridge-bits tr').allInnerTexts();
+    // names come from the bacs node's catalogue (flags.<id>)
+    expect(rows.some((r) => /^110\s+100111\s+1\s+bacs\/room\s+statusFlags\.communicationLost\s+web manager lost its internal communication/.test(r)), rows.join('\n')).to.equal(true);
+    expect(rows.some((r) => /^111\s+100112\s+1\s+bacs\/room\s+statusFlags\.running\s+system running$/.test(r)), rows.join('\n')).to.equal(true);
+    expect(rows.some((r) => /^117\s+100118\s+1\s+bacs\/room\s+statusFlags\.floatCharging\s+float charge$/.test(r)), rows.join('\n')).to.equal(true);
+    await editor.screenshot('plc-bridge-dialog-status-bits');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#plc-bridge-csv')]);
+    const csv = fs.readFileSync(await download.path(), 'utf8');
+    expect(csv).to.contain('DI/coil,111,100112/000112,1,bit,,,,1,bacs/room,statusFlags.running,,statusWord bit 0 (0x0001) BACS_STATE_RUNNING: system running');
+    await editor.done();
+    await editor.deploy();
+    const node = (await editor.runtimeFlows()).find((n) => n.id === id) as unknown as { devices: Array<Record<string, unknown>> };
+    expect(node.devices[0]).to.deep.include({ topic: 'bacs/room', kind: 'bacs', slot: 1, keys: [{ key: 'statusWord', offset: 10 }, { key: 'statusFlags', bit: 10 }] });
+    await waitFor(async () => (await readRegisters(port, 1, 4, 0, 2)).join() === '1,200', 20_000, 'deployed bridge serving');
+    expect(editor.errors()).to.deep.equal([]);
+  });
+});
+
+describe('dcpower-plc-bridge dialog in zh-CN (real editor)', function () {
+  this.timeout(180_000);
+  let editor: EditorSession;
+
+  before(async function () {
+    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
+    // a flow with the bridge already in it: BACS status flags, unnamed 1002 bits, and JK alarm bits
+    editor = await startEditor({
+      locale: 'zh-CN',
+      flows: [
+        { id: 'plc-zh-tab', type: 'tab', label: 'zh' },
+        {
+          id: 'plc-zh-bridge',
+          z: 'plc-zh-tab',
+          type: 'dcpower-plc-bridge',
+          name: '',
+          host: '127.0.0.1',
+          port: await freeTcpPort(),
+          unitId: 1,
+          blockSize: 200,
+          wordOrder: 'high-first',
+          allowAck: false,
+          devices: [
+            { topic: 'bacs/room', kind: 'bacs', slot: 1, keys: [{ key: 'statusFlags', bit: 10 }, { key: 'alarmFlagBits', bit: 25 }], alarms: [] },
+            { topic: 'bms/pack1', kind: 'jk-bms', slot: 2, keys: [{ key: 'alarmFlags', bit: 10 }], alarms: [] },
+          ],
+          x: 200,
+          y: 100,
+          wires: [[]],
+        },
+      ],
+    });
+  });
+  after(async () => {
+    await editor?.stop();
+  });
+
+  it('names the bits from the bacs catalogue, the JK alarm table and its own unnamed-bit text, in Chinese', async () => {
+    const page = editor.page;
+    await editor.openNode('plc-zh-bridge');
+    await waitFor(async () => (await page.locator('.plc-bridge-bits td', { hasText: 'alarmFlags.cell-over-voltage' }).count()) > 0, 20_000, 'bits of the saved node');
+    /** the name column of the bit row with this key */
+    const nameOf = (key: string) =>
+      page.locator('.plc-bridge-bits tr').filter({ has: page.locator('td', { hasText: new RegExp(`^${key.replace(/\./g, '\\.')}$`) }) }).locator('td').last().innerText();
+    expect(await nameOf('statusFlags.communicationLost')).to.equal('网络管理器内部通信中断（状态 0x0000）');
+    expect(await nameOf('statusFlags.running')).to.equal('系统运行');
+    expect(await nameOf('alarmFlagBits.bit3')).to.equal('alarmFlagsWord 的第 3 位：未命名（无公开位表）');
+    expect(await nameOf('alarmFlags.cell-over-voltage')).to.equal('单体过压');
+    await editor.screenshot('plc-bridge-dialog-status-bits-zh-CN');
+    expect(editor.errors()).to.deep.equal([]);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The PLC bridge read by clients this package did not write: Debian's mbpoll and python3-pymodbus (Debian's
  * /usr/bin/python3, not the first python3 on PATH; pymodbus 3.0 API: `slave=`). Both must get the values the
- * node was fed, scaled as the map states; writes must be refused while the bridge is read-only.
+ * node was fed, scaled as the map states; writes must be refused while the bridge is read-only. The BACS
+ * status word's flags, served as discrete inputs, must be the set flags of the word the same tool reads.
  */
 import { expect } from 'chai';
 import { execFile } from 'child_process';
@@ -10,6 +11,7 @@ import { promisify } from 'util';
 import { freeTcpPort, waitFor } from '../helpers/ports';
 import { helper, startServer, stopServer } from '../node/red-helper';
 import { buildMap, parseConfig } from '../../nodes/plc-bridge/map';
+import { decodeStatusWord, STATUS_FLAGS } from '../../nodes/bacs/registers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const bridgeNode = require('../../nodes/plc-bridge/plc-bridge');
@@ -23,7 +25,14 @@ const DEVICES = [
     alarms: [{ id: 'cellHigh' }, { id: 'cellLow' }],
   },
   { topic: 'hvdc/unit1', kind: 'jupiter-hvdc', keys: [{ key: 'dcOutputVoltage' }, { key: 'batteryCurrent' }, { key: 'contacts', count: 3 }], alarms: [{ id: 'acFail' }] },
+  // slot 3: the raw status word at 610, its flags as discrete inputs 310-324 (communicationLost, then bit 0..13)
+  { topic: 'bacs/room', kind: 'bacs', keys: [{ key: 'statusWord' }, { key: 'statusFlags' }], alarms: [] },
 ];
+const STATUS_WORD = 0x0001 | 0x0040 | 0x0200; // running, float charging, a block voltage out of range
+const STATUS_BITS = 310;
+const STATUS_COUNT = STATUS_FLAGS.length + 1;
+/** the flag ids of a run of status bits read back */
+const flagNames = (bits: Array<number | boolean>): string[] => ['internalCommunicationLost', ...STATUS_FLAGS.map((f) => f.id)].filter((_, i) => bits[i] === 1 || bits[i] === true);
 const READING = { voltage: 53.21, current: -12.34, soc: 87, cellVoltages: [3.325, 3.327, 3.331, 3.322], mosTemperature: -3.4, chargeEnabled: true };
 const HVDC = { dcOutputVoltage: 240.7, batteryCurrent: 123.4, contacts: { 1: true, 2: false, 3: true } };
 
@@ -70,6 +79,9 @@ interface PyResult {
   holding: Record<string, number>;
   discrete: boolean[];
   coils: boolean[];
+  statusWord: number;
+  statusInputs: boolean[];
+  statusCoils: boolean[];
   current: number;
   writeRegister: number | null;
   writeCoil: number | null;
@@ -96,6 +108,11 @@ r = c.read_discrete_inputs(100, 12, slave=1)
 out["discrete"] = list(r.bits[:12])
 r = c.read_coils(100, 12, slave=1)
 out["coils"] = list(r.bits[:12])
+out["statusWord"] = c.read_input_registers(610, 1, slave=1).registers[0]
+r = c.read_discrete_inputs(${STATUS_BITS}, ${STATUS_COUNT}, slave=1)
+assert not r.isError(), str(r)
+out["statusInputs"] = list(r.bits[:${STATUS_COUNT}])
+out["statusCoils"] = list(c.read_coils(${STATUS_BITS}, ${STATUS_COUNT}, slave=1).bits[:${STATUS_COUNT}])
 r = c.read_input_registers(211, 2, slave=1)
 out["current"] = BinaryPayloadDecoder.fromRegisters(r.registers, byteorder=Endian.Big, wordorder=Endian.Big).decode_32bit_int()
 def code(r):
@@ -129,6 +146,7 @@ describe('plc-bridge read by mbpoll and python3-pymodbus', function () {
     const bridge = helper.getNode('b1');
     bridge?.receive({ topic: 'bms/pack1', payload: READING, quality: 'good', timestamp: Date.now() });
     bridge?.receive({ topic: 'hvdc/unit1', payload: HVDC, quality: 'good', timestamp: Date.now(), alarms: [{ id: 'acFail', text: 'AC fail', severity: 'major', since: Date.now() }] });
+    bridge?.receive({ topic: 'bacs/room', payload: { status: decodeStatusWord(STATUS_WORD).flags, statusWord: STATUS_WORD, stringCount: 1 }, quality: 'good', timestamp: Date.now(), alarms: [] });
     bridge?.receive({ topic: 'bms/pack1/cellLow/4', payload: { id: 'bms/pack1/cellLow/4', rule: 'cellLow', topic: 'bms/pack1', index: 4, state: 'active-acknowledged', active: true, acknowledged: true, severity: 'minor', value: 3.322 } });
     await waitFor(async () => (await mbpoll(port, '3', 210, 1)).get(210) === 5321, 20_000, 'bridge serving');
   });
@@ -143,6 +161,28 @@ describe('plc-bridge read by mbpoll and python3-pymodbus', function () {
     expect(m.registers.find((r) => r.address === 211)).to.include({ key: 'current', format: 'int32', scale: 100, words: 2 });
     expect(m.registers.find((r) => r.address === 411)).to.include({ key: 'batteryCurrent', format: 'int32', scale: 10 });
     expect(m.bits.find((b) => b.address === 111)).to.include({ key: 'cellLow' });
+    expect(m.registers.find((r) => r.address === 610)).to.include({ key: 'statusWord', format: 'uint16' });
+    expect(m.bits.find((b) => b.address === STATUS_BITS)).to.include({ key: 'statusFlags.communicationLost' });
+    expect(m.bits.find((b) => b.address === STATUS_BITS + 1)).to.include({ key: 'statusFlags.running' });
+    expect(m.bits.find((b) => b.address === STATUS_BITS + STATUS_COUNT - 1)).to.include({ key: 'statusFlags.moduleSearching' });
+  });
+
+  it('mbpoll -t 1 reads the BACS status flags as discrete inputs: the set flags of the word it reads at 610; 0x0000 is communication lost', async () => {
+    const word = (await mbpoll(port, '3', 610, 1)).get(610) ?? NaN;
+    expect(word & 0xffff).to.equal(STATUS_WORD);
+    const inputs = [...(await mbpoll(port, '1', STATUS_BITS, STATUS_COUNT)).values()];
+    expect(inputs.length).to.equal(STATUS_COUNT);
+    expect(flagNames(inputs)).to.deep.equal(decodeStatusWord(word & 0xffff).flags);
+    expect(flagNames(inputs)).to.deep.equal(['running', 'floatCharging', 'voltageOutOfRange']);
+    expect([...(await mbpoll(port, '0', STATUS_BITS, STATUS_COUNT)).values()]).to.deep.equal(inputs);
+    const bridge = helper.getNode('b1');
+    bridge?.receive({ topic: 'bacs/room', payload: { status: ['internalCommunicationLost'], statusWord: 0 }, quality: 'good', timestamp: Date.now() });
+    await waitFor(async () => (await mbpoll(port, '3', 610, 1)).get(610) === 0, 20_000, 'status word 0 served');
+    expect(flagNames([...(await mbpoll(port, '1', STATUS_BITS, STATUS_COUNT)).values()])).to.deep.equal(['internalCommunicationLost']);
+    expect((await mbpoll(port, '3', 600, 1)).get(600)).to.equal(2); // quality comm_error
+    expect([...(await mbpoll(port, '1', 300, 1)).values()]).to.deep.equal([1]); // data not good
+    bridge?.receive({ topic: 'bacs/room', payload: { status: decodeStatusWord(STATUS_WORD).flags, statusWord: STATUS_WORD }, quality: 'good', timestamp: Date.now() });
+    await waitFor(async () => (await mbpoll(port, '3', 610, 1)).get(610) === STATUS_WORD, 20_000, 'status word restored');
   });
 
   it('mbpoll reads the fed values from input and holding registers, 32-bit pairs high word first, and the alarm bits', async () => {
@@ -181,6 +221,10 @@ describe('plc-bridge read by mbpoll and python3-pymodbus', function () {
     expect(py.current).to.equal(-1234);
     expect(py.discrete).to.deep.equal([false, true, false, false, false, false, false, false, false, false, false, true]);
     expect(py.coils).to.deep.equal(py.discrete);
+    expect(py.statusWord).to.equal(STATUS_WORD);
+    expect(py.statusInputs.length).to.equal(STATUS_COUNT);
+    expect(flagNames(py.statusInputs)).to.deep.equal(decodeStatusWord(py.statusWord).flags);
+    expect(py.statusCoils).to.deep.equal(py.statusInputs);
     expect([py.writeRegister, py.writeCoil, py.writeRegisters]).to.deep.equal([1, 1, 1]);
   });
 

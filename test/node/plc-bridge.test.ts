@@ -3,6 +3,8 @@ import * as net from 'net';
 import { freeTcpPort, waitFor } from '../helpers/ports';
 import { modbusRequest, readBits, readRegisters } from '../helpers/modbus-raw';
 import { helper, startServer, stopServer } from './red-helper';
+import { ModbusTcpClient } from '../../lib/modbus/client';
+import { decodeStatusWord, STATUS_FLAGS } from '../../nodes/bacs/registers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const bridgeNode = require('../../nodes/plc-bridge/plc-bridge');
@@ -231,5 +233,61 @@ describe('dcpower-plc-bridge node (Node-RED runtime)', function () {
     for (const msg of [{}, { topic: 5 }, { topic: 'bms/pack1', payload: null }, { payload: { rule: 'x', active: true, state: 'normal', topic: {} } }]) bridge?.receive(msg);
     expect((await readRegisters(port, 1, 4, 3, 1))[0]).to.equal(0);
     expect(bridge?.warn.getCalls().length).to.equal(1); // the map problem, once
+  });
+
+  it('serves the BACS status word as named bits (discrete inputs and coils), read back with the project Modbus client', async () => {
+    const devices = [
+      {
+        topic: 'bacs/room',
+        kind: 'bacs',
+        keys: [{ key: 'statusWord' }, { key: 'alarmFlagsWord' }, { key: 'statusFlags' }, { key: 'alarmFlagBits' }],
+        alarms: [{ id: 'bacs/room/moduleLost' }],
+      },
+    ];
+    await helper.load(bridgeNode, flow(port, { devices }));
+    await listening(port);
+    const client = new ModbusTcpClient({ host: '127.0.0.1', port, unitId: 1, timeoutMs: 5000 });
+    try {
+      const bridge = helper.getNode('b1');
+      // the bacs node's envelope: payload is its reading, flags also as ids in status[]
+      const envelope = (word: number, quality = 'good') => {
+        const status = decodeStatusWord(word);
+        return {
+          topic: 'bacs/room',
+          payload: { status: status.flags, statusWord: word, batteryStatusWord: 1, batteryStatusBits: [0], alarmFlagsWord: 0x0005, alarmFlagBits: [0, 2], stringCount: 1, moduleCount: 4 },
+          quality,
+          timestamp: Date.now(),
+          alarms: [],
+        };
+      };
+      const statusAt = 111; // slot 1 bits from 100; the alarm at 110; the status run after it
+      const names = (bits: boolean[]) => ['communicationLost', ...STATUS_FLAGS.map((f) => f.id)].filter((_, i) => bits[i]);
+      for (const word of [0x0041, 0x0001 | 0x0004 | 0x0100]) {
+        bridge?.receive(envelope(word));
+        await waitFor(async () => (await client.readRegisters(4, 210, 1))[0] === word, 10_000, `status word ${word}`);
+        const inputs = await client.readBits(2, statusAt, 15);
+        expect(names(inputs)).to.deep.equal(decodeStatusWord(word).flags);
+        expect(await client.readBits(1, statusAt, 15)).to.deep.equal(inputs);
+        expect((await client.readRegisters(4, 200, 1))[0]).to.equal(0); // quality good
+      }
+      // unnamed bits of 1002 follow its run: bits 0 and 2 of 0x0005
+      expect(await client.readBits(2, statusAt + 15, 4)).to.deep.equal([true, false, true, false]);
+      expect((await client.readRegisters(4, 211, 1))[0]).to.equal(5);
+      // 0x0000: communication lost, never "all clear"; quality comm_error even if the sender said good
+      bridge?.receive(envelope(0));
+      await waitFor(async () => (await client.readRegisters(4, 210, 1))[0] === 0, 10_000, 'status word 0');
+      expect(names(await client.readBits(2, statusAt, 15))).to.deep.equal(['communicationLost']);
+      expect((await client.readRegisters(4, 200, 1))[0]).to.equal(2);
+      expect((await client.readBits(2, 100, 1))[0]).to.equal(true); // data not good
+      // the map the dialog shows names every bit
+      type Req = { get(u: string): Req; expect(s: number): Promise<{ body: Record<string, unknown>; text: string }> };
+      const res = await (helper.request() as Req).get('/dcpower/plc-bridge/b1/map').expect(200);
+      const bits = res.body.bits as Array<{ address: number; key: string; label?: { i18n?: string } }>;
+      expect(bits.find((b) => b.address === statusAt + 1)).to.deep.include({ key: 'statusFlags.running', label: { i18n: '@dcpower/node-red-nodes/bacs:bacs.flags.running' } });
+      const csv = await (helper.request() as Req).get('/dcpower/plc-bridge/b1/map?format=csv').expect(200);
+      expect(csv.text).to.contain('DI/coil,111,100112/000112,1,bit,,,,1,bacs/room,statusFlags.communicationLost,,statusWord = 0x0000 BACS_STATE_NONE:');
+    } finally {
+      await client.close();
+    }
   });
 });

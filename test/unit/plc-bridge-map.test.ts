@@ -2,6 +2,11 @@ import { expect } from 'chai';
 import { buildMap, encodeValue, mapCsv, parseConfig, RegisterMap, valueAt, BridgeConfig, CSV_COLUMNS } from '../../nodes/plc-bridge/map';
 import { BridgeImage } from '../../nodes/plc-bridge/image';
 import { KIND_KEYS } from '../../nodes/plc-bridge/keys';
+import { QUALITY_CODES } from '../../nodes/plc-bridge/map';
+import { COMMUNICATION_LOST, STATUS_FLAGS } from '../../nodes/bacs/registers';
+import { JK_ALARMS } from '../../nodes/jk-bms/alarms';
+import * as BACS_EN from '../../nodes/bacs/locales/en-US/bacs.json';
+import * as BACS_ZH from '../../nodes/bacs/locales/zh-CN/bacs.json';
 
 function map(raw: { blockSize?: unknown; wordOrder?: unknown; devices?: unknown }): RegisterMap {
   const parsed = parseConfig(raw);
@@ -244,5 +249,147 @@ describe('plc-bridge process image', () => {
     expect(bank.readBits?.(2, 110, 3, 1)).to.deep.equal([false, true, true]);
     expect(bank.readRegisters?.(4, 199, 2, 1)).to.deep.equal([0, 0]);
     expect(bank.readRegisters?.(4, 399, 2, 1)).to.deep.equal({ exception: 2 });
+  });
+});
+
+describe('plc-bridge bit-field keys', () => {
+  const BACS = { topic: 'bacs/room1', kind: 'bacs', keys: [{ key: 'statusWord' }, { key: 'stringCount' }, { key: 'statusFlags' }], alarms: [{ id: 'cellHigh' }] };
+  const statusBits = () => (KIND_KEYS.bacs.find((k) => k.key === 'statusFlags')?.bits ?? []);
+
+  it('builds the BACS status bits from the bacs node table: communicationLost first, then every public flag in mask order', () => {
+    const bits = statusBits();
+    expect(bits.map((b) => b.name)).to.deep.equal(['communicationLost', ...STATUS_FLAGS.map((f) => f.id)]);
+    expect(bits[0].test).to.deep.equal({ zero: true });
+    STATUS_FLAGS.forEach((f, i) => expect(bits[i + 1].test).to.deep.equal({ mask: f.mask }));
+    // texts are the bacs node's own messages, in both languages
+    for (const b of bits) {
+      const label = b.label as { i18n: string };
+      const id = label.i18n.replace('@dcpower/node-red-nodes/bacs:bacs.flags.', '');
+      expect(id, b.name).to.equal(b.name === 'communicationLost' ? COMMUNICATION_LOST.id : b.name);
+      expect((BACS_EN.bacs.flags as Record<string, string>)[id], b.name).to.be.a('string').and.equal(b.english);
+      expect((BACS_ZH.bacs.flags as Record<string, string>)[id], b.name).to.be.a('string');
+    }
+  });
+
+  it('places a bit-field key after the alarms, one bit per named bit, and no register of its own', () => {
+    const m = map({ devices: [BACS] });
+    expect(m.problems).to.deep.equal([]);
+    // registers: statusWord raw at 210, stringCount at 211, nothing more
+    expect(m.registers.filter((r) => r.slot === 1 && r.address >= 210).map((r) => [r.address, r.key])).to.deep.equal([
+      [210, 'statusWord'],
+      [211, 'stringCount'],
+    ]);
+    const bit = (a: number) => m.bits.find((b) => b.address === a);
+    expect(bit(110)?.key).to.equal('cellHigh');
+    expect(bit(111)?.key).to.equal('statusFlags.communicationLost');
+    expect(bit(112)?.key).to.equal('statusFlags.running');
+    expect(bit(118)?.key).to.equal('statusFlags.floatCharging');
+    expect(bit(125)?.key).to.equal('statusFlags.moduleSearching');
+    expect(bit(126)).to.equal(undefined);
+    expect(bit(112)?.label).to.deep.equal({ i18n: '@dcpower/node-red-nodes/bacs:bacs.flags.running' });
+    expect(m.resolved.devices[0].keys).to.deep.equal([
+      { key: 'statusWord', offset: 10 },
+      { key: 'stringCount', offset: 11 },
+      { key: 'statusFlags', bit: 11 },
+    ]);
+  });
+
+  it('exports the bits with their names and meanings in the CSV', () => {
+    const lines = mapCsv(map({ devices: [{ ...BACS, keys: [...BACS.keys, { key: 'alarmFlagBits' }] }] })).trim().split('\r\n');
+    expect(lines).to.include('DI/coil,111,100112/000112,1,bit,,,,1,bacs/room1,statusFlags.communicationLost,,statusWord = 0x0000 BACS_STATE_NONE: web manager lost its internal communication (status 0x0000)');
+    expect(lines).to.include('DI/coil,112,100113/000113,1,bit,,,,1,bacs/room1,statusFlags.running,,statusWord bit 0 (0x0001) BACS_STATE_RUNNING: system running');
+    expect(lines).to.include('DI/coil,118,100119/000119,1,bit,,,,1,bacs/room1,statusFlags.floatCharging,,statusWord bit 6 (0x0040) BACS_STATE_FLOAT_CHARGING: float charge');
+    // registers 1002 has no public table: numbered bits, labelled unnamed
+    expect(lines).to.include('DI/coil,129,100130/000130,1,bit,,,,1,bacs/room1,alarmFlagBits.bit3,,alarmFlagsWord bit 3 (0x0008): unnamed (no public bit table)');
+  });
+
+  it('is stable: adding bit-field keys and raw words to a saved map moves no existing register or bit', () => {
+    const saved = map({ devices: [PACK1, BACS, PACK2] }).resolved;
+    const before = buildMap(JSON.parse(JSON.stringify(saved)) as BridgeConfig);
+    const after = buildMap({
+      ...saved,
+      devices: [
+        { ...saved.devices[0], keys: [...saved.devices[0].keys, { key: 'alarmFlags' }], alarms: [...saved.devices[0].alarms, { id: 'tempHigh' }] },
+        { ...saved.devices[1], keys: [...saved.devices[1].keys, { key: 'batteryStatusWord' }, { key: 'alarmFlagsWord' }, { key: 'batteryStatusBits' }, { key: 'alarmFlagBits' }] },
+        saved.devices[2],
+      ],
+    });
+    expect(after.problems).to.deep.equal([]);
+    const a = layout(after);
+    for (const [address, what] of layout(before)) if (address < 2 || address > 9) expect(a.get(address), `register ${address}`).to.equal(what);
+    const ab = bitLayout(after);
+    for (const [address, what] of bitLayout(before)) expect(ab.get(address), `bit ${address}`).to.equal(what);
+    // the new alarm takes the bit after the highest in use (after the status run), the new runs follow it
+    expect(after.bits.find((b) => b.device === 'bms/pack1' && b.key === 'tempHigh')?.address).to.equal(112);
+    expect(after.bits.find((b) => b.key === 'alarmFlags.wire-resistance')?.address).to.equal(113);
+    expect(after.bits.find((b) => b.key === 'batteryStatusBits.bit0')?.address).to.equal(226);
+    expect(after.bits.find((b) => b.key === 'alarmFlagBits.bit15')?.address).to.equal(257);
+    expect(after.registers.find((r) => r.key === 'batteryStatusWord')?.address).to.equal(412);
+    // removing the status run leaves a hole; a saved bit that overlaps another claim is moved and named
+    const edited = buildMap({ ...after.resolved, devices: [after.resolved.devices[0], { ...after.resolved.devices[1], keys: after.resolved.devices[1].keys.filter((k) => k.key !== 'statusFlags') }, after.resolved.devices[2]] });
+    expect(edited.bits.find((b) => b.key === 'alarmFlagBits.bit0')?.address).to.equal(242);
+    expect(edited.bits.some((b) => b.address >= 211 && b.address <= 225)).to.equal(false);
+    const clash = map({ devices: [{ ...BACS, keys: [{ key: 'statusFlags', bit: 10 }], alarms: [{ id: 'cellHigh', bit: 10 }] }] });
+    expect(clash.problems.join('\n')).to.match(/statusFlags bits 10-24 overlap other bits/);
+    expect(clash.bits.find((b) => b.key === 'statusFlags.communicationLost')?.address).to.equal(111);
+    const tooMany = map({ devices: [{ ...BACS, keys: ['statusFlags', 'batteryStatusBits', 'alarmFlagBits', 'alarmFlagBits'].map((key) => ({ key })) }] });
+    expect(tooMany.problems.join('\n')).to.match(/alarmFlagBits listed twice/);
+    const full = map({ devices: [{ topic: 'jk', kind: 'jk-bms', keys: [{ key: 'alarmFlags' }], alarms: Array.from({ length: 60 }, (_, i) => ({ id: `a${i}` })) }] });
+    expect(full.problems.join('\n')).to.match(/alarmFlags needs 36 bits, only 30 left/);
+  });
+
+  it('sets the status bits to the set flags of the word; 0x0000 sets only communicationLost and makes the quality comm_error', () => {
+    const m = map({ devices: [BACS] });
+    const image = new BridgeImage(m);
+    const now = Date.now();
+    const flagBits = () => Array.from(image.bits.subarray(111, 126));
+    const expected = (word: number) => [word === 0 ? 1 : 0, ...STATUS_FLAGS.map((f) => ((word & f.mask) !== 0 ? 1 : 0))];
+    for (const word of [0x0041, 0x0001 | 0x0008 | 0x0200, 0x3fff, 0xc001]) {
+      image.update({ topic: 'bacs/room1', payload: { statusWord: word, status: [] }, quality: 'good' }, now);
+      expect(flagBits(), `0x${word.toString(16)}`).to.deep.equal(expected(word));
+      expect(image.registers[210]).to.equal(word);
+      expect(image.registers[200]).to.equal(0);
+      expect(image.bits[100]).to.equal(0);
+    }
+    // the bacs node sends comm_error itself; a flow that does not (or per-value mode) gets the same quality here
+    image.update({ topic: 'bacs/room1', payload: { statusWord: 0 }, quality: 'good' }, now);
+    expect(flagBits()).to.deep.equal(expected(0));
+    expect(flagBits()[0]).to.equal(1);
+    expect(image.registers[200]).to.equal(QUALITY_CODES.comm_error);
+    expect(image.bits[100]).to.equal(1);
+    image.tick(now);
+    expect(image.registers[200]).to.equal(QUALITY_CODES.comm_error);
+    expect(image.registers[4]).to.equal(0); // devices good
+    image.update({ topic: 'bacs/room1/statusWord', payload: 0x0011 }, now);
+    expect(flagBits()).to.deep.equal(expected(0x0011));
+    expect(image.registers[200]).to.equal(0);
+    image.update({ topic: 'bacs/room1/statusWord', payload: 0 }, now);
+    expect(image.registers[200]).to.equal(QUALITY_CODES.comm_error);
+    // a worse quality the sender gave is kept
+    image.update({ topic: 'bacs/room1', payload: { statusWord: 0 }, quality: 'bad_data' }, now);
+    expect(image.registers[200]).to.equal(QUALITY_CODES.bad_data);
+    // no word (or not a number): every flag off, the raw register says "not reported"
+    image.update({ topic: 'bacs/room1', payload: { stringCount: 2 }, quality: 'good' }, now);
+    expect(flagBits()).to.deep.equal(new Array(15).fill(0));
+    expect(image.registers[210]).to.equal(0xffff);
+    image.update({ topic: 'bacs/room1', payload: { statusWord: '65' }, quality: 'good' }, now);
+    expect(flagBits()).to.deep.equal(new Array(15).fill(0));
+    // flag bits are no alarm bits: a PLC cannot acknowledge them
+    expect(image.acknowledge(112, [true])).to.deep.equal({ exception: 2 });
+  });
+
+  it('serves the JK alarm ids of a reading as bits, the same on every JK protocol', () => {
+    const m = map({ devices: [{ topic: 'bms/pack1', kind: 'jk-bms', keys: [{ key: 'alarmFlags' }], alarms: [] }] });
+    expect(m.problems).to.deep.equal([]);
+    const addressOf = (id: string) => m.bits.find((b) => b.key === `alarmFlags.${id}`)?.address ?? -1;
+    expect(m.bits.filter((b) => b.key.startsWith('alarmFlags.')).length).to.equal(JK_ALARMS.length);
+    expect(m.bits.find((b) => b.key === 'alarmFlags.cell-over-voltage')?.label).to.deep.equal({ text: { 'en-US': 'Cell over-voltage', 'zh-CN': '单体过压' } });
+    const image = new BridgeImage(m);
+    image.update({ topic: 'bms/pack1', payload: { voltage: 50, alarms: ['cell-over-voltage', 'low-capacity'] }, quality: 'good' }, Date.now());
+    const on = m.bits.filter((b) => b.slot === 1 && image.bits[b.address] === 1).map((b) => b.key);
+    expect(on).to.deep.equal(['alarmFlags.cell-over-voltage', 'alarmFlags.low-capacity']);
+    expect(addressOf('wire-resistance')).to.equal(110);
+    image.update({ topic: 'bms/pack1', payload: { voltage: 50, alarms: [] }, quality: 'good' }, Date.now());
+    expect(image.bits[addressOf('cell-over-voltage')]).to.equal(0);
   });
 });
