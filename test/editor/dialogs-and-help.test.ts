@@ -52,6 +52,9 @@ function writtenHelp(type: string, html: string, locale: Language['locale']): st
 /** the node a dialog picture shows where the first one of its type is not the most telling */
 const PICTURED: Readonly<Record<string, string>> = { 'dcpower-uplink': 'uplink-ex-sparkplug' };
 
+/** a part of a dialog worth its own picture: `<type>-<name>.png` */
+const DETAILS: Readonly<Record<string, { name: string; selector: string }>> = { 'dcpower-plc-bridge': { name: 'bits', selector: '.plc-bridge-bits' } };
+
 /** what i18n prints when a key has no text: the key itself, `jk-bms.label.bus` */
 const UNTRANSLATED_KEY = /^(?!msg\.)[a-z][\w-]*(\.[A-Za-z][\w-]*){1,5}$/;
 
@@ -163,6 +166,16 @@ describe('dialogs and help of every node in en-US and zh-CN', function () {
             await tray.evaluate((el) => el.querySelectorAll('.red-ui-editableList-container').forEach((list) => (list.scrollTop = 0)));
             fs.mkdirSync(SHOTS, { recursive: true });
             await tray.screenshot({ path: path.join(SHOTS, `${type}.png`) });
+            const detail = DETAILS[type];
+            if (detail) {
+              const part = tray.locator(detail.selector);
+              // whole: not clipped by the scrolling box that holds it, in a window tall enough for the dialog
+              const viewport = page.viewportSize();
+              await part.evaluate((el) => el.parentElement?.style.setProperty('max-height', 'none'));
+              await page.setViewportSize({ width: viewport?.width ?? 1600, height: 4000 });
+              await part.screenshot({ path: path.join(SHOTS, `${type}-${detail.name}.png`) });
+              if (viewport) await page.setViewportSize(viewport);
+            }
           }
           await page.click(cancel);
           await page.waitForSelector(ok, { state: 'detached' });

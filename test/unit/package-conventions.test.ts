@@ -263,6 +263,13 @@ describe('package conventions (Flow Library scorecard, offline)', () => {
     }
   });
 
+  it('the README shows a picture of the dialog of every node, and every picture it names exists', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const pictures = [...readme.matchAll(/(?:src="|\]\()(docs\/screenshots\/[\w.-]+\.png)/g)].map((m) => m[1]);
+    for (const file of pictures) expect(fs.existsSync(path.join(ROOT, file)), `${file} exists`).to.equal(true);
+    for (const reg of ours) expect(pictures, `a picture of the ${reg.type} dialog`).to.include(`docs/screenshots/${reg.type}.png`);
+  });
+
   it('N01: node type names do not collide with the core nodes or the best-known peer packages', () => {
     const peerTypes = new Set<string>();
     const peers = ['@node-red/nodes', 'node-red-contrib-modbus', 'node-red-node-snmp', '@flowfuse/node-red-dashboard'];
