@@ -144,8 +144,13 @@ describe('battery-room dashboard example: live values, cell charts and alarm but
     await waitFor(async () => !/unack/.test(await stateOf(AC_BREAKER)), 30_000, `${AC_BREAKER} acknowledged`).catch(async (err) => {
       throw new Error(`${String(err)}; row now: ${await rowText(AC_BREAKER)}`);
     });
+    // still listed (active-acknowledged): its button says there is nothing left to acknowledge
+    if ((await stateOf(AC_BREAKER)) !== '') {
+      await waitFor(async () => /^acknowledged$/i.test((await rowButton(AC_BREAKER, 'ack').innerText().catch(() => '')).trim()), 30_000, `${AC_BREAKER} button reads Acknowledged`);
+    }
     // the other alarm's acknowledgement is untouched (its contact may have moved it between active and returned)
     expect(await stateOf(LOAD_BREAKER)).to.match(/unacknowledged/);
+    expect((await rowButton(LOAD_BREAKER, 'ack').innerText()).trim()).to.match(/^acknowledge$/i);
   });
 
   it('shelves one alarm from its row for an hour and unshelves it', async () => {
