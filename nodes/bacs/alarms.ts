@@ -36,9 +36,25 @@ export interface MonitorLimits {
 
 const lvl = (alarmValue: number, clearValue: number, severity: AlarmSeverity): Level => ({ alarmValue, clearValue, severity });
 
-const CHECKMK_12V: LocalizedText = {
-  'en-US': 'Checkmk bacs_battery default levels for 12 V blocks (14/15 V high, 10/9 V low); no vendor document states block limits.',
-  'zh-CN': 'Checkmk bacs_battery 插件对 12 V 电池块的默认值（高 14/15 V，低 10/9 V）；厂商文档未给出电池块限值。',
+/** the Checkmk bacs_battery defaults for 12 V blocks (C20 and C23 both sit on them) */
+const CHECKMK_12V_VOLTAGE: MonitorLimits['voltage'] = {
+  highAlarm: lvl(15, 14.8, 'critical'),
+  highWarning: lvl(14, 13.9, 'warning'),
+  lowWarning: lvl(10, 10.2, 'warning'),
+  lowAlarm: lvl(9, 9.3, 'major'),
+  note: {
+    'en-US': 'Checkmk bacs_battery default levels for 12 V blocks (14/15 V high, 10/9 V low); no vendor document states block limits.',
+    'zh-CN': 'Checkmk bacs_battery 插件对 12 V 电池块的默认值（高 14/15 V，低 10/9 V）；厂商文档未给出电池块限值。',
+  },
+};
+
+const CHECKMK_12V_RESISTANCE: NonNullable<MonitorLimits['resistance']> = {
+  warning: lvl(15, 14.5, 'warning'),
+  alarm: lvl(18, 17.5, 'major'),
+  note: {
+    'en-US': 'Checkmk bacs_battery default levels for 12 V blocks (15/18 mΩ); better: 1.2× / 1.5× your commissioning baseline.',
+    'zh-CN': 'Checkmk bacs_battery 插件对 12 V 电池块的默认值（15/18 mΩ）；更好的做法是设为投运时基准值的 1.2 / 1.5 倍。',
+  },
 };
 
 export const MONITOR_LIMITS: readonly MonitorLimits[] = [
@@ -48,12 +64,8 @@ export const MONITOR_LIMITS: readonly MonitorLimits[] = [
     voltageRange: [9.7, 17],
     resistanceRange: [0.5, 60],
     leadAcid: true,
-    voltage: { highAlarm: lvl(15, 14.8, 'critical'), highWarning: lvl(14, 13.9, 'warning'), lowWarning: lvl(10, 10.2, 'warning'), lowAlarm: lvl(9, 9.3, 'major'), note: CHECKMK_12V },
-    resistance: {
-      warning: lvl(15, 14.5, 'warning'),
-      alarm: lvl(18, 17.5, 'major'),
-      note: { 'en-US': 'Checkmk bacs_battery default levels for 12 V blocks (15/18 mΩ); better: 1.2× / 1.5× your commissioning baseline.', 'zh-CN': 'Checkmk bacs_battery 插件对 12 V 电池块的默认值（15/18 mΩ）；更好的做法是设为投运时基准值的 1.2 / 1.5 倍。' },
-    },
+    voltage: CHECKMK_12V_VOLTAGE,
+    resistance: CHECKMK_12V_RESISTANCE,
   },
   {
     type: 'C23',
@@ -61,12 +73,8 @@ export const MONITOR_LIMITS: readonly MonitorLimits[] = [
     voltageRange: [9.7, 21],
     resistanceRange: [0.5, 60],
     leadAcid: true,
-    voltage: { highAlarm: lvl(15, 14.8, 'critical'), highWarning: lvl(14, 13.9, 'warning'), lowWarning: lvl(10, 10.2, 'warning'), lowAlarm: lvl(9, 9.3, 'major'), note: CHECKMK_12V },
-    resistance: {
-      warning: lvl(15, 14.5, 'warning'),
-      alarm: lvl(18, 17.5, 'major'),
-      note: { 'en-US': 'Checkmk bacs_battery default levels for 12 V blocks (15/18 mΩ); better: 1.2× / 1.5× your commissioning baseline.', 'zh-CN': 'Checkmk bacs_battery 插件对 12 V 电池块的默认值（15/18 mΩ）；更好的做法是设为投运时基准值的 1.2 / 1.5 倍。' },
-    },
+    voltage: CHECKMK_12V_VOLTAGE,
+    resistance: CHECKMK_12V_RESISTANCE,
   },
   {
     type: 'C30',
