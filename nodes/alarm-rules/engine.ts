@@ -304,6 +304,28 @@ function formatValue(v: unknown): string {
   return String(v);
 }
 
+/**
+ * What each `{{field}}` of a message template reads from an alarm; an unknown field stays as written. A Map, so a
+ * user's `{{constructor}}` finds nothing of Object's prototype.
+ */
+const TEMPLATE_FIELDS: ReadonlyMap<string, (a: AlarmRecord) => string> = new Map(Object.entries({
+  name: (a) => a.rule.name,
+  id: (a) => a.id,
+  rule: (a) => a.rule.id,
+  index: (a) => (a.index === null ? '' : String(a.index)),
+  number: (a) => (typeof a.index === 'number' ? String(a.index + 1) : a.index === null ? '' : a.index),
+  value: (a) => formatValue(valueOf(a)),
+  valueAtRaise: (a) => formatValue(a.valueAtRaise),
+  valueAtClear: (a) => formatValue(a.valueAtClear),
+  unit: (a) => a.rule.unit,
+  alarmValue: (a) => formatValue(a.rule.kind === Kind.State ? a.rule.stateValue : a.rule.alarmValue),
+  clearValue: (a) => formatValue(a.rule.clearValue),
+  severity: (a) => a.rule.severity,
+  topic: (a) => a.topic,
+  state: (a) => STATE_NAMES[a.reported],
+  staleTime: (a) => formatValue(a.rule.staleMs / 1000),
+}));
+
 function roundDigits(x: number): number {
   return x === 0 ? 0 : Number(x.toPrecision(12));
 }
@@ -896,63 +918,15 @@ export class AlarmEngine {
 
   /** The rule's message template filled for this alarm. */
   text(a: AlarmRecord): string {
-    const r = a.rule;
-    const tpl: Template = r.template;
+    const tpl: Template = a.rule.template;
     let s = '';
     for (const part of tpl) {
       if ('text' in part) {
         s += part.text;
         continue;
       }
-      switch (part.field) {
-        case 'name':
-          s += r.name;
-          break;
-        case 'id':
-          s += a.id;
-          break;
-        case 'rule':
-          s += r.id;
-          break;
-        case 'index':
-          s += a.index === null ? '' : String(a.index);
-          break;
-        case 'number':
-          s += typeof a.index === 'number' ? String(a.index + 1) : a.index === null ? '' : a.index;
-          break;
-        case 'value':
-          s += formatValue(valueOf(a));
-          break;
-        case 'valueAtRaise':
-          s += formatValue(a.valueAtRaise);
-          break;
-        case 'valueAtClear':
-          s += formatValue(a.valueAtClear);
-          break;
-        case 'unit':
-          s += r.unit;
-          break;
-        case 'alarmValue':
-          s += r.kind === Kind.State ? formatValue(r.stateValue) : formatValue(r.alarmValue);
-          break;
-        case 'clearValue':
-          s += formatValue(r.clearValue);
-          break;
-        case 'severity':
-          s += r.severity;
-          break;
-        case 'topic':
-          s += a.topic;
-          break;
-        case 'state':
-          s += STATE_NAMES[a.reported];
-          break;
-        case 'staleTime':
-          s += formatValue(r.staleMs / 1000);
-          break;
-        default:
-          s += '{{' + part.field + '}}';
-      }
+      const field = TEMPLATE_FIELDS.get(part.field);
+      s += field ? field(a) : '{{' + part.field + '}}';
     }
     // empty fields (no index, no unit) leave doubled or dangling spaces
     return s.replace(/\s+/g, ' ').replace(/\s+([:,.])/g, '$1').trim();

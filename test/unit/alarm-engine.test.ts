@@ -505,6 +505,11 @@ describe('alarm-rules engine', () => {
       expect(send(dflt, 60)[0].text).to.equal('High voltage: 60 V above 58 V');
     });
 
+    it('leaves a field it does not know as written, even a name of Object.prototype', () => {
+      const e = engine([high({ message: '{{nope}} {{constructor}} {{toString}} at {{value}}' })]);
+      expect(send(e, 60)[0].text).to.equal('{{nope}} {{constructor}} {{toString}} at 60');
+    });
+
     it('counts raises per 10 minutes and flags chattering at 3 raises within 60 s', () => {
       const e = engine([high({ requireAck: false })]);
       for (let i = 0; i < 2; i++) {
