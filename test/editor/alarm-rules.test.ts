@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { chromiumAvailable, EditorSession, startEditor } from './harness';
+import { EditorSession, startEditor } from './harness';
 import { jupiterPreset } from '../../nodes/jupiter-hvdc/alarms';
 
 describe('alarm-rules edit dialog (real Node-RED + headless Chromium)', function () {
@@ -7,7 +7,6 @@ describe('alarm-rules edit dialog (real Node-RED + headless Chromium)', function
   let editor: EditorSession;
 
   before(async function () {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
     editor = await startEditor();
   });
   after(async () => {

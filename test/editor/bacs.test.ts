@@ -4,7 +4,7 @@
  * what the runtime received, and that the deployed node reads the simulator.
  */
 import { expect } from 'chai';
-import { chromiumAvailable, EditorSession, startEditor } from './harness';
+import { EditorSession, startEditor } from './harness';
 import { BacsSimulator } from '../../nodes/bacs/simulator';
 import { waitFor } from '../helpers/ports';
 
@@ -14,7 +14,6 @@ describe('bacs and modbus-endpoint dialogs (real editor)', function () {
   let sim: BacsSimulator;
 
   before(async function () {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
     sim = new BacsSimulator({ strings: 2, modules: 40, port: 0, tickMs: 0 });
     await sim.start();
     editor = await startEditor();

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Locator, Page } from 'playwright-core';
 import { waitFor } from '../helpers/ports';
-import { chromiumAvailable, EditorSession, FlowNode, startDemoSimulators, startEditor } from './harness';
+import { EditorSession, FlowNode, startDemoSimulators, startEditor } from './harness';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'battery-room-dashboard.json');
@@ -71,7 +71,6 @@ describe('battery-room dashboard example: live values, cell charts and alarm but
   const hidePopups = (): Promise<unknown> => page.addStyleTag({ content: '.v-snackbar, .pwa-toast { visibility: hidden !important; }' });
 
   before(async function () {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
     stopSimulators = await startDemoSimulators();
     const flows = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as FlowNode[];
     editor = await startEditor({ flows });

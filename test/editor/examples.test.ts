@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import * as path from 'path';
 import { exampleFiles } from '../../bin/demo';
 import { waitFor } from '../helpers/ports';
-import { chromiumAvailable, EditorSession, startDemoSimulators, startEditor } from './harness';
+import { EditorSession, startDemoSimulators, startEditor } from './harness';
 
 const MODULE = '@dcpower/node-red-nodes';
 
@@ -16,7 +16,6 @@ describe('examples: Import → Examples in the editor, deploy, no runtime error'
   let stopSimulators: (() => void) | undefined;
 
   before(async function () {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
     stopSimulators = await startDemoSimulators();
     editor = await startEditor();
   });

@@ -1,12 +1,11 @@
 import { expect } from 'chai';
-import { chromiumAvailable, EditorSession, startEditor } from './harness';
+import { EditorSession, startEditor } from './harness';
 
 describe('editor harness (real Node-RED + headless Chromium)', function () {
   this.timeout(120_000);
   let editor: EditorSession;
 
   before(async function () {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
     editor = await startEditor();
   });
   after(async () => {

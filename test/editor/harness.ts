@@ -62,6 +62,7 @@ export interface EditorOptions {
 }
 
 export async function startEditor(options: EditorOptions = {}): Promise<EditorSession> {
+  if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
   const port = await freeTcpPort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcpower-editor-'));
   const flows = options.flows ?? [{ id: 'editor-test-tab', type: 'tab', label: 'Editor test' }];

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { JkSimulator } from '../../nodes/jk-bms/simulator';
 import { waitFor } from '../helpers/ports';
-import { chromiumAvailable, EditorSession, startEditor } from './harness';
+import { EditorSession, startEditor } from './harness';
 
 describe('jk-bms and rs485-bus dialogs (real editor in Chromium)', function () {
   this.timeout(180_000);
@@ -10,7 +10,6 @@ describe('jk-bms and rs485-bus dialogs (real editor in Chromium)', function () {
   let port: number;
 
   before(async function () {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
     sim = new JkSimulator({ port: 0, packs: [1, 2], pacing: false, turnaroundMs: 1 });
     port = (await sim.start()).port as number;
     editor = await startEditor();

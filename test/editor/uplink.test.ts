@@ -10,7 +10,7 @@ import { Mosquitto, mosquittoAvailable } from '../helpers/mosquitto';
 import { freeTcpPort, waitFor } from '../helpers/ports';
 import * as path from 'path';
 import { combineExamples } from '../../bin/demo';
-import { chromiumAvailable, EditorSession, FlowNode, startEditor } from './harness';
+import { EditorSession, FlowNode, startEditor } from './harness';
 
 describe('editor: dcpower-uplink and dcpower-mqtt-broker dialogs', function () {
   this.timeout(180_000);
@@ -20,7 +20,6 @@ describe('editor: dcpower-uplink and dcpower-mqtt-broker dialogs', function () {
   const received: Array<{ topic: string; payload: Buffer }> = [];
 
   before(async function () {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed (.ci/run installs it)');
     if (!mosquittoAvailable()) throw new Error('mosquitto is not installed (.ci/run installs it)');
     broker = new Mosquitto(await freeTcpPort(), { edge: 's3cret' });
     await broker.start();
