@@ -23,6 +23,19 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
+/** A simulator (or any server) started by a command, stopped when the process is asked to stop. */
+export interface Running {
+  stop(): Promise<void>;
+}
+
+/** Runs a started server until Ctrl-C or SIGTERM, then stops it: the shape of every `simulate` command. */
+export async function runUntilInterrupted(start: () => Promise<Running>): Promise<number> {
+  const running = await start();
+  await untilInterrupted();
+  await running.stop();
+  return 0;
+}
+
 /** Resolves when the process is asked to stop (Ctrl-C or SIGTERM), for long-running commands. */
 export function untilInterrupted(): Promise<void> {
   return new Promise((resolve) => {

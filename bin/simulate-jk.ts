@@ -1,7 +1,7 @@
 /** `dcpower simulate jk`: the JK simulator (nodes/jk-bms/simulator.ts) from the command line. */
 import { bitsPerByteOf, JK_FAULTS, JkChemistry, JkFault, JkFaultName, JkSimulator, parsePackList } from '../nodes/jk-bms/simulator';
 import { JK_PROTOCOL_IDS, JkProtocolId } from '../nodes/jk-bms/protocol';
-import { parse, printJson, untilInterrupted } from './cli';
+import { parse, printJson, Running, runUntilInterrupted } from './cli';
 
 export const usage = [
   'usage: dcpower simulate jk [--port 8899 | --serial /dev/pts/N] [options]',
@@ -30,7 +30,12 @@ export const usage = [
   '  --json                 print the listening address as JSON',
 ].join('\n');
 
-export async function run(argv: string[]): Promise<number> {
+export function run(argv: string[]): Promise<number> {
+  return runUntilInterrupted(() => start(argv));
+}
+
+/** Starts the simulator the options describe; resolves once it listens. */
+export async function start(argv: string[]): Promise<Running> {
   const { values } = parse(argv, {
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string' },
@@ -88,7 +93,5 @@ export async function run(argv: string[]): Promise<number> {
   const packs = [...sim.packs.keys()];
   if (values.json) printJson({ device: 'jk', host: where.port ? values.host : undefined, port: where.port, serial: where.serial, packs });
   else process.stdout.write(`[jk simulator] packs ${packs.join(',')} on ${where.serial ?? `${values.host}:${where.port}`}${packs.includes(0) ? ' (pack 0 is bus master)' : ''}\n`);
-  await untilInterrupted();
-  await sim.stop();
-  return 0;
+  return { stop: () => sim.stop() };
 }

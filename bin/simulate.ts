@@ -16,6 +16,7 @@ export const SIMULATORS: SimulatorEntry[] = [
   { device: 'jk', summary: 'JK BMS packs / JK-PB bus / DZ11 balancer on TCP or a serial path', load: () => require('./simulate-jk') },
   { device: 'jupiter', summary: 'Jupiter J540/J560 HVDC SNMP agents (v1/v2c/v3) on consecutive ports', load: () => require('./simulate-jupiter').command },
   { device: 'bacs', summary: 'GENEREX BACS controller on Modbus/TCP (and SNMP), up to 512 modules', load: () => require('./simulate-bacs').command },
+  { device: 'all', summary: 'every simulator above at the addresses the example flows use', load: () => require('./simulate-all').command },
 ];
 
 function usage(): string {

@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Browser, chromium, Page } from 'playwright-core';
-import { DEMO_SIMULATORS, writeUserDir } from '../../bin/demo';
+import { writeUserDir } from '../../bin/demo';
+import { ALL_READY } from '../../bin/simulate-all';
 import { lockDemoPorts } from '../helpers/demo-ports';
 import { freeTcpPort, waitFor } from '../helpers/ports';
 
@@ -182,33 +183,30 @@ export async function startEditor(options: EditorOptions = {}): Promise<EditorSe
 }
 
 /**
- * Starts the simulators the demo starts (the examples point at their fixed ports) and resolves once each has
- * said it serves; one that exits at once found its port taken (another demo or test on this machine).
+ * Starts `dcpower simulate all` (the simulators at the examples' fixed ports) and resolves once it says every
+ * simulator serves; one that exits at once found a port taken (another demo or test on this machine).
  * The returned function stops them all.
  */
 export async function startDemoSimulators(): Promise<() => void> {
   const dcpower = path.resolve(__dirname, '..', '..', 'bin', 'dcpower.js');
-  const children: ChildProcess[] = [];
   const release = await lockDemoPorts();
+  const child = spawn(process.execPath, [dcpower, 'simulate', 'all'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stopAll = (): void => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null) child.kill('SIGTERM');
     release();
   };
   try {
-    await Promise.all(
-      DEMO_SIMULATORS.map(
-        (sim) =>
-          new Promise<void>((resolve, reject) => {
-            const child = spawn(process.execPath, [dcpower, ...sim.args], { stdio: ['ignore', 'pipe', 'pipe'] });
-            children.push(child);
-            let stderr = '';
-            child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-            child.stdout?.once('data', () => resolve());
-            child.once('exit', (code) => reject(new Error(`simulator ${sim.name} exited (${code}): ${stderr.trim()}`)));
-            setTimeout(() => reject(new Error(`simulator ${sim.name} did not start within 30 s`)), 30_000).unref();
-          }),
-      ),
-    );
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const collect = (chunk: Buffer): void => {
+        output += chunk.toString();
+        if (output.includes(ALL_READY)) resolve();
+      };
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', collect);
+      child.once('exit', (code) => reject(new Error(`dcpower simulate all exited (${code}): ${output.trim()}`)));
+      setTimeout(() => reject(new Error('dcpower simulate all did not start within 30 s')), 30_000).unref();
+    });
   } catch (err) {
     stopAll();
     throw err;

@@ -16,7 +16,7 @@ export function mosquittoAvailable(): boolean {
   return fs.existsSync(MOSQUITTO);
 }
 
-function portOpen(port: number): Promise<boolean> {
+export function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => {
