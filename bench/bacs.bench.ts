@@ -4,7 +4,7 @@
  * system read with node-red-contrib-modbus 5.23.3 configured as a user typically would: one Modbus-Getter
  * per module (5 registers each) plus one for the general and string block, all triggered at once.
  * Both run in the same Node-RED runtime against the same simulator on loopback, first as fast as loopback
- * answers, then with 10 ms per request (the low end of embedded Modbus/TCP servers, reference §7.4).
+ * answers, then with 10 ms per request (the low end of embedded Modbus/TCP servers, docs/bacs.md §7.4).
  *
  *   node dist/bench/bacs.bench.js
  */

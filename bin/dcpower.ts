@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * dcpower: commissioning and debugging without the editor (DESIGN "Command-line tool").
+ * dcpower: commissioning and debugging without the editor (docs/design.md §4).
  * Each command lives in its own module and is loaded only when used, so `dcpower decode` does not load SNMP.
  */
 import type { Command } from './cli';

@@ -1,6 +1,6 @@
 /**
  * `dcpower decode <protocol> <hex>`: decodes one captured frame and prints { protocol, frameType, reading,
- * device } (DESIGN "Command-line tool"). A capture may hold several frames (a JK-PB reply with its ack, pad
+ * device } (docs/design.md §4). A capture may hold several frames (a JK-PB reply with its ack, pad
  * bytes, an echo): the data frame is decoded, the ack supplies the address. A checksum or layout error exits 1.
  */
 import { getProtocol, JK_PROTOCOL_IDS, JkDecoded, splitFrames } from '../nodes/jk-bms/protocol';

@@ -1,6 +1,6 @@
 /**
- * `dcpower simulate <device> [options]`: runs a device simulator until interrupted (DESIGN "Command-line
- * tool"). Each device is one entry of SIMULATORS, its code loaded only when used.
+ * `dcpower simulate <device> [options]`: runs a device simulator until interrupted (docs/design.md
+ * §4). Each device is one entry of SIMULATORS, its code loaded only when used.
  */
 import type { Command } from './cli';
 

@@ -1,4 +1,4 @@
-/** Exponential back-off with a cap, reset on success (reference B2 #1: never stop reconnecting). */
+/** Exponential back-off with a cap, reset on success (docs/node-red-notes.md B2 #1: never stop reconnecting). */
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;

@@ -1,6 +1,6 @@
 /**
- * "Only on change" with a numeric deadband per key (reference B1). The first reading after start, reconnect or
- * reset always passes (victron #279: users expect the first value).
+ * "Only on change" with a numeric deadband per key (docs/node-red-notes.md B1). The first reading after start,
+ * reconnect or reset always passes (victron #279: users expect the first value).
  */
 import type { ReadingValue } from './envelope';
 

@@ -1,5 +1,5 @@
 /**
- * The one message envelope every device node sends (shared/DESIGN.md, "The message every device node sends").
+ * The one message envelope every device node sends (docs/design.md §3).
  * Keeping it in one place means one flow can handle JK, BACS and Jupiter readings alike.
  */
 

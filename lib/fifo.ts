@@ -1,5 +1,5 @@
 /**
- * One bounded FIFO of requests per physical link (DESIGN principle 3). Tasks run one at a time (or a few, for
+ * One bounded FIFO of requests per physical link (docs/design.md §1.3). Tasks run one at a time (or a few, for
  * links that allow it), with an optional quiet gap between them, a per-task timeout, and coalescing of
  * identical pending requests, so a slow or dead device costs one timeout and never an unbounded backlog.
  */

@@ -1,7 +1,7 @@
 /**
- * A poller re-arms itself after each poll completes: no overlap, no backlog (reference B2 #3). Any input message
- * is "poll now"; failures back off; a watchdog reports stale data when no good poll happened within staleMs
- * (reference B2 #2, "green but dead").
+ * A poller re-arms itself after each poll completes: no overlap, no backlog (docs/node-red-notes.md B2 #3). Any input
+ * message is "poll now"; failures back off; a watchdog reports stale data when no good poll happened within staleMs
+ * (docs/node-red-notes.md B2 #2, "green but dead").
  */
 import { Backoff, BackoffOptions } from './backoff';
 import { TimerSet } from './timers';

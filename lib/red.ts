@@ -17,7 +17,7 @@ export function asError(err: unknown): Error {
 
 /**
  * Wraps a callback from a library (serial, SNMP, socket) so that an exception inside it becomes a reported
- * error instead of crashing the Node-RED process (reference A3).
+ * error instead of crashing the Node-RED process (docs/node-red-notes.md A3).
  */
 export function guard<A extends unknown[]>(onError: (err: Error) => void, fn: (...args: A) => void): (...args: A) => void {
   return (...args: A) => {
@@ -30,8 +30,9 @@ export function guard<A extends unknown[]>(onError: (err: Error) => void, fn: (.
 }
 
 /**
- * Reports an error to Catch nodes once per change of state, not on every failed poll (reference A3, B2 #6).
- * `report(key, err)` emits when the key's error text differs from the last one; `clear(key)` re-arms it.
+ * Reports an error to Catch nodes once per change of state, not on every failed poll
+ * (docs/node-red-notes.md A3, B2 #6). `report(key, err)` emits when the key's error text differs from the last one;
+ * `clear(key)` re-arms it.
  */
 export class ErrorOnce {
   private readonly last = new Map<string, string>();

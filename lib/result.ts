@@ -1,5 +1,5 @@
 /**
- * Codecs never throw on bad input from the wire (DESIGN principle 2): they return a Result whose error names
+ * Codecs never throw on bad input from the wire (docs/design.md §1.2): they return a Result whose error names
  * what was wrong, and the caller reports it.
  */
 export type CodecErrorCode =

@@ -1,5 +1,5 @@
 /**
- * The project's status vocabulary (DESIGN "Behaviour users rely on"; reference A5). Texts come from the
+ * The project's status vocabulary (docs/design.md §5; docs/node-red-notes.md A5). Texts come from the
  * node's locale catalogue; the shared keys under `common.status` are merged into every node's catalogue by
  * scripts/build.js from lib/locales/.
  */

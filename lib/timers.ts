@@ -1,6 +1,6 @@
 /**
  * Every timer a node or link starts goes through one TimerSet, so close() can clear them all and a
- * hundred redeploys leave nothing behind (DESIGN: "Redeploy and removal close every port, socket and timer").
+ * hundred redeploys leave nothing behind (docs/design.md §5: "Redeploy and removal close every port, socket and timer").
  */
 export class TimerSet {
   private readonly handles = new Set<NodeJS.Timeout>();

@@ -1,11 +1,11 @@
 /**
  * Modbus/TCP client: one connection, one bounded FIFO (lib/fifo.ts), one request on the wire at a time.
  *
- * Why this shape (reference B2 #1-#6): the socket and its stream splitter are rebuilt from scratch on every
- * reconnect, reconnects back off exponentially and never stop while someone wants the link, every failure is
- * a typed ModbusError that says what happened (timeout, exception n, wrong length, closed by the controller,
- * refused), and a late reply to a timed-out request is recognised by its transaction id and dropped, so the
- * next poll recovers without a reconnect.
+ * Why this shape (docs/node-red-notes.md B2 #1-#6): the socket and its stream splitter are rebuilt from scratch on
+ * every reconnect, reconnects back off exponentially and never stop while someone wants the link, every failure is a
+ * typed ModbusError that says what happened (timeout, exception n, wrong length, closed by the controller, refused),
+ * and a late reply to a timed-out request is recognised by its transaction id and dropped, so the next poll recovers
+ * without a reconnect.
  */
 import { EventEmitter } from 'events';
 import * as net from 'net';
@@ -254,7 +254,7 @@ export class ModbusTcpClient extends EventEmitter {
     this.timers.clear(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.setState({ state: 'connecting' });
-    // A fresh socket and splitter every time: nothing from a broken connection survives (B2 #1).
+    // A fresh socket and splitter every time: nothing from a broken connection survives (docs/node-red-notes.md B2 #1).
     this.splitter = new MbapSplitter();
     const socket = new net.Socket();
     this.socket = socket;

@@ -1,9 +1,9 @@
 /**
  * The shared Modbus/TCP link behind the modbus-endpoint config node: one client per endpoint, shared by every
  * user node (the bacs node, the dry-contact inputs of jupiter-hvdc). The first user to register opens the
- * connection, the last one to leave closes it (reference A6, the core mqtt broker pattern). Addresses in this
- * API are register numbers as the device documentation counts them; the link turns them into protocol
- * addresses for the endpoint's 0- or 1-based setting.
+ * connection, the last one to leave closes it (docs/node-red-notes.md A6, the core mqtt broker pattern). Addresses in
+ * this API are register numbers as the device documentation counts them; the link turns them into protocol addresses
+ * for the endpoint's 0- or 1-based setting.
  */
 import { ClientState, ClientStateEvent, ClientStats, ModbusError, ModbusTcpClient } from './client';
 import { MAX_READ_BITS, MAX_READ_REGISTERS } from './pdu';

@@ -1,7 +1,7 @@
 /**
  * Read planner: turns the registers a node wants into the fewest Modbus reads of at most 125 registers.
  *
- * A controller answers one request at a time, so the request count is what a poll costs (reference §7.4:
+ * A controller answers one request at a time, so the request count is what a poll costs (docs/bacs.md §7.4:
  * 10-200 ms per request on embedded Modbus/TCP servers, against microseconds per extra register). The plan is
  * therefore optimal lexicographically: first the fewest requests, then, among plans with that many requests,
  * the fewest registers read. Gaps between wanted registers are bridged when that saves a request and never

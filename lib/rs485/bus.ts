@@ -1,9 +1,9 @@
 /**
- * One RS485 bus: one link, one bounded FIFO, strictly one request on the wire (DESIGN principle 3; reference B2
- * #4, #5, #9). A request writes its bytes, then the framer cuts the replies and the request's own `accept`
- * decides which of them are its answer, so a late reply from another pack is ignored instead of taken for this
- * one. A silent device costs its own timeout; the link is never reopened because of a timeout or a bad
- * checksum, only when the port or gateway itself goes away, and then with exponential back-off until it is back.
+ * One RS485 bus: one link, one bounded FIFO, strictly one request on the wire (docs/design.md §1.3;
+ * docs/node-red-notes.md B2 #4, #5, #9). A request writes its bytes, then the framer cuts the replies and the
+ * request's own `accept` decides which of them are its answer, so a late reply from another pack is ignored instead
+ * of taken for this one. A silent device costs its own timeout; the link is never reopened because of a timeout or a
+ * bad checksum, only when the port or gateway itself goes away, and then with exponential back-off until it is back.
  */
 import { EventEmitter } from 'events';
 import { Backoff } from '../backoff';

@@ -1,5 +1,5 @@
 /**
- * Stream framer for an RS485 bus (jk-bms-protocols.md §2.4): bytes arrive split over several reads or several
+ * Stream framer for an RS485 bus (docs/jk-bms-protocols.md §2.4): bytes arrive split over several reads or several
  * frames in one read, with echo, pad bytes and garbage in between. The framer is driven by frame descriptions
  * (header, length from the first bytes, checksum) so it knows nothing about any one device; it cuts a frame as
  * soon as its length is known and its checksum matches, and otherwise drops one byte and resynchronises.

@@ -1,7 +1,7 @@
 /**
- * One bus per physical port in the whole process (reference B2 #4, #9): two rs485-bus config nodes that name the
- * same serial device (directly or through a /dev/serial/by-id link) or the same gateway share one Rs485Bus when
- * their settings agree, and the second is refused with a clear error when they do not.
+ * One bus per physical port in the whole process (docs/node-red-notes.md B2 #4, #9): two rs485-bus config nodes that
+ * name the same serial device (directly or through a /dev/serial/by-id link) or the same gateway share one Rs485Bus
+ * when their settings agree, and the second is refused with a clear error when they do not.
  */
 import * as fs from 'fs';
 import { BusOptions, Rs485Bus } from './bus';

@@ -2,7 +2,7 @@
  * Minimal BER codec for SNMPv1/v2c GET requests and their responses: the link's fast path for the one request
  * it sends thousands of times per cycle. A unit's request for a fixed OID list is encoded once; each send
  * copies the template and patches the request id. Responses are decoded by a bounds-checked reader that returns
- * a Result and never throws (DESIGN principle 2). Everything else (v3, walks, traps) goes through net-snmp.
+ * a Result and never throws (docs/design.md §1.2). Everything else (v3, walks, traps) goes through net-snmp.
  *
  * Type numbers are the BER tags, which are also net-snmp's ObjectType numbers (Integer 2, OctetString 4, ...,
  * NoSuchObject 128, NoSuchInstance 129, EndOfMibView 130).

@@ -51,7 +51,8 @@ function parseRules(raw: unknown): unknown {
 }
 
 export = function (RED: NodeAPI): void {
-  // The dialog's preset picker reads the catalogue from here (reference A8: admin endpoints need a permission).
+  // The dialog's preset picker reads the catalogue from here (docs/node-red-notes.md A8: admin endpoints need a
+  // permission).
   RED.httpAdmin.get('/dcpower/alarm-rules/presets', RED.auth.needsPermission('alarm-rules.read'), (_req, res) => {
     res.json(PRESETS);
   });
@@ -73,7 +74,7 @@ export = function (RED: NodeAPI): void {
     let configError: string | null = null;
     const buffered: Array<{ msg: NodeMessageInFlow; send: SendFunction; done: DoneFunction }> = [];
 
-    // a throw inside a timer callback would take Node-RED down: report it instead (reference A3)
+    // a throw inside a timer callback would take Node-RED down: report it instead (docs/node-red-notes.md A3)
     const reportTimerError = (err: Error): void => node.error(err, { topic: 'alarm-rules' });
     const scheduler: Scheduler = {
       now: () => Date.now(),

@@ -1,6 +1,6 @@
 /**
  * The alarm engine: pure TypeScript, no Node-RED. Each (rule, source topic, element index) is one alarm with
- * the ISA-18.2 states (reference alarms-and-limits.md §1.1). Time comes from an injectable scheduler so tests
+ * the ISA-18.2 states (docs/alarm-management.md §1.1). Time comes from an injectable scheduler so tests
  * drive delays, shelving expiry and re-alarms with fake timers.
  *
  * Model: an alarm keeps orthogonal facts (condition after hysteresis, active after delays, acknowledged,

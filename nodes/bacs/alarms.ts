@@ -4,11 +4,12 @@
  * UPS safety standard. The rules read the bacs node's envelope (`payload.modules[*].<field>`); the per-string
  * temperature spread needs the node's "one message per string" output (topic `<prefix>/<device>/string/<n>`).
  *
- * Where the figures come from (shared/reference/bacs-modbus-snmp.md, alarms-and-limits.md Part 4):
- * - measuring ranges per monitor type: the BACS product sheet (§1.1) → thresholdSource 'manual';
+ * Where the figures come from (docs/bacs.md, docs/alarm-management.md §4):
+ * - measuring ranges per monitor type: the BACS product sheet (docs/bacs.md §1.1) → thresholdSource 'manual';
  * - SJ 11237-2001: normal 10-40 °C, lead-acid extremes -5/+55 °C, at most 10 K between batteries → 'manual';
- * - block voltage and resistance levels: the Checkmk bacs_battery defaults for 12 V blocks (§4.3: 14/15 V high,
- *   10/9 V low, 15/18 mΩ), scaled per cell for 6 V blocks and 2 V cells; LiFePO4 cell levels for the C41.
+ * - block voltage and resistance levels: the Checkmk bacs_battery defaults for 12 V blocks (docs/bacs.md §4.3:
+ *   14/15 V high, 10/9 V low, 15/18 mΩ), scaled per cell for 6 V blocks and 2 V cells; LiFePO4 cell levels for the
+ *   C41.
  *   No vendor document states these, so they are 'preset' choices, each with a note.
  */
 import type { AlarmPreset, AlarmRuleConfig, AlarmSeverity, LocalizedText } from '../alarm-rules/types';
@@ -23,7 +24,7 @@ interface Level {
 
 export interface MonitorLimits {
   type: MonitorType;
-  /** what the monitor sits on (inferred from its range, reference §1.1) */
+  /** what the monitor sits on (inferred from its range, docs/bacs.md §1.1) */
   block: LocalizedText;
   /** measuring ranges from the product sheet */
   voltageRange: [number, number];

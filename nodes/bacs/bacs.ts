@@ -1,7 +1,7 @@
 /**
  * bacs: reads a GENEREX BACS controller (CS141 / BACS web manager) through a modbus-endpoint link and sends the
  * whole system — status flags, strings, every module — as one envelope per poll, or one message per module.
- * Thin glue (DESIGN principle 4): poller + planner read + registers.ts decoders + message shaping + status.
+ * Thin glue (docs/design.md §1.4): poller + planner read + registers.ts decoders + message shaping + status.
  */
 import type { DeviceAlarm, DeviceIdentity, DeviceMessage, Quality, Reading, ReadingValue, Unit } from '../../lib/envelope';
 import { deviceTopic, envelope } from '../../lib/envelope';

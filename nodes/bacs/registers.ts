@@ -1,7 +1,7 @@
 /**
- * GENEREX BACS (CS141 / BACS web manager) register tables and decoders, as data (DESIGN principle 1).
+ * GENEREX BACS (CS141 / BACS web manager) register tables and decoders, as data (docs/design.md §1.1).
  *
- * Facts from shared/reference/bacs-modbus-snmp.md: general registers 1000-1004 (§3.1), the general status bit
+ * Facts from docs/bacs.md: general registers 1000-1004 (§3.1), the general status bit
  * table (§3.2), string registers 1010 + 5 × (s − 1) for strings 1-10 (§3.4), equalizing levels and module
  * states (§5). The per-module Modbus block is NOT publicly documented (§3.5): it is a configurable template
  * here, and the default template is a project placeholder marked unverified — never a fact.

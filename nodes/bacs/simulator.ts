@@ -1,6 +1,6 @@
 /**
  * A GENEREX BACS controller simulator: a real Modbus/TCP server (lib/modbus/server.ts) serving the register
- * tables of registers.ts (DESIGN principle 6: simulators share the device tables, encode direction) for any
+ * tables of registers.ts (docs/design.md §1.6: simulators share the device tables, encode direction) for any
  * number of strings and up to 512 modules, with float / discharge / recharge / equalizing dynamics and fault
  * injection. The module block follows the (unverified) default template unless told otherwise.
  */

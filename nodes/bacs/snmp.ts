@@ -1,5 +1,5 @@
 /**
- * The verified route to per-module data: the BACS SNMP module and string tables (reference §4.3, §4.4), whose
+ * The verified route to per-module data: the BACS SNMP module and string tables (docs/bacs.md §4.3, §4.4), whose
  * OIDs and scales are confirmed by working public code (the Checkmk bacs_battery / bacs_string plugins).
  * Pure decoding of walked varbinds plus one helper that walks both tables through the shared SNMP link
  * (lib/snmp/types.ts). Unverified meanings stay out: module column .4 is not read (its meaning is unknown) and

@@ -1,6 +1,6 @@
 /**
  * JK alarm catalogue (stable ids with en-US / zh-CN texts), the bit maps of each protocol's alarm words, and
- * the alarm-rules presets built from the JK manuals' protection semantics (reference jk-bms-protocols.md §9).
+ * the alarm-rules presets built from the JK manuals' protection semantics (docs/jk-bms-protocols.md §9).
  */
 import type { AlarmPreset, AlarmRuleConfig, AlarmSeverity, LocalizedText } from '../alarm-rules/types';
 
@@ -52,7 +52,10 @@ export const JK_ALARMS: readonly JkAlarmDefinition[] = [
 
 export const JK_ALARM_BY_ID: ReadonlyMap<string, JkAlarmDefinition> = new Map(JK_ALARMS.map((a) => [a.id, a]));
 
-/** JK02 alarm word (32S u32 at 166, 24S bits 0-15 at 136) and JK Modbus 0x12A0: bit -> id (reference §4.4). */
+/**
+ * JK02 alarm word (32S u32 at 166, 24S bits 0-15 at 136) and JK Modbus 0x12A0: bit -> id
+ * (docs/jk-bms-protocols.md §4.4).
+ */
 export const JK02_ALARM_BITS: readonly string[] = [
   'wire-resistance',
   'mos-over-temperature',
@@ -85,7 +88,7 @@ export const JK02_ALARM_BITS: readonly string[] = [
   'gps-remote-lock',
 ];
 
-/** NW warning word, ID 0x8B (reference §3.4). */
+/** NW warning word, ID 0x8B (docs/jk-bms-protocols.md §3.4). */
 export const NW_ALARM_BITS: readonly string[] = [
   'low-capacity',
   'mos-over-temperature',
@@ -103,7 +106,7 @@ export const NW_ALARM_BITS: readonly string[] = [
   'protection-309b',
 ];
 
-/** DZ11 balancer alarm byte (reference §7). */
+/** DZ11 balancer alarm byte (docs/jk-bms-protocols.md §7). */
 export const BALANCER_ALARM_BITS: readonly string[] = ['cell-count-mismatch', 'wire-resistance', 'balancer-over-voltage'];
 
 /** Alarm ids of the set bits of `word` under a bit map; unknown bits are ignored (future firmware). */

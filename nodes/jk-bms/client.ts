@@ -213,8 +213,8 @@ export interface WriteOutcome {
 
 /**
  * Writes one switch through the JK Modbus map (on a Modbus port or the JK-PB bus) or the balancer's own
- * command, then reads it back. A write the device ignores comes back unconfirmed (reference §6.6: whether RS485
- * writes work at all is disputed).
+ * command, then reads it back. A write the device ignores comes back unconfirmed (docs/jk-bms-protocols.md §6.6:
+ * whether RS485 writes work at all is disputed).
  */
 export async function writeSwitch(
   bus: Rs485Bus,
@@ -260,8 +260,8 @@ export interface ListenedFrame {
 }
 
 /**
- * Listen-only decoding of a JK-PB parallel bus with a master at address 0 (reference §5.5): every 300-byte
- * frame is attributed from the acknowledgement that follows it. Transmits nothing.
+ * Listen-only decoding of a JK-PB parallel bus with a master at address 0 (docs/jk-bms-protocols.md §5.5): every
+ * 300-byte frame is attributed from the acknowledgement that follows it. Transmits nothing.
  */
 export class Jk02Listener {
   private pending: Frame | undefined;

@@ -1,6 +1,6 @@
 /**
  * jk-bms: reads JK BMS packs (NW, JK02/JK-PB poll or listen, JK Modbus) and JK balancers on an rs485-bus.
- * Thin glue (DESIGN principle 4): the poller re-arms after each cycle, the bus FIFO serialises every request,
+ * Thin glue (docs/design.md §1.4): the poller re-arms after each cycle, the bus FIFO serialises every request,
  * client.ts speaks the protocols, messages.ts shapes the envelope. One message per pack (or per value), errors
  * to Catch once per change of state, writes only to allow-listed switches and read back.
  */
@@ -241,7 +241,8 @@ export = function (RED: NodeAPI): void {
         }
       }
       if (protocol === 'jk-nw' && pack.failures > 0 && pack.failures % 2 === 0) {
-        // a sleeping NW board answers only after the activate command (reference §3.2); whatever it says is ignored
+        // a sleeping NW board answers only after the activate command (docs/jk-bms-protocols.md §3.2); whatever it
+        // says is ignored
         await wakeNw(bus, pack.address);
       }
       const result = await pollPack(bus, protocol, pack.address, 'status', context);
@@ -310,8 +311,8 @@ export = function (RED: NodeAPI): void {
       }
     };
 
-    // One master per JK-PB bus (reference §2.3): a trigger request we did not send, or a pack at address 0
-    // broadcasting, means a master polls this bus. Polling as well would collide with it, so the node stops
+    // One master per JK-PB bus (docs/jk-bms-protocols.md §2.3): a trigger request we did not send, or a pack at
+    // address 0 broadcasting, means a master polls this bus. Polling as well would collide with it, so the node stops
     // transmitting and decodes the master's traffic instead.
     let stopSniffing: (() => void) | undefined;
     const onUnsolicited = (frame: Frame): void => {

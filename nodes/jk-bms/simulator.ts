@@ -2,7 +2,7 @@
  * A JK BMS bus simulator: any number of packs at any addresses answering NW read-all, JK-PB FC10 triggers
  * (300-byte JK02 frame + ack), JK Modbus FC03 reads and switch writes, and DZ11 balancer requests, on a TCP port
  * (an RS485-to-TCP gateway) or a serial path (e.g. one end of a socat pty pair). Replies are encoded from the
- * same field tables the decoders walk (DESIGN principle 6). Everything it sends is paced at the configured
+ * same field tables the decoders walk (docs/design.md §1.6). Everything it sends is paced at the configured
  * baud plus a turnaround delay, because a pseudo-terminal or a socket moves bytes instantly and the bus
  * benchmark compares against wire time. A pack at address 0 acts as the JK-PB bus master: it polls the other
  * packs and broadcasts its own frames, which is what the node's listen mode decodes.
@@ -422,7 +422,7 @@ export class JkSimulator extends EventEmitter {
     this.applyProtections(p);
   }
 
-  /** The protection semantics of the JK manuals (reference §9), acting on the MOSFETs and the alarm bits. */
+  /** The protection semantics of the JK manuals (docs/jk-bms-protocols.md §9), acting on the MOSFETs and the alarm bits. */
   applyProtections(p: JkPackState): void {
     const s = p.settings;
     const set = new Set(p.alarms);
@@ -631,7 +631,7 @@ export class JkSimulator extends EventEmitter {
     const si = value / lim.scale;
     const inRange = si >= lim.min - 1e-9 && si <= (setting === 'maxBalanceCurrent' ? 2 : lim.max) + 1e-9;
     const key = { cellCount: 'cellCount', triggerDelta: 'balanceTriggerDelta', maxBalanceCurrent: 'maxBalanceCurrent', balancer: 'balancerSwitch' }[setting];
-    // out of range: ignored, the value in force is returned (reference §7)
+    // out of range: ignored, the value in force is returned (docs/jk-bms-protocols.md §7)
     if (inRange && setting !== 'cellCount') pack.settings[key] = si;
     const now = setting === 'cellCount' ? pack.cells.length : Math.round((pack.settings[key] ?? 0) * lim.scale);
     return { address, frames: [encodeBalancerSetReply(address, command, now)] };
@@ -736,7 +736,10 @@ export class JkSimulator extends EventEmitter {
 
   // ------------------------------------------------------------------------------------------- bus master
 
-  /** One master cycle of a DIP-0 pack (reference §5.3): poll each slave (status, settings), then broadcast own frames. */
+  /**
+   * One master cycle of a DIP-0 pack (docs/jk-bms-protocols.md §5.3): poll each slave (status, settings), then
+   * broadcast own frames.
+   */
   private masterCycle(): void {
     const master = this.packs.get(0);
     if (!master) return;

@@ -1,10 +1,10 @@
 /**
- * The Jupiter J540/J560 alarm catalogue (user manual §4.1–4.2, as read in
- * shared/reference/hvdc-snmp-and-contacts.md §2) as one data table. The jupiter-hvdc node evaluates its
+ * The Jupiter J540/J560 alarm catalogue (user manual §4.1–4.2, as summarised in
+ * docs/jupiter-hvdc.md §2) as one data table. The jupiter-hvdc node evaluates its
  * alarms from it and the alarm-rules node loads `jupiterPreset`, built from the same rows.
  *
  * The manual's two columns (告警值 / 结束告警值) are read as the values the EM software logged when the alarm
- * was raised and when it ended, not as configured thresholds (reference §2.1); they are kept verbatim in
+ * was raised and when it ended, not as configured thresholds (docs/jupiter-hvdc.md §2.1); they are kept verbatim in
  * `manualLog`. The thresholds the manual does state (in the alarm names and causes) are in `signal`.
  * The manual lists only part of the alarms: add rows here, the node and the preset follow.
  */
@@ -38,7 +38,7 @@ export interface AnalogSignal {
 
 /**
  * A 0/1 flag as the EM software logs it (1.00 / 0.00). Polarity differs per alarm: breaker and BMS flags
- * read 1 when healthy and raise at 0 (reference §2.1).
+ * read 1 when healthy and raise at 0 (docs/jupiter-hvdc.md §2.1).
  */
 export interface FlagSignal {
   kind: 'flag';
@@ -46,7 +46,7 @@ export interface FlagSignal {
   clearFlag: 0 | 1;
 }
 
-/** Raised by the node itself when the unit stops answering (reference §2.5 `network_interruption`). */
+/** Raised by the node itself when the unit stops answering (docs/jupiter-hvdc.md §2.5 `network_interruption`). */
 export interface LinkSignal {
   kind: 'link';
 }
@@ -54,7 +54,7 @@ export interface LinkSignal {
 export type JupiterSignal = AnalogSignal | FlagSignal | LinkSignal;
 
 export interface JupiterAlarmDef {
-  /** stable id (reference §2.5), also the alarm-rules rule id */
+  /** stable id (docs/jupiter-hvdc.md §2.5), also the alarm-rules rule id */
   id: string;
   text: LocalizedText;
   /** the label as printed in the Chinese manual, for matching the EM software's screens */
@@ -70,7 +70,10 @@ export interface JupiterAlarmDef {
   note: LocalizedText;
 }
 
-/** general → warning, serious → major (reference §4.3); over-voltage while charging is safety-relevant → critical */
+/**
+ * general → warning, serious → major (docs/jupiter-hvdc.md §4.3); over-voltage while charging is safety-relevant →
+ * critical
+ */
 export const SEVERITY_OF_CLASS: Readonly<Record<ManualClass, AlarmSeverity>> = {
   general: 'warning',
   serious: 'major',

@@ -1,10 +1,10 @@
 /**
- * Dry contacts of a Jupiter unit (reference §5): each contact drives one catalogue alarm, wired normally open
- * (alarm when closed) or normally closed (alarm when open — fail-safe: a broken wire also raises it), with a
- * debounce (the state must hold that long). States arrive as messages (`contact/<n>`, boolean or 0/1, e.g.
- * from an rpi-gpio node) or are polled from a Modbus digital-input module. A module that does not answer is
- * `comm_error`, never "open": with NC wiring that is what separates "alarm" from "cannot tell".
- * Pure logic: the clock is passed in; the node owns the timers.
+ * Dry contacts of a Jupiter unit (docs/jupiter-hvdc.md §5): each contact drives one catalogue alarm, wired normally
+ * open (alarm when closed) or normally closed (alarm when open — fail-safe: a broken wire also raises it), with a
+ * debounce (the state must hold that long). States arrive as messages (`contact/<n>`, boolean or 0/1, e.g. from an
+ * rpi-gpio node) or are polled from a Modbus digital-input module. A module that does not answer is `comm_error`,
+ * never "open": with NC wiring that is what separates "alarm" from "cannot tell". Pure logic: the clock is passed in;
+ * the node owns the timers.
  */
 import { jupiterAlarm } from './alarms';
 

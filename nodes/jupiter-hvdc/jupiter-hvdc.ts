@@ -2,7 +2,7 @@
  * jupiter-hvdc: Jupiter J540/J560 240 V HVDC units over SNMP (through the snmp-endpoint link) and dry contacts.
  * One node polls every unit of its link, one message per unit; traps from the link update the unit's alarms
  * at once; a unit without an SNMP card (contacts only) still reports its alarms.
- * Thin glue (DESIGN principle 4): profile.ts decodes, unit.ts merges alarms, contacts.ts debounces.
+ * Thin glue (docs/design.md §1.4): profile.ts decodes, unit.ts merges alarms, contacts.ts debounces.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
 import { envelope, envelopePerValue, type EnvelopeInput, type DeviceAlarm, type Quality, type Reading, type ReadingValue, type Unit } from '../../lib/envelope';
@@ -96,7 +96,7 @@ const UNITS: { [key: string]: Unit } = {
   outputLoad: '%',
 };
 
-/** the reading keys a Jupiter message carries, in this order (DESIGN "For the Jupiter") */
+/** the reading keys a Jupiter message carries, in this order (docs/design.md §3.3) */
 const READING_ORDER = ['dcOutputVoltage', 'loadVoltage', 'batteryVoltage', 'batteryCurrent', 'soc', 'batteryTemperature'];
 
 function targetLabel(t: SnmpTarget): string {

@@ -1,9 +1,9 @@
 /**
- * The Jupiter SNMP profile in layers (shared/reference/hvdc-snmp-and-contacts.md §4), as data:
+ * The Jupiter SNMP profile in layers (docs/jupiter-hvdc.md §4), as data:
  *   layer 0  identity (sysDescr, sysObjectID, sysUpTime)
  *   layer A  RFC 1628 UPS-MIB objects and its well-known alarms (the default)
  *   layer B  a user-editable vendor mapping, pre-filled with the Jupiter quantities and alarm names but with
- *            EMPTY OIDs: no public MIB of the ERC card exists and we do not guess (reference §3)
+ *            EMPTY OIDs: no public MIB of the ERC card exists and we do not guess (docs/jupiter-hvdc.md §3)
  *   layer C  ENTITY-SENSOR-MIB (RFC 3433) as a self-describing fallback
  * Where several layers give the same key, the vendor mapping wins, then UPS-MIB, then ENTITY-SENSOR.
  * Decoding is pure: varbinds in, reading out; nothing from the wire can throw.
@@ -12,7 +12,7 @@ import type { SnmpValue, SnmpVarbind } from '../../lib/snmp/types';
 import { JUPITER_ALARMS, jupiterAlarm } from './alarms';
 
 // ---------------------------------------------------------------------------------------------------------
-// Row format (reference §4.3)
+// Row format (docs/jupiter-hvdc.md §4.3)
 
 export type RowType = 'gauge' | 'enum' | 'bitmask' | 'string' | 'flag';
 
@@ -127,7 +127,8 @@ export const UPS_MIB_ROWS: readonly ProfileRow[] = [
   row('secondsOnBattery', OID.upsSecondsOnBattery, 'gauge', 1, 's'),
   row('acInputVoltage', OID.upsInputVoltage1, 'gauge', 1, 'V'),
   row('acInputFrequency', OID.upsInputFrequency1, 'gauge', 0.1, 'Hz'),
-  // the agent may map the DC bus onto output line 1 (reference §4.2: "DC output, if mapped by the agent")
+  // the agent may map the DC bus onto output line 1 (docs/jupiter-hvdc.md §4.2: upsOutputTable is the DC output
+  // only where the agent maps it there)
   row('dcOutputVoltage', OID.upsOutputVoltage1, 'gauge', 1, 'V'),
   row('outputLoad', OID.upsOutputPercentLoad1, 'gauge', 1, '%'),
   row('batteryStatus', OID.upsBatteryStatus, 'enum', 1, '', {
@@ -163,12 +164,12 @@ export const IDENTITY_OIDS: readonly string[] = [
 export interface WellKnownAlarm {
   n: number;
   name: string;
-  /** the catalogue alarm it stands for on a Jupiter (reference §4.2, a proposal, unverified) */
+  /** the catalogue alarm it stands for on a Jupiter (docs/jupiter-hvdc.md §4.2, a proposal, unverified) */
   jupiter?: string;
   text: { 'en-US': string; 'zh-CN': string };
 }
 
-/** upsWellKnownAlarms (1.3.6.1.2.1.33.1.6.3.N) with the Jupiter meaning proposed by the reference */
+/** upsWellKnownAlarms (1.3.6.1.2.1.33.1.6.3.N) with the Jupiter meaning proposed in docs/jupiter-hvdc.md §4.2 */
 export const UPS_WELL_KNOWN_ALARMS: readonly WellKnownAlarm[] = [
   { n: 1, name: 'BatteryBad', jupiter: 'battery_bms_fault', text: { 'en-US': 'Battery bad', 'zh-CN': '电池故障' } },
   { n: 2, name: 'OnBattery', jupiter: 'ac_interruption', text: { 'en-US': 'On battery', 'zh-CN': '电池供电' } },
@@ -216,7 +217,7 @@ export function wellKnownAlarmOf(oid: string): WellKnownAlarm | undefined {
 const vendorValue = (key: string, unit: string, extra: Partial<ProfileRow> = {}): ProfileRow =>
   row(key, '', 'gauge', 1, unit, extra);
 
-/** Measured values the Jupiter has (reference §4.3), OIDs for the user to fill in */
+/** Measured values the Jupiter has (docs/jupiter-hvdc.md §4.3), OIDs for the user to fill in */
 export const VENDOR_VALUE_ROWS: readonly ProfileRow[] = [
   vendorValue('dcOutputVoltage', 'V'),
   vendorValue('loadVoltage', 'V'),

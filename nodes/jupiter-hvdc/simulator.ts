@@ -1,15 +1,15 @@
 /**
- * SNMP agent simulator of a Jupiter J540/J560 240 V HVDC unit (DESIGN principle 6: a real server).
+ * SNMP agent simulator of a Jupiter J540/J560 240 V HVDC unit (docs/design.md §1.6: a real server).
  *
  * It answers on net-snmp's Agent (its listener, v1/v2c communities, v3 USM users and message encoding) from its
  * own sorted OID table, which is small, fast enough for 1,000 agents in one process, and lets it play the
  * misbehaviours tests need (answer late, refuse large PDUs with tooBig).
  *
- * What it serves (values plausible for a 240 V HVDC unit with a 230 V lithium pack, reference §1.1):
+ * What it serves (values plausible for a 240 V HVDC unit with a 230 V lithium pack, docs/jupiter-hvdc.md §1.1):
  * - system group, RFC 1628 UPS-MIB (battery, input, output, alarm table with well-known alarms, config),
  * - ENTITY-SENSOR-MIB (RFC 3433) rows with ENTITY-MIB names,
  * - a vendor extension under SIM_ENTERPRISE_OID: the SIMULATOR'S OWN subtree under the RFC 5612 documentation
- *   enterprise number 32473. It is NOT a Jupiter OID (no public Jupiter MIB exists, reference §3); it exists so
+ *   enterprise number 32473. It is NOT a Jupiter OID (no public Jupiter MIB exists, docs/jupiter-hvdc.md §3); it exists so
  *   that users and tests can exercise the user-editable vendor mapping.
  */
 import * as dgram from 'dgram';

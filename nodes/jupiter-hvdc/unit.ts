@@ -1,7 +1,7 @@
 /**
  * The alarm state of one Jupiter unit: merges what SNMP polls, traps and dry contacts say about each catalogue
  * alarm (any source active = active), and keeps, per alarm record, the value at raise and the value at end as
- * the manual's EM software logs them (reference §2.1). Pure: the clock is passed in.
+ * the manual's EM software logs them (docs/jupiter-hvdc.md §2.1). Pure: the clock is passed in.
  */
 import { JUPITER_ALARMS, aggregateValue, alarmText, analogActive, jupiterAlarm, type JupiterAlarmDef } from './alarms';
 import type { AlarmSeverity } from '../alarm-rules/types';

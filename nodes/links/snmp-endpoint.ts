@@ -1,5 +1,5 @@
 /**
- * snmp-endpoint: the config node that owns one SNMP target set (DESIGN principle 3). Device nodes
+ * snmp-endpoint: the config node that owns one SNMP target set (docs/design.md §1.3). Device nodes
  * (jupiter-hvdc, bacs) register with it and ask for values through the SnmpEndpoint interface of
  * lib/snmp/types.ts; the sessions, batching, concurrency bound and trap receiver live here, once per link.
  */

@@ -1,5 +1,5 @@
 /**
- * The keys the PLC bridge can serve, per device kind, as data (DESIGN "The message every device node sends").
+ * The keys the PLC bridge can serve, per device kind, as data (docs/design.md §3).
  * Each entry says where the value sits in the envelope's payload, its unit, the default scale (register =
  * round(value x scale)) and the register format. Signed formats where the value can be negative (current,
  * power, temperature); 32-bit where the range at that scale needs it. Adding a key is one line here.
@@ -107,7 +107,7 @@ function unnamedBits(word: string): NamedBit[] {
 const BACS_FLAG_TEXT = BACS_EN.bacs.flags as { [id: string]: string };
 
 /**
- * BACS register 1000 (reference bacs-modbus-snmp.md §3.2), from the bacs node's own table: a word of 0x0000 is
+ * BACS register 1000 (docs/bacs.md §3.2), from the bacs node's own table: a word of 0x0000 is
  * BACS_STATE_NONE, "internal communication lost", never "all clear", so it gets a bit of its own (first in the
  * run; bit k of the word is run bit k + 1). The texts are the bacs node's `flags.<id>` messages.
  */
@@ -173,7 +173,7 @@ const BACS_KEYS: readonly KeySpec[] = [
   k('batteryStatusWord', '', 1, 'uint16'),
   k('alarmFlagsWord', '', 1, 'uint16'),
   bitField('statusFlags', 'statusWord', BACS_STATUS_BITS),
-  // registers 1001 and 1002: no public bit table (§3.1), so the bits carry numbers, not names
+  // registers 1001 and 1002: no public bit table (docs/bacs.md §3.3), so the bits carry numbers, not names
   bitField('batteryStatusBits', 'batteryStatusWord', unnamedBits('batteryStatusWord')),
   bitField('alarmFlagBits', 'alarmFlagsWord', unnamedBits('alarmFlagsWord')),
 ];

@@ -1,8 +1,8 @@
 /**
  * One MQTT connection of one uplink node: connect, births, a bounded buffer while disconnected, reconnect with
- * exponential back-off, and a clean close. Each attempt builds a new client from scratch (reference B2 #1: a
- * reused client object is how peers get stuck in "connecting"), which also gives every CONNECT its own will:
- * Sparkplug needs a new bdSeq in the NDEATH of each CONNECT.
+ * exponential back-off, and a clean close. Each attempt builds a new client from scratch
+ * (docs/node-red-notes.md B2 #1: a reused client object is how peers get stuck in "connecting"), which also gives
+ * every CONNECT its own will: Sparkplug needs a new bdSeq in the NDEATH of each CONNECT.
  */
 import * as mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';

@@ -1,5 +1,5 @@
 /**
- * What the uplink accepts: the device envelope (shared/DESIGN.md "The message every device node sends") and
+ * What the uplink accepts: the device envelope (docs/design.md §3) and
  * alarm-rules state changes (output 1). Anything else is a clear error for the message's Catch, never a crash.
  */
 import type { Quality } from '../../lib/envelope';

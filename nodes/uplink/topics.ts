@@ -1,7 +1,7 @@
 /**
  * The topic scheme of the uplink, pure (no MQTT, no Node-RED). Two schemes:
  *
- * Plain JSON, unified namespace (ISA-95 style tree, reference alarms-and-limits §3.5):
+ * Plain JSON, unified namespace (ISA-95 style tree, docs/alarm-management.md §3.5):
  *   <enterprise>/<site>[/<area>]/<device kind>/<device name>         last reading, retained
  *   <enterprise>/<site>[/<area>]/<device kind>/<device name>/<key>   one value (optional split), retained
  *   <enterprise>/<site>[/<area>]/alarms/<alarm id>                    alarm state changes, retained, QoS 1

@@ -29,7 +29,7 @@ export function safeJson(value: unknown): Buffer | undefined {
   }
 }
 
-/** A Map that forgets its oldest entry beyond a limit, so memory stays bounded (reference B2 #7). */
+/** A Map that forgets its oldest entry beyond a limit, so memory stays bounded (docs/node-red-notes.md B2 #7). */
 class BoundedMap<V> extends Map<string, V> {
   constructor(private readonly limit: number) {
     super();

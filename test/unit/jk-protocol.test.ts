@@ -71,7 +71,7 @@ describe('JK protocol codecs', () => {
     }
   });
 
-  describe('rules the reference leaves open, as named and tested rules', () => {
+  describe('rules docs/jk-bms-protocols.md §11 leaves open, as named and tested rules', () => {
     it('NW temperature: 99 -> 99 °C, 100 -> -1 °C, 101 -> -2 °C', () => {
       expect(nwTemperature(99)).to.equal(99);
       expect(nwTemperature(100)).to.equal(-1);

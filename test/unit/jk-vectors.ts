@@ -1,7 +1,7 @@
 /**
- * The captured JK frames of reference/jkbms-vectors.json (copied to test/fixtures) and what each must decode
+ * The captured JK frames of test/fixtures/jkbms-vectors.json (docs/jk-bms-protocols.md §12) and what each must decode
  * to, in the reading's units. Shared by the codec test and the `dcpower decode` test so both check the same
- * expectations. The vectors are independent of the codec and the simulator (DESIGN principle 6).
+ * expectations. The vectors are independent of the codec and the simulator (docs/design.md §1.6).
  */
 import { expect } from 'chai';
 import * as fs from 'fs';

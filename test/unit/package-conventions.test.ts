@@ -1,6 +1,6 @@
 /**
- * The rules of the Flow Library scorecard (`node-red-dev validate`, reference A9/A10), checked offline: the
- * validator itself needs the catalogue and the registry, which tests cannot reach.
+ * The rules of the Flow Library scorecard (`node-red-dev validate`, docs/node-red-notes.md A9/A10), checked offline:
+ * the validator itself needs the catalogue and the registry, which tests cannot reach.
  */
 import { expect } from 'chai';
 import * as fs from 'fs';

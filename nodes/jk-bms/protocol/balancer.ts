@@ -1,9 +1,10 @@
 /**
- * JK-DZ11-B2A24S active balancer, RS485 protocol V1.3 (reference §7): 9600 baud, 7-byte `55 AA` requests and
- * 74-byte `EB 90` replies, 8-bit sums, big-endian. Documented for the DZ11-B2A24S only. The JK-B2A4S has RS485
- * pins but no published protocol: whether it speaks this one is UNVERIFIED (reference §7.1, open question 14).
- * Open in this protocol: temperature unit (1 vs 0.1 °C, a decode option, default 0.1), max-balance-current
- * limit (1000 mA in V1.3, 2000 mA per esphome notes) and the numbering base of the highest/lowest cell bytes.
+ * JK-DZ11-B2A24S active balancer, RS485 protocol V1.3 (docs/jk-bms-protocols.md §7): 9600 baud, 7-byte `55 AA`
+ * requests and 74-byte `EB 90` replies, 8-bit sums, big-endian. Documented for the DZ11-B2A24S only. The JK-B2A4S has
+ * RS485 pins but no published protocol: whether it speaks this one is UNVERIFIED (docs/jk-bms-protocols.md §7.1, §11
+ * question 14). Open in this protocol: temperature unit (1 vs 0.1 °C, a decode option, default 0.1),
+ * max-balance-current limit (1000 mA in V1.3, 2000 mA per esphome notes) and the numbering base of the highest/lowest
+ * cell bytes.
  */
 import { fail, guarded, ok, Result } from '../../../lib/result';
 import { alarmIds, alarmWord, BALANCER_ALARM_BITS } from '../alarms';

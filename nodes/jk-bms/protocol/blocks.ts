@@ -1,13 +1,13 @@
 /**
  * The JK-PB data blocks, shared by the JK02 300-byte frames and the JK Modbus register map: every 32S field
- * sits at its Modbus block byte offset + 6 (reference §4.2), so one table per block serves both, walked LE
- * for JK02 and BE for Modbus. The 24S cell-info layout has its own table. Offsets are block byte offsets.
+ * sits at its Modbus block byte offset + 6 (docs/jk-bms-protocols.md §4.2), so one table per block serves both,
+ * walked LE for JK02 and BE for Modbus. The 24S cell-info layout has its own table. Offsets are block byte offsets.
  */
 import { alarmIds, JK02_ALARM_BITS } from '../alarms';
 import { arr, FieldSpec, FieldValues, num, str, tidy } from './fields';
 import type { JkDeviceInfo, JkReading, JkSettings } from './types';
 
-/** Live-data block 0x1200 / JK02 32S cell-info frame (type 0x02) at offset + 6 (reference §4.3, §6.5). */
+/** Live-data block 0x1200 / JK02 32S cell-info frame (type 0x02) at offset + 6 (docs/jk-bms-protocols.md §4.3, §6.5). */
 export const LIVE_BLOCK_32S: readonly FieldSpec[] = [
   { key: 'cells', offset: 0x00, type: 'u16', count: 32, scale: 0.001 },
   { key: 'cellMask', offset: 0x40, type: 'u32' },
@@ -38,13 +38,16 @@ export const LIVE_BLOCK_32S: readonly FieldSpec[] = [
   { key: 'dischargeMos', offset: 0xc1, type: 'u8' },
   { key: 'sensorBits', offset: 0xd0, type: 'u8' },
   { key: 'heater', offset: 0xd1, type: 'u8' },
-  // placement of T3/T4/T5 is open (reference §4.3): published raw under `raw`, never as temperatures
+  // placement of T3/T4/T5 is open (docs/jk-bms-protocols.md §4.3): published raw under `raw`, never as temperatures
   { key: 'tempAt254', offset: 0xf8, type: 'i16', scale: 0.1 },
   { key: 'tempAt256', offset: 0xfa, type: 'i16', scale: 0.1 },
   { key: 'tempAt258', offset: 0xfc, type: 'i16', scale: 0.1 },
 ];
 
-/** JK02 24S cell-info frame (type 0x02), frame offsets - 6 so it walks like the 32S table (reference §4.3). */
+/**
+ * JK02 24S cell-info frame (type 0x02), frame offsets - 6 so it walks like the 32S table
+ * (docs/jk-bms-protocols.md §4.3).
+ */
 export const LIVE_BLOCK_24S: readonly FieldSpec[] = [
   { key: 'cells', offset: 0, type: 'u16', count: 24, scale: 0.001 },
   { key: 'cellMask', offset: 48, type: 'u32' },
@@ -78,8 +81,9 @@ export const LIVE_BLOCK_24S: readonly FieldSpec[] = [
 ];
 
 /**
- * Settings block 0x1000 / JK02 settings frame (type 0x01) at offset + 6 (reference §4.5, §6.5). Keys in SI
- * units; `writable` marks the only settings a write builder may touch (reference §10 allow-list).
+ * Settings block 0x1000 / JK02 settings frame (type 0x01) at offset + 6 (docs/jk-bms-protocols.md §4.5, §6.5). Keys
+ * in SI units; `writable` marks the only settings a write builder may touch (docs/jk-bms-protocols.md §10
+ * allow-list).
  */
 export interface SettingSpec {
   key: string;
@@ -133,7 +137,7 @@ export const SETTINGS_BLOCK: readonly SettingSpec[] = [
   { key: 'smartSleepTime', offset: 0x118, type: 'u8', unit: 'h' },
 ];
 
-/** Device-info block 0x1400 / JK02 device-info frame (type 0x03) at offset + 6 (reference §4.6). The
+/** Device-info block 0x1400 / JK02 device-info frame (type 0x03) at offset + 6 (docs/jk-bms-protocols.md §4.6). The
  * passcode fields at 56, 91 and 112 are deliberately absent: they are never decoded. */
 export const DEVICE_BLOCK: readonly FieldSpec[] = [
   { key: 'model', offset: 0, type: 'ascii', length: 16 },

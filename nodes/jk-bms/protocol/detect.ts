@@ -1,6 +1,6 @@
 /**
  * Auto-detection: which protocol a frame belongs to, which JK02 layout a cell-info frame uses, and the probe
- * plan for `auto` (reference §2.2, §4.1). The 24S/32S heuristic is unverified: it looks for a plausible
+ * plan for `auto` (docs/jk-bms-protocols.md §2.2, §4.1). The 24S/32S heuristic is unverified: it looks for a plausible
  * cell-present mask (contiguous low bits) at frame offset 70 (32S) or 54 (24S).
  */
 import { encodeRtu } from '../../../lib/modbus/rtu';
@@ -45,10 +45,10 @@ export interface JkProbe {
 }
 
 /**
- * The probe sequence for `auto`, in order (reference §2.2): NW read-all and JK-PB trigger at 115200, Modbus
- * FC03 of 0x1200 quantity 1 at 115200 then 9600, balancer status at 9600. The first probe whose reply decodes
- * wins. A caller must listen first: if a bus master is already talking (unsolicited JK02 frames or triggers),
- * it must not probe at all but switch to listen mode.
+ * The probe sequence for `auto`, in order (docs/jk-bms-protocols.md §2.2): NW read-all and JK-PB trigger at 115200,
+ * Modbus FC03 of 0x1200 quantity 1 at 115200 then 9600, balancer status at 9600. The first probe whose reply decodes
+ * wins. A caller must listen first: if a bus master is already talking (unsolicited JK02 frames or triggers), it must
+ * not probe at all but switch to listen mode.
  */
 export function autoProbes(address: number): JkProbe[] {
   const nw = Buffer.from('4e5700130000000006030000000000006800000129', 'hex');

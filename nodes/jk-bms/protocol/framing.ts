@@ -1,8 +1,8 @@
 /**
- * A pure stream framer over a protocol's frame shapes (reference §2.4): copes with split and merged reads,
- * resynchronises on start bytes, drops echo remnants, pad bytes and noise, and checks length and checksum
- * before it hands out a frame. No timers: the caller calls `flush()` after the inter-byte timeout of silence,
- * which gives up on a partial candidate at the head of the buffer.
+ * A pure stream framer over a protocol's frame shapes (docs/jk-bms-protocols.md §2.4): copes with split and merged
+ * reads, resynchronises on start bytes, drops echo remnants, pad bytes and noise, and checks length and checksum
+ * before it hands out a frame. No timers: the caller calls `flush()` after the inter-byte timeout of silence, which
+ * gives up on a partial candidate at the head of the buffer.
  */
 import type { JkFrameShape, JkFraming } from './types';
 

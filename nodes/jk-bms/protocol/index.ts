@@ -54,7 +54,10 @@ export function decodePoll(protocol: JkProtocolId, exchanges: readonly JkExchang
   return codec.decode(last.reply, { ...context, request: last.request });
 }
 
-/** Hex dump of a frame with the JK02 device-info passcodes masked, for raw TX/RX debug output (reference §10). */
+/**
+ * Hex dump of a frame with the JK02 device-info passcodes masked, for raw TX/RX debug output
+ * (docs/jk-bms-protocols.md §10).
+ */
 export function maskSecrets(frame: Uint8Array): string {
   const bytes = Buffer.from(frame);
   if (bytes.length >= 300 && bytes[0] === 0x55 && bytes[1] === 0xaa && bytes[2] === 0xeb && bytes[3] === 0x90 && bytes[4] === 0x03) {

@@ -2,7 +2,7 @@
  * JK02 300-byte frames (`55 AA EB 90`) of the JK-PB series and of BLE-era boards, as they appear on the JK-PB
  * RS485 parallel bus: an FC10 "trigger" write of 0 to 0x1620 / 0x161E / 0x161C makes the pack at that address
  * send its cell-info / settings / device-info frame followed by the standard FC10 acknowledgement, which is
- * the only place the responder's address appears (reference §4, §5). In listen mode (a pack at DIP 0 is
+ * the only place the responder's address appears (docs/jk-bms-protocols.md §4, §5). In listen mode (a pack at DIP 0 is
  * master) the same frames, triggers and acks are decoded without transmitting.
  */
 import { encodeRtu } from '../../../lib/modbus/rtu';
@@ -16,12 +16,12 @@ import type { Jk02Variant, JkDecodeContext, JkDecoded, JkFrameShape, JkProtocol,
 
 export const JK02_HEADER = [0x55, 0xaa, 0xeb, 0x90] as const;
 export const JK02_FRAME_LENGTH = 300;
-/** Frame offset of block offset 0 (reference §4.2 offset rule). */
+/** Frame offset of block offset 0 (docs/jk-bms-protocols.md §4.2 offset rule). */
 export const JK02_BLOCK_BASE = 6;
 
 export const JK02_FRAME_TYPES = { settings: 0x01, status: 0x02, device: 0x03 } as const;
 
-/** FC10 trigger registers of the command block (reference §5.1). */
+/** FC10 trigger registers of the command block (docs/jk-bms-protocols.md §5.1). */
 export const JK02_TRIGGERS: { [K in 'status' | 'settings' | 'device']: number } = {
   status: 0x1620,
   settings: 0x161e,
@@ -84,7 +84,7 @@ export function decodeJk02(frame: Uint8Array, context: JkDecodeContext = {}): Re
       return ok(decoded);
     }
     if (type === JK02_FRAME_TYPES.settings) {
-      // the settings layout is known for 32S / JK-PB only (reference §4.5)
+      // the settings layout is known for 32S / JK-PB only (docs/jk-bms-protocols.md §4.5)
       if (context.variant === '24s') return fail('unknown_variant', 'settings frames of 24S firmware are not mapped');
       const settings = settingsFromValues(readFields(SETTINGS_FIELDS, frame, JK02_BLOCK_BASE, 'LE'));
       const decoded: JkDecoded = { protocol: 'jk02', frameType: 'settings', settings };
@@ -127,11 +127,11 @@ export interface AttributedFrame {
 }
 
 /**
- * Listen mode (reference §5.5): attributes each 300-byte frame on the bus to a pack. A frame belongs to the
- * address of the FC10 acknowledgement that follows it (address 0 = the master's own broadcast); a settings
- * frame without its ack still carries the address at byte 270. Triggers are noted (`lastTrigger`) but never
- * used to attribute: the master also triggers absent addresses, and its own broadcasts follow no trigger.
- * Feed it every decoded frame in bus order; it returns the frames it could attribute.
+ * Listen mode (docs/jk-bms-protocols.md §5.5): attributes each 300-byte frame on the bus to a pack. A frame belongs
+ * to the address of the FC10 acknowledgement that follows it (address 0 = the master's own broadcast); a settings
+ * frame without its ack still carries the address at byte 270. Triggers are noted (`lastTrigger`) but never used to
+ * attribute: the master also triggers absent addresses, and its own broadcasts follow no trigger. Feed it every
+ * decoded frame in bus order; it returns the frames it could attribute.
  */
 export class Jk02Listener {
   private pending?: JkDecoded;

@@ -1,7 +1,7 @@
 /**
  * JK Modbus RTU ("JK BMS RS485 Modbus V1.0 / V1.1", UART1 protocol 001 at 115200 or 013 at 9600). Not ordinary
  * Modbus: the register address on the wire is block + byte offset, while the quantity counts 16-bit
- * registers (reference §6.2). The blocks are the same tables as the JK02 frames (blocks.ts), walked BE.
+ * registers (docs/jk-bms-protocols.md §6.2). The blocks are the same tables as the JK02 frames (blocks.ts), walked BE.
  */
 import { decodeRequest, encodeReadRequest, encodeRegistersResponse, encodeWriteMultipleRegisters, EXCEPTION_NAMES } from '../../../lib/modbus/pdu';
 import { encodeRtu } from '../../../lib/modbus/rtu';
@@ -15,7 +15,7 @@ export const BLOCKS = { settings: 0x1000, live: 0x1200, device: 0x1400, command:
 /** Bytes of each readable block the tables cover (the simulator's register image). */
 export const BLOCK_SIZE = 0x200;
 
-/** Reads per poll, each <= 40 registers (reference §6.4), cut so no field straddles two reads. The device
+/** Reads per poll, each <= 40 registers (docs/jk-bms-protocols.md §6.4), cut so no field straddles two reads. The device
  * block skips the passcode ranges, so secrets never cross the wire at all. */
 export const READ_PLAN: { [K in 'status' | 'settings' | 'device']: Array<{ address: number; count: number }> } = {
   status: [
@@ -35,7 +35,7 @@ export const READ_PLAN: { [K in 'status' | 'settings' | 'device']: Array<{ addre
   ],
 };
 
-/** Switches a write may touch (reference §6.6, §10 allow-list): U32, 1 on / 0 off. */
+/** Switches a write may touch (docs/jk-bms-protocols.md §6.6, §10 allow-list): U32, 1 on / 0 off. */
 export const MODBUS_SWITCHES = { charge: 0x1070, discharge: 0x1074, balancer: 0x1078 } as const;
 export type JkSwitch = keyof typeof MODBUS_SWITCHES;
 

@@ -1,7 +1,7 @@
 /**
  * NW protocol (`4E 57`, "4G-GPS remote module common protocol", UART1 protocol 000) of the JK-B and JK-BD boards and
- * of newer boards set to 000: one read-all request, one reply of `ID, data` records (reference §3). The reply
- * is walked record by record from a table of IDs, never at fixed offsets, because firmware omits IDs.
+ * of newer boards set to 000: one read-all request, one reply of `ID, data` records (docs/jk-bms-protocols.md §3).
+ * The reply is walked record by record from a table of IDs, never at fixed offsets, because firmware omits IDs.
  */
 import { fail, guarded, ok, Result } from '../../../lib/result';
 import { alarmIds, alarmWord, NW_ALARM_BITS } from '../alarms';
@@ -33,7 +33,7 @@ export interface NwRecord {
   scale?: number;
 }
 
-/** Data IDs of the reply (reference §3.3). Target `none` = read past, never decoded (secrets, commands). */
+/** Data IDs of the reply (docs/jk-bms-protocols.md §3.3). Target `none` = read past, never decoded (secrets, commands). */
 export const NW_RECORDS: readonly NwRecord[] = [
   { id: 0x79, size: 0, type: 'cells', target: 'reading', key: 'cellVoltages' },
   { id: 0x80, size: 2, type: 'temp', target: 'reading', key: 'mosTemperature' },
@@ -104,7 +104,7 @@ export const NW_RECORDS: readonly NwRecord[] = [
 
 const RECORD_BY_ID = new Map(NW_RECORDS.map((r) => [r.id, r]));
 
-/** NW temperature (reference §3.6, open): raw >= 100 -> 99 - raw (100 = -1 °C); below 100 -> raw °C. */
+/** NW temperature (docs/jk-bms-protocols.md §3.6, open): raw >= 100 -> 99 - raw (100 = -1 °C); below 100 -> raw °C. */
 export function nwTemperature(raw: number): number {
   return raw >= 100 ? 99 - raw : raw;
 }
@@ -115,8 +115,8 @@ export function nwTemperatureRaw(celsius: number): number {
 }
 
 /**
- * NW current (reference §3.5). Protocol version 1 (all real captures): sign-magnitude, bit 15 = charging.
- * Version 0 or absent: (10000 - raw) × 0.01 A per the vendor text — unverified.
+ * NW current (docs/jk-bms-protocols.md §3.5). Protocol version 1 (all real captures): sign-magnitude, bit 15 =
+ * charging. Version 0 or absent: (10000 - raw) × 0.01 A per the vendor text — unverified.
  */
 export function nwCurrent(raw: number, protocolVersion: number | undefined): number {
   if (protocolVersion === 1) return tidy(((raw & 0x8000) !== 0 ? 1 : -1) * (raw & 0x7fff) * 0.01);
@@ -168,7 +168,7 @@ export function buildNwRequest(what: JkRequestKind, source: number = NW_SOURCE.p
   return encodeNwFrame(NW_COMMANDS.readAll, source, 0, Uint8Array.of(0));
 }
 
-/** The IDs a write may touch (reference §10 allow-list): charge MOS, discharge MOS, balancer. */
+/** The IDs a write may touch (docs/jk-bms-protocols.md §10 allow-list): charge MOS, discharge MOS, balancer. */
 export const NW_WRITABLE = { chargeSwitch: 0xab, dischargeSwitch: 0xac, balancerSwitch: 0x9d } as const;
 
 /**
@@ -346,7 +346,7 @@ export const nw: JkProtocol = {
   id: 'jk-nw',
   title: 'JK NW protocol (4E 57, UART1 protocol 000, JK-B*/BD* boards)',
   framing: { shapes: [NW_SHAPE], maxLength: NW_MAX_LENGTH, interByteTimeoutMs: 50, defaultBaud: 115200 },
-  // NW is point-to-point: the terminal number is always 0 (multi-drop never demonstrated, reference §3.7)
+  // NW is point-to-point: the terminal number is always 0 (multi-drop never demonstrated, docs/jk-bms-protocols.md §3.7)
   buildRequests: (_address: number, what: JkRequestKind) => [buildNwRequest(what)],
   decode: decodeNw,
 };

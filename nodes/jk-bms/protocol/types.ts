@@ -1,11 +1,11 @@
 /**
  * The typed contract between the JK codecs (this folder), the jk-bms node, the rs485-bus framer, the simulator
- * and `dcpower decode`. Units follow DESIGN "The message every device node sends": V, A, W, °C, %, Ah, s, mΩ;
+ * and `dcpower decode`. Units follow docs/design.md §3: V, A, W, °C, %, Ah, s, mΩ;
  * positive current = charging; a value the device did not report is absent (never null or 0).
  */
 import type { Result } from '../../../lib/result';
 
-/** The wire protocols the node speaks (reference jk-bms-protocols.md §1). */
+/** The wire protocols the node speaks (docs/jk-bms-protocols.md §1). */
 export type JkProtocolId = 'jk-nw' | 'jk02' | 'jk-modbus' | 'jk-balancer';
 export const JK_PROTOCOL_IDS: readonly JkProtocolId[] = ['jk-nw', 'jk02', 'jk-modbus', 'jk-balancer'];
 
@@ -80,7 +80,7 @@ export interface JkReading {
   runtime?: number;
 }
 
-/** Identity of a device. Passwords the frames carry are never decoded into this (reference §10). */
+/** Identity of a device. Passwords the frames carry are never decoded into this (docs/jk-bms-protocols.md §10). */
 export interface JkDeviceInfo {
   model?: string;
   hardware?: string;
@@ -106,20 +106,23 @@ export interface JkDecoded {
   reading?: JkReading;
   device?: JkDeviceInfo;
   settings?: JkSettings;
-  /** values whose meaning is open in the reference (published raw, e.g. JK02 32S temperatures at 254/256/258) */
+  /**
+   * values whose meaning is open (docs/jk-bms-protocols.md §4.3, §4.5; published raw, e.g. JK02 32S temperatures at
+   * 254/256/258)
+   */
   raw?: { [key: string]: number };
   /** Modbus: the register a trigger/ack/write refers to */
   register?: number;
 }
 
 export interface JkDecodeContext {
-  /** some firmware reports the current with the wrong sign (reference §2.6) */
+  /** some firmware reports the current with the wrong sign (docs/jk-bms-protocols.md §2.6) */
   invertCurrent?: boolean;
   /** JK02 cell-info layout; `auto` (default) uses the heuristic of detect.ts */
   variant?: Jk02Variant | 'auto';
   /** jk-modbus: the request this reply answers (tells which registers it holds); required for FC03 replies */
   request?: Uint8Array;
-  /** jk-balancer: temperature unit of the status reply, open in the reference; default 0.1 °C */
+  /** jk-balancer: temperature unit of the status reply, open (docs/jk-bms-protocols.md §7); default 0.1 °C */
   balancerTemperatureScale?: 0.1 | 1;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The bus framer driven by the JK protocol shapes (nodes/jk-bms/client.ts adapter), on the captured frames of
- * shared/reference/jkbms-vectors.json: split, merged, echoed, padded and garbled the way real adapters deliver
- * them (jk-bms-protocols.md §2.4).
+ * test/fixtures/jkbms-vectors.json: split, merged, echoed, padded and garbled the way real adapters deliver
+ * them (docs/jk-bms-protocols.md §2.4).
  */
 import { expect } from 'chai';
 import { Framer } from '../../../lib/rs485/framer';
