@@ -16,6 +16,7 @@ interface PackageJson {
   keywords?: string[];
   engines?: { node?: string };
   dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
   'node-red': { version?: string; nodes: Record<string, string> };
 }
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as PackageJson;
@@ -160,11 +161,18 @@ describe('package conventions (Flow Library scorecard, offline)', () => {
     expect(pkg.repository ?? pkg.bugs).to.not.equal(undefined);
   });
 
-  it('P06/P07: the Node-RED range admits 3.x, 4.x and 5.x; engines.node admits Node 18 to 22+', () => {
+  it('P06/P07: the Node-RED range admits 3.x, 4.x and 5.x; engines.node admits Node 20 to 22+, no older than any dependency needs', () => {
     const range = pkg['node-red'].version ?? '';
     for (const version of ['3.0.0', '3.1.15', '4.1.8', '5.0.7']) expect(semver.satisfies(version, range), version).to.equal(true);
     const engines = pkg.engines?.node ?? '';
-    for (const version of ['18.5.0', '20.20.0', '22.9.0', '24.0.0']) expect(semver.satisfies(version, engines), version).to.equal(true);
+    for (const version of ['20.20.0', '22.9.0', '24.0.0']) expect(semver.satisfies(version, engines), version).to.equal(true);
+    // serialport 13 needs Node 20: a range that admits 18 promises what the install cannot keep
+    const floor = semver.minVersion(engines)?.version ?? '0.0.0';
+    for (const dep of [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]) {
+      const depPkg = JSON.parse(fs.readFileSync(require.resolve(`${dep}/package.json`, { paths: [ROOT] }), 'utf8')) as { engines?: { node?: string } };
+      const needs = depPkg.engines?.node;
+      if (needs) expect(semver.satisfies(floor, needs), `${dep} needs Node ${needs}; engines.node starts at ${floor}`).to.equal(true);
+    }
   });
 
   it('D01: at most 6 runtime dependencies, node-red not among them', () => {
