@@ -43,10 +43,13 @@ export function statusVocabulary(t: Translate) {
       shape: 'dot',
       text: t('common.status.stale', { age: Math.round(ageMs / 1000) }),
     }),
-    error: (reason: string): NodeStatus => ({
+    /** `retryInMs`: the link waits to reconnect; the countdown lives here, not in the error sent to Catch */
+    error: (reason: string, retryInMs?: number): NodeStatus => ({
       fill: 'red',
       shape: 'ring',
-      text: t('common.status.error', { reason: shortReason(reason) }),
+      text:
+        t('common.status.error', { reason: shortReason(reason) }) +
+        (retryInMs !== undefined && retryInMs > 0 ? t('common.status.retry', { seconds: Math.ceil(retryInMs / 1000) }) : ''),
     }),
     timeout: (): NodeStatus => ({ fill: 'red', shape: 'ring', text: t('common.status.timeout') }),
     stopped: (): NodeStatus => ({ fill: 'red', shape: 'dot', text: t('common.status.stopped') }),

@@ -50,9 +50,19 @@ export class ModbusError extends Error {
     readonly kind: ModbusErrorKind,
     message: string,
     readonly exceptionCode?: number,
+    /** while the link waits to reconnect: when the next attempt is, kept out of the message so that one
+     * outage reads as one error however often it is polled */
+    readonly retryInMs?: number,
   ) {
     super(message);
     this.name = 'ModbusError';
+  }
+
+  /** The state this error stands for (lib/red.ts errorCondition): a lost and a refused connection are one
+   * outage; each exception code is its own condition. */
+  get condition(): string {
+    if (this.kind === 'disconnected' || this.kind === 'connect_failed') return 'link-down';
+    return this.kind === 'exception' ? `exception-${this.exceptionCode ?? '?'}` : this.kind;
   }
 
   /** A short reason for a node status (about 20 characters). */
@@ -370,7 +380,7 @@ export class ModbusTcpClient extends EventEmitter {
         // Fail now rather than hold the queue: the poller reports it and retries on its next round.
         const cause = this.lastError ? this.lastError.message : 'not connected';
         const kind = this.lastError?.kind === 'connect_failed' ? 'connect_failed' : 'disconnected';
-        return Promise.reject(new ModbusError(kind, `${cause}; next attempt in ${Math.ceil(waitMs / 1000)} s`));
+        return Promise.reject(new ModbusError(kind, cause, undefined, waitMs));
       }
     } else if (this.stateValue === 'idle') {
       this.connectNow();

@@ -90,6 +90,8 @@ export = function (RED: NodeAPI): void {
     let lastQuality: Quality | undefined;
     let waitingDone: Array<{ done: DoneFunction }> = [];
     let closed = false;
+    // created once poll() exists; the link's state callback may come before
+    let poller: Poller | undefined;
 
     const user = {
       id: node.id,
@@ -98,6 +100,9 @@ export = function (RED: NodeAPI): void {
         if (event.state === 'connecting' && lastGood === 0) node.status(vocabulary.connecting());
         else if (event.state === 'waiting' && event.error) {
           node.status(vocabulary.error(event.error.shortReason));
+        } else if (event.state === 'connected' && errors.has('poll')) {
+          // the link is back: read now rather than at the next interval
+          poller?.pollNow();
         }
       },
     };
@@ -226,7 +231,7 @@ export = function (RED: NodeAPI): void {
           return false;
         }
         const reason = error instanceof ModbusError ? error.shortReason : error.message;
-        node.status(error instanceof ModbusError && error.kind === 'timeout' ? vocabulary.timeout() : vocabulary.error(reason));
+        node.status(error instanceof ModbusError && error.kind === 'timeout' ? vocabulary.timeout() : vocabulary.error(reason, error instanceof ModbusError ? error.retryInMs : undefined));
         const reportedNow = errors.report('poll', error);
         if (lastQuality !== 'comm_error') {
           // once per failure: tell the flow the values stopped being current
@@ -333,14 +338,16 @@ export = function (RED: NodeAPI): void {
       node.send(msg);
     }
 
-    const poller = new Poller(poll, {
+    // No back-off of its own: the link backs off its reconnects and fails a read at once while it waits, so
+    // polling on at the interval costs nothing and sees the device within one interval of the link's return.
+    poller = new Poller(poll, {
       intervalMs: settings.intervalMs,
       firstDelayMs: 100,
-      backoff: { initialMs: settings.intervalMs, maxMs: Math.max(settings.intervalMs, 60000) },
       staleMs: settings.staleMs,
       onStale: (ageMs) => {
         if (closed) return;
-        node.status(vocabulary.stale(ageMs));
+        // a failing link keeps its red status (with the reason); stale is for a link that is quiet without error
+        if (!errors.has('poll')) node.status(vocabulary.stale(ageMs));
         if (lastQuality === 'good') {
           emitQualityOnly('stale', Date.now());
           lastQuality = 'stale';

@@ -202,6 +202,43 @@ describe('bacs node (Node-RED runtime, simulator over real TCP)', function () {
     expect(good.payload.modules as unknown[]).to.have.length(40);
   });
 
+  it('an outage is one error to Catch, a red status throughout, and a good read within an interval of the link\'s return', async () => {
+    // stale after 1.5 s: the outage outlasts it, and a stale watchdog must not turn the red status yellow
+    await helper.load([endpointNode, bacsNode], flow(port, { interval: '0.5', staleTime: '1.5' }, { reconnectMs: '100', reconnectMaxMs: '800' }));
+    const out = helper.getNode('out') as TestNode;
+    const caught = helper.getNode('caught') as TestNode;
+    const b1 = helper.getNode('b1') as TestNode;
+    await next(out, (m) => m.quality === 'good');
+    const errors: Msg[] = [];
+    caught.on('input', (m: Msg) => errors.push(m));
+    const statusesBefore = b1.status.getCalls().length;
+    await sim.stop();
+    // long enough for several reconnect attempts with a growing back-off, and many polls
+    await new Promise((r) => setTimeout(r, 5000));
+    const during = b1.status
+      .getCalls()
+      .slice(statusesBefore)
+      .map((c) => c.args[0] as { fill: string; shape: string; text: string });
+    const firstRed = during.findIndex((s) => s.fill === 'red');
+    expect(firstRed, JSON.stringify(during)).to.be.greaterThan(-1);
+    expect(during.slice(firstRed).filter((s) => s.fill !== 'red'), 'no status other than red once the outage is reported').to.deep.equal([]);
+    expect(errors, JSON.stringify(errors.map((e) => e.error))).to.have.length(1);
+    expect(JSON.stringify(errors[0]), 'the countdown stays in the status').to.not.match(/next attempt|retry in/);
+
+    const back = new BacsSimulator({ strings: 2, modules: 40, port, tickMs: 0, seed: 7 });
+    await back.start();
+    const returnedAt = Date.now();
+    try {
+      await next(out, (m) => m.quality === 'good', 5000);
+      // the link's own back-off (at most 0.8 s here) plus one interval (0.5 s), with room for a loaded machine
+      expect(Date.now() - returnedAt).to.be.below(2500);
+      expect(errors).to.have.length(1);
+    } finally {
+      await helper.unload();
+      await back.stop();
+    }
+  });
+
   it('reads a fixed number of strings and modules and a user module template', async () => {
     const template = JSON.stringify({
       base: 2000,
