@@ -117,7 +117,7 @@ export function classifyReceiveError(err: NetSnmpError): { kind: DropKind; detai
     return { kind: 'malformed', detail: escapeWireText(inner) };
   }
   if (/^Local community/.test(message)) return { kind: 'community' };
-  if (/^Local user not found/.test(message)) return { kind: 'user', detail: 'unknown v3 user' };
+  if (/^Local user not found/.test(message)) return { kind: 'user' };
   if (/requires authentication/.test(message)) return { kind: 'auth', detail: 'no authentication' };
   if (/requires privacy/.test(message)) return { kind: 'auth', detail: 'no privacy' };
   if (/^Authentication digest/.test(message)) return { kind: 'auth', detail: 'digest mismatch' };

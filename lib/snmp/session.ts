@@ -317,6 +317,8 @@ export class SnmpClient implements SnmpLink {
   private readonly opts: Required<Omit<SnmpSessionOptions, 'user' | 'securityLevel' | 'authProtocol' | 'privProtocol' | 'context'>> &
     SnmpSessionOptions;
   private readonly states = new Map<string, TargetState>();
+  /** the link's own units: their sessions stay open between polls; any other target's closes after use */
+  private readonly listed: Set<string>;
   private readonly limiter: Limiter;
   private readonly drops: ReportLimiter;
   private readonly trapListeners = new Set<(trap: SnmpTrap) => void>();
@@ -332,7 +334,15 @@ export class SnmpClient implements SnmpLink {
   ) {
     this.opts = { ...SESSION_DEFAULTS, ...stripUndefined(options) } as SnmpClient['opts'];
     this.limiter = new Limiter(Math.max(1, this.opts.concurrency), this.opts.slowAfter);
+    this.listed = new Set(targetList.map(targetKey));
     this.drops = new ReportLimiter((r) => this.reportDrop(r as DropReport));
+  }
+
+  /** sessions open now (a bounded number: one per listed unit in use, plus targets with work queued) */
+  get sessionCount(): number {
+    let n = 0;
+    for (const s of this.states.values()) if (s.session) n++;
+    return n;
   }
 
   private reportDrop(r: DropReport): void {
@@ -454,14 +464,15 @@ export class SnmpClient implements SnmpLink {
     };
     // the common case (nothing queued for this unit) skips the chain
     const p = s.queued === 1 ? run() : s.chain.then(run, run);
-    const settled = p.then(
-      () => {
-        s.queued--;
-      },
-      () => {
-        s.queued--;
-      },
-    );
+    const finished = (): void => {
+      s.queued--;
+      // a target outside the unit list (a walk from the discover dialog) keeps no socket once idle
+      if (s.queued === 0 && !this.listed.has(targetKey(s.target)) && this.states.get(targetKey(s.target)) === s) {
+        this.dropSession(s);
+        this.states.delete(targetKey(s.target));
+      }
+    };
+    const settled = p.then(finished, finished);
     s.chain = settled;
     return p;
   }
