@@ -6,10 +6,11 @@
 import type { NodeAPI, Node, NodeDef } from '../../lib/red';
 import { ErrorOnce, asError } from '../../lib/red';
 import type { SnmpEndpoint, SnmpTarget, SnmpTrap, SnmpVarbind } from '../../lib/snmp/types';
-import { SnmpClient, SnmpCredentials } from '../../lib/snmp/session';
+import { DropReport, SnmpClient, SnmpCredentials } from '../../lib/snmp/session';
 import { SnmpEndpointConfig, num, sessionOptions, walkRows } from '../../lib/snmp/settings';
 import { parseTargets, targetKey, targetName } from '../../lib/snmp/targets';
 import { DEFAULT_TRAP_PORT } from '../../lib/snmp/receiver';
+import { OVERFLOW_SOURCE } from '../../lib/report-limiter';
 import englishCatalogue from './locales/en-US/snmp-endpoint.json';
 
 interface Credentials {
@@ -20,8 +21,15 @@ interface Credentials {
 
 type EndpointNode = Node<Credentials> & SnmpEndpoint & { client: SnmpClient | undefined };
 
+/** where the trap receiver listens when the dialog leaves it empty: only this host can reach it */
+const DEFAULT_TRAP_ADDRESS = '127.0.0.1';
+
 /** walks with settings sent in the request (no deployed link) running at once; more are refused */
 const MAX_ADHOC_WALKS = 4;
+
+function isLoopback(address: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) || address === 'localhost';
+}
 
 /** English texts, for runtimes that have not loaded the catalogue (tests with node-red-node-test-helper) */
 function fallbackText(key: string, subs: Record<string, string | number> = {}): string {
@@ -40,7 +48,8 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const users = new Map<string, { id: string }>();
-    const errors = new ErrorOnce((err) => node.error(err, { topic: `snmp-endpoint/${config.name || node.id}` }));
+    const topic = `snmp-endpoint/${config.name || node.id}`;
+    const errors = new ErrorOnce((err) => node.error(err, { topic }));
     const options = sessionOptions(config);
     const defaultPort = num(config.port, 161, 1, 65535);
     const credentials: SnmpCredentials = {
@@ -59,9 +68,20 @@ export = function (RED: NodeAPI): void {
       else if (options.securityLevel === 'authPriv' && !credentials.privKey) configError = text('snmp-endpoint.errors.noPrivKey');
     }
 
+    const dropped = (r: DropReport): void => {
+      const source = r.source === OVERFLOW_SOURCE ? text('snmp-endpoint.dropped.otherSources') : r.source;
+      const kind = text(`snmp-endpoint.dropKind.${r.kind}`);
+      const message = r.first
+        ? text(r.detail ? 'snmp-endpoint.dropped.firstDetail' : 'snmp-endpoint.dropped.first', { source, kind, detail: r.detail ?? '' })
+        : text('snmp-endpoint.dropped.more', { source, kind, count: r.count });
+      // to Catch as well as the log: a flow may want to alert on hostile traffic; the limiter bounds both
+      node.error(message, { topic, source: r.source, kind: r.kind, count: r.count, payload: message });
+    };
     const client = new SnmpClient(targets, options, credentials, {
-      // socket-level problems (unparsable datagram, bind error) go to Catch once per distinct text
+      // local socket problems (bind error) go to Catch once per distinct text
       onError: (err) => errors.report('transport', err),
+      // datagrams from the network: first per source and kind, then a count per minute
+      onDropped: dropped,
     });
     node.client = client;
     if (configError) {
@@ -70,10 +90,16 @@ export = function (RED: NodeAPI): void {
     }
 
     if (config.trapEnabled && !configError) {
+      const trapAddress = typeof config.trapAddress === 'string' && config.trapAddress.trim() ? config.trapAddress.trim() : DEFAULT_TRAP_ADDRESS;
+      const stored = node.credentials?.community;
+      // `public` stands in for an empty community only where no other host can send: on loopback. A receiver
+      // open to the network takes v1/v2c notifications only with a community the user stored.
+      const communities = stored ? [stored] : options.version !== 'v3' && isLoopback(trapAddress) ? ['public'] : [];
+      if (communities.length === 0 && options.version !== 'v3') node.warn(text('snmp-endpoint.errors.trapNoCommunity', { address: trapAddress }));
       client.startTrapReceiver({
         port: num(config.trapPort, DEFAULT_TRAP_PORT, 1, 65535),
-        address: typeof config.trapAddress === 'string' && config.trapAddress ? config.trapAddress : '0.0.0.0',
-        communities: credentials.community ? [credentials.community] : [],
+        address: trapAddress,
+        communities,
         users:
           options.version === 'v3' && options.user
             ? [{ name: options.user, level: options.securityLevel ?? 'authPriv', authProtocol: options.authProtocol, authKey: credentials.authKey, privProtocol: options.privProtocol, privKey: credentials.privKey }]
