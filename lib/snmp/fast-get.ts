@@ -9,6 +9,7 @@ import * as net from 'net';
 import type { SnmpTarget } from './types';
 import { decodeResponse, DecodedVarbind, getRequestTemplate, GetTemplate, PDU_RESPONSE, withRequestId } from './ber';
 import { targetKey } from './targets';
+import { escapeWireText } from '../wire-text';
 
 export interface FastGetOptions {
   version: 0 | 1;
@@ -55,7 +56,15 @@ export class FastGet {
   constructor(
     private readonly options: FastGetOptions,
     private readonly onError: (err: Error) => void,
+    /** a datagram dropped as malformed, by source address (anyone can send to the socket: rate-limit it) */
+    private readonly onDrop?: (source: string, detail: string) => void,
   ) {}
+
+  private drop(rinfo: dgram.RemoteInfo, detail: string): void {
+    const text = escapeWireText(detail);
+    if (this.onDrop) this.onDrop(escapeWireText(rinfo.address, 64), text);
+    else this.onError(new Error(`${rinfo.address}:${rinfo.port}: malformed response ignored: ${text}`));
+  }
 
   /** whether a target can use the fast path: an IPv4 literal (responses are matched by address) */
   static supports(target: SnmpTarget): boolean {
@@ -69,7 +78,7 @@ export class FastGet {
       try {
         this.onMessage(buffer, rinfo);
       } catch (err) {
-        this.onError(err instanceof Error ? err : new Error(String(err)));
+        this.drop(rinfo, err instanceof Error ? err.message : String(err));
       }
     });
     socket.on('error', (err) => {
@@ -206,7 +215,7 @@ export class FastGet {
   private onMessage(buffer: Buffer, rinfo: dgram.RemoteInfo): void {
     const decoded = decodeResponse(buffer, this.lastAsked(rinfo));
     if (!decoded.ok) {
-      this.onError(new Error(`${rinfo.address}:${rinfo.port}: malformed response ignored: ${decoded.error.message}`));
+      this.drop(rinfo, decoded.error.message);
       return;
     }
     const m = decoded.value;

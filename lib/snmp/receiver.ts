@@ -2,7 +2,9 @@
  * Trap and inform receiver of one snmp-endpoint link (v1, v2c, v3), on an unprivileged port by default
  * because UDP 162 needs root on Linux. Each notification is matched to the unit that sent it.
  */
+import type * as dgram from 'dgram';
 import * as snmp from 'net-snmp';
+import { escapeWireText } from '../wire-text';
 import type { SnmpTarget, SnmpTrap, SnmpVarbind } from './types';
 import { fromRaw } from './session';
 
@@ -19,9 +21,9 @@ export interface TrapUser {
 
 export interface TrapReceiverOptions {
   port?: number;
-  /** bind address; 0.0.0.0 to hear real devices, 127.0.0.1 for tests */
+  /** bind address; 127.0.0.1 when absent, an interface address (or 0.0.0.0) to hear real devices */
   address?: string;
-  /** v1/v2c communities accepted */
+  /** v1/v2c communities accepted; none: every v1/v2c notification is dropped */
   communities?: string[];
   /** v3 users accepted */
   users?: TrapUser[];
@@ -66,20 +68,83 @@ export function trapOidOf(pdu: RawPdu): string {
   return vb && typeof vb.value === 'string' ? vb.value : '';
 }
 
+/** Why a received datagram was dropped: a fixed set, so it can key a rate limit and a translation. */
+export type DropKind = 'malformed' | 'community' | 'user' | 'auth' | 'unexpected' | 'send';
+export const DROP_KINDS: readonly DropKind[] = ['malformed', 'community', 'user', 'auth', 'unexpected', 'send'];
+
+/**
+ * A dropped datagram: where it came from, why, and what may be said about it. `detail` is never the received
+ * community, never a digest, and always escaped (it may quote the library's reading of attacker bytes).
+ */
+export type DropListener = (source: string, kind: DropKind, detail?: string) => void;
+
+interface RawRinfo {
+  address?: unknown;
+  port?: unknown;
+}
+
+interface NetSnmpError extends Error {
+  /** ProcessingError: what failed inside the decoder */
+  error?: unknown;
+  rinfo?: RawRinfo;
+}
+
+/** The parts of a net-snmp Receiver this module touches; @types/net-snmp leaves them out. */
+interface RawReceiver {
+  close(cb?: () => void): void;
+  getAuthorizer(): { addCommunity(c: string): void; addUser(u: unknown): void };
+  onMsg(socket: dgram.Socket, buffer: Buffer, rinfo: dgram.RemoteInfo): void;
+  listener?: {
+    sockets?: Record<string, dgram.Socket>;
+    send?: (message: { toBuffer(): Buffer }, rinfo: dgram.RemoteInfo, socket: dgram.Socket) => void;
+  };
+}
+
+function sourceOf(rinfo: RawRinfo | undefined): string {
+  return typeof rinfo?.address === 'string' ? escapeWireText(rinfo.address, 64) : 'unknown';
+}
+
+/**
+ * Sorts an error net-snmp gave the receiver callback into a drop kind. The texts it quotes are chosen here:
+ * net-snmp's own would hand out the received community ("Local community not found for message with
+ * community …") or, on a failed v3 authentication, the digest computed with our key, which lets the sender
+ * forge that very message.
+ */
+export function classifyReceiveError(err: NetSnmpError): { kind: DropKind; detail?: string } {
+  const message = typeof err.message === 'string' ? err.message : '';
+  if (err.name === 'ProcessingError') {
+    const inner = err.error instanceof Error ? err.error.message : err.error !== undefined ? String(err.error) : message;
+    return { kind: 'malformed', detail: escapeWireText(inner) };
+  }
+  if (/^Local community/.test(message)) return { kind: 'community' };
+  if (/^Local user not found/.test(message)) return { kind: 'user' };
+  if (/requires authentication/.test(message)) return { kind: 'auth', detail: 'no authentication' };
+  if (/requires privacy/.test(message)) return { kind: 'auth', detail: 'no privacy' };
+  if (/^Authentication digest/.test(message)) return { kind: 'auth', detail: 'digest mismatch' };
+  if (/^Failed to decrypt/.test(message)) return { kind: 'auth', detail: 'decryption failed' };
+  if (err.name === 'RequestInvalidError') return { kind: 'unexpected', detail: escapeWireText(message) };
+  return { kind: 'malformed', detail: escapeWireText(message) };
+}
+
 export class SnmpTrapReceiver {
-  private receiver: { close(cb?: () => void): void } | undefined;
+  private receiver: RawReceiver | undefined;
   readonly port: number;
+  readonly address: string;
 
   constructor(
     options: TrapReceiverOptions,
     private readonly targets: SnmpTarget[],
     private readonly onTrap: (trap: SnmpTrap) => void,
     private readonly onError: (err: Error) => void,
+    /** every dropped datagram; without it, each becomes an onError (the caller must rate-limit then) */
+    private readonly onDrop?: DropListener,
   ) {
     this.port = options.port ?? DEFAULT_TRAP_PORT;
+    // loopback unless told otherwise: a receiver open to the network is a choice, not a default
+    this.address = options.address ?? '127.0.0.1';
     const receiverOptions: Record<string, unknown> = {
       port: this.port,
-      address: options.address ?? '0.0.0.0',
+      address: this.address,
       transport: 'udp4',
       includeAuthentication: true,
     };
@@ -87,15 +152,14 @@ export class SnmpTrapReceiver {
     try {
       const r = snmp.createReceiver(receiverOptions as unknown as Parameters<typeof snmp.createReceiver>[0], (err: Error | null, notification: unknown) => {
         try {
-          if (err) {
-            this.onError(new Error(`trap receiver: ${err.message}`));
-            return;
-          }
-          this.handle(notification);
+          if (err) this.received(err as NetSnmpError);
+          else this.handle(notification);
         } catch (inner) {
-          this.onError(inner instanceof Error ? inner : new Error(String(inner)));
+          const rinfo = (notification as { rinfo?: RawRinfo } | undefined)?.rinfo;
+          this.drop(sourceOf(rinfo), 'malformed', escapeWireText(inner instanceof Error ? inner.message : String(inner)));
         }
-      }) as unknown as { close(cb?: () => void): void; getAuthorizer(): { addCommunity(c: string): void; addUser(u: unknown): void } };
+      }) as unknown as RawReceiver;
+      this.guard(r);
       const auth = r.getAuthorizer();
       for (const c of options.communities ?? []) auth.addCommunity(c);
       for (const u of options.users ?? []) {
@@ -113,6 +177,53 @@ export class SnmpTrapReceiver {
       this.receiver = r;
     } catch (err) {
       this.onError(new Error(`trap receiver on port ${this.port}: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  }
+
+  /**
+   * net-snmp handles a datagram inside its socket's 'message' listener and throws from there when it cannot
+   * encode the acknowledgement of an inform it decoded (a varbind of an unknown type, an OID or integer it
+   * cannot write back): in a plain listener that ends the process. Every socket's listener is replaced by one
+   * that catches, and the acknowledgement is sent by our code so a failed send is reported, not printed.
+   */
+  private guard(r: RawReceiver): void {
+    const listener = r.listener;
+    for (const socket of Object.values(listener?.sockets ?? {})) {
+      socket.removeAllListeners('message');
+      socket.on('message', (buffer: Buffer, rinfo: dgram.RemoteInfo) => {
+        try {
+          r.onMsg(socket, buffer, rinfo);
+        } catch (err) {
+          this.drop(sourceOf(rinfo), 'malformed', escapeWireText(err instanceof Error ? err.message : String(err)));
+        }
+      });
+    }
+    if (listener) {
+      listener.send = (message, rinfo, socket) => {
+        const buffer = message.toBuffer(); // a throw here reaches the guarded listener above
+        socket.send(buffer, 0, buffer.length, rinfo.port, rinfo.address, (err) => {
+          if (err) this.drop(sourceOf(rinfo), 'send', escapeWireText((err as NodeJS.ErrnoException).code ?? err.message));
+        });
+      };
+    }
+  }
+
+  private received(err: NetSnmpError): void {
+    if (!err.rinfo) {
+      // no datagram behind it: the socket itself (bind failure, port taken)
+      this.onError(new Error(`trap receiver on ${this.address}:${this.port}: ${escapeWireText(err.message)}`));
+      return;
+    }
+    const { kind, detail } = classifyReceiveError(err);
+    this.drop(sourceOf(err.rinfo), kind, detail);
+  }
+
+  private drop(source: string, kind: DropKind, detail?: string): void {
+    try {
+      if (this.onDrop) this.onDrop(source, kind, detail);
+      else this.onError(new Error(`trap receiver: dropped ${kind} datagram from ${source}${detail ? `: ${detail}` : ''}`));
+    } catch {
+      /* a broken listener must not break the receiver */
     }
   }
 
@@ -147,7 +258,7 @@ export class SnmpTrapReceiver {
 
   /** Resolves once the receiver's socket is bound (or at once if it failed: the error was reported). */
   ready(): Promise<void> {
-    const sockets = (this.receiver as unknown as { listener?: { sockets?: Record<string, import('dgram').Socket> } } | undefined)?.listener?.sockets;
+    const sockets = this.receiver?.listener?.sockets;
     const socket = sockets ? Object.values(sockets)[0] : undefined;
     if (!socket) return Promise.resolve();
     try {

@@ -7,8 +7,10 @@
 import * as snmp from 'net-snmp';
 import type { SnmpLink, SnmpTarget, SnmpTrap, SnmpValue, SnmpVarbind } from './types';
 import { targetKey } from './targets';
-import { SnmpTrapReceiver, TrapReceiverOptions } from './receiver';
+import { DropKind, SnmpTrapReceiver, TrapReceiverOptions } from './receiver';
 import { FastGet, FastGetError } from './fast-get';
+import { LimitedReport, OVERFLOW_SOURCE, ReportLimiter } from '../report-limiter';
+import { escapeWireText } from '../wire-text';
 
 export type SnmpVersion = 'v1' | 'v2c' | 'v3';
 export type SnmpSecurityLevel = 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
@@ -267,9 +269,13 @@ function classify(err: unknown, target: SnmpTarget, version: SnmpVersion): SnmpE
     if (status === snmp.ErrorStatus.NoSuchName) return new SnmpError(e.message, 'noSuchName', target);
     return new SnmpError(`${targetKey(target)}: ${e.message}`, 'protocol', target);
   }
-  if (e.name === 'ResponseInvalidError') return new SnmpError(`${targetKey(target)}: ${e.message}`, 'protocol', target);
-  if (/authentication|decrypt|usm|unknown user|engine/i.test(e.message)) return new SnmpError(`${targetKey(target)}: ${e.message}`, 'auth', target);
-  return new SnmpError(`${targetKey(target)}: ${e.message}`, 'socket', target);
+  // net-snmp's text of a failed v3 check quotes the digest computed with our key: never pass it on
+  if (/^Authentication digest/.test(e.message)) return new SnmpError(`${targetKey(target)}: authentication failed (check the v3 user, keys and protocols)`, 'auth', target);
+  if (/^Failed to decrypt/.test(e.message)) return new SnmpError(`${targetKey(target)}: decryption failed (check the v3 privacy protocol and key)`, 'auth', target);
+  const text = escapeWireText(e.message);
+  if (e.name === 'ResponseInvalidError') return new SnmpError(`${targetKey(target)}: ${text}`, 'protocol', target);
+  if (/authentication|decrypt|usm|unknown user|engine/i.test(e.message)) return new SnmpError(`${targetKey(target)}: ${text}`, 'auth', target);
+  return new SnmpError(`${targetKey(target)}: ${text}`, 'socket', target);
 }
 
 interface TargetState {
@@ -282,9 +288,26 @@ interface TargetState {
   queued: number;
 }
 
+/** A rate-limited report of datagrams the link dropped (see lib/report-limiter.ts). */
+export interface DropReport extends LimitedReport {
+  kind: DropKind;
+}
+
 export interface SnmpClientEvents {
   /** a library or socket error not tied to one request (reported, never thrown) */
   onError?: (err: Error) => void;
+  /**
+   * Datagrams dropped by the trap receiver or the sessions: the first per source and kind at once, then a
+   * count per minute. Without this listener the reports go to onError as English text.
+   */
+  onDropped?: (report: DropReport) => void;
+}
+
+/** English text of a drop report (the endpoint node has translated ones). */
+export function dropReportText(r: DropReport): string {
+  const from = r.source === OVERFLOW_SOURCE ? 'other sources' : r.source;
+  if (r.first) return `dropped ${r.kind} datagram from ${from}${r.detail ? `: ${r.detail}` : ''}`;
+  return `${r.count} more ${r.kind} datagrams from ${from} dropped since the last report`;
 }
 
 /**
@@ -294,7 +317,10 @@ export class SnmpClient implements SnmpLink {
   private readonly opts: Required<Omit<SnmpSessionOptions, 'user' | 'securityLevel' | 'authProtocol' | 'privProtocol' | 'context'>> &
     SnmpSessionOptions;
   private readonly states = new Map<string, TargetState>();
+  /** the link's own units: their sessions stay open between polls; any other target's closes after use */
+  private readonly listed: Set<string>;
   private readonly limiter: Limiter;
+  private readonly drops: ReportLimiter;
   private readonly trapListeners = new Set<(trap: SnmpTrap) => void>();
   private receiver: SnmpTrapReceiver | undefined;
   private fast: FastGet | undefined;
@@ -308,6 +334,26 @@ export class SnmpClient implements SnmpLink {
   ) {
     this.opts = { ...SESSION_DEFAULTS, ...stripUndefined(options) } as SnmpClient['opts'];
     this.limiter = new Limiter(Math.max(1, this.opts.concurrency), this.opts.slowAfter);
+    this.listed = new Set(targetList.map(targetKey));
+    this.drops = new ReportLimiter((r) => this.reportDrop(r as DropReport));
+  }
+
+  /** sessions open now (a bounded number: one per listed unit in use, plus targets with work queued) */
+  get sessionCount(): number {
+    let n = 0;
+    for (const s of this.states.values()) if (s.session) n++;
+    return n;
+  }
+
+  private reportDrop(r: DropReport): void {
+    const onDropped = this.events.onDropped;
+    if (onDropped) onDropped(r);
+    else this.reportError(new Error(dropReportText(r)));
+  }
+
+  /** counts a dropped datagram against the rate limit; never throws */
+  private dropped(source: string, kind: DropKind, detail?: string): void {
+    this.drops.hit(source, kind, detail);
   }
 
   targets(): SnmpTarget[] {
@@ -364,17 +410,28 @@ export class SnmpClient implements SnmpLink {
         version: o.version === 'v1' ? snmp.Version1 : snmp.Version2c,
       } as snmp.SessionOptions) as unknown as RawSession;
     }
+    // The datagram being handled, so that the 'error' net-snmp emits for it (it gives no source) is counted
+    // against its sender: anyone can send to a session's port, so these reports are rate-limited.
+    let current: { address?: unknown } | undefined;
+    const source = (): string => (typeof current?.address === 'string' ? escapeWireText(current.address, 64) : targetKey(s.target));
     // net-snmp emits 'error' for an unparsable datagram: without a listener that is an uncaught exception.
-    session.on('error', (err: unknown) => this.reportError(err instanceof Error ? err : new Error(String(err))));
+    session.on('error', (err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      if (current) this.dropped(source(), 'malformed', escapeWireText(message));
+      else this.reportError(new Error(`${targetKey(s.target)}: ${escapeWireText(message)}`));
+    });
     // And anything that throws while it handles a datagram must stay here, not reach the event loop.
     if (session.dgram && typeof session.onMsg === 'function') {
       const onMsg = session.onMsg.bind(session);
       session.dgram.removeAllListeners('message');
-      session.dgram.on('message', (buffer: unknown) => {
+      session.dgram.on('message', (buffer: unknown, rinfo: unknown) => {
+        current = typeof rinfo === 'object' && rinfo !== null ? (rinfo as { address?: unknown }) : {};
         try {
           onMsg(buffer as Buffer);
         } catch (err) {
-          this.reportError(new Error(`${targetKey(s.target)}: malformed response ignored: ${err instanceof Error ? err.message : String(err)}`));
+          this.dropped(source(), 'malformed', escapeWireText(err instanceof Error ? err.message : String(err)));
+        } finally {
+          current = undefined;
         }
       });
     }
@@ -407,14 +464,15 @@ export class SnmpClient implements SnmpLink {
     };
     // the common case (nothing queued for this unit) skips the chain
     const p = s.queued === 1 ? run() : s.chain.then(run, run);
-    const settled = p.then(
-      () => {
-        s.queued--;
-      },
-      () => {
-        s.queued--;
-      },
-    );
+    const finished = (): void => {
+      s.queued--;
+      // a target outside the unit list (a walk from the discover dialog) keeps no socket once idle
+      if (s.queued === 0 && !this.listed.has(targetKey(s.target)) && this.states.get(targetKey(s.target)) === s) {
+        this.dropSession(s);
+        this.states.delete(targetKey(s.target));
+      }
+    };
+    const settled = p.then(finished, finished);
     s.chain = settled;
     return p;
   }
@@ -455,6 +513,7 @@ export class SnmpClient implements SnmpLink {
       this.fast = new FastGet(
         { version: this.opts.version === 'v1' ? 0 : 1, community: this.credentials.community ?? 'public', timeout: this.opts.timeout, retries: this.opts.retries },
         (err) => this.reportError(err),
+        (source, detail) => this.dropped(source, 'malformed', detail),
       );
     }
     return this.fast;
@@ -596,6 +655,7 @@ export class SnmpClient implements SnmpLink {
         }
       },
       (err) => this.reportError(err),
+      (source, kind, detail) => this.dropped(source, kind, detail),
     );
     return this.receiver;
   }
@@ -609,6 +669,7 @@ export class SnmpClient implements SnmpLink {
   async close(): Promise<void> {
     this.closed = true;
     this.limiter.clear();
+    this.drops.close();
     for (const s of this.states.values()) {
       try {
         s.session?.cancelRequests?.(new SnmpError('link closed', 'closed', s.target));

@@ -40,3 +40,26 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * `n` consecutive free UDP ports on loopback (checked one by one: good enough on an otherwise idle loopback),
+ * below the ephemeral range so that no client socket of the test takes one of them meanwhile.
+ */
+export async function freeUdpPortRange(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 12000);
+    const sockets: dgram.Socket[] = [];
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) {
+      const s = dgram.createSocket('udp4');
+      ok = await new Promise<boolean>((resolve) => {
+        s.once('error', () => resolve(false));
+        s.bind(base + i, '127.0.0.1', () => resolve(true));
+      });
+      sockets.push(s);
+    }
+    await Promise.all(sockets.map((s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } })));
+    if (ok) return base;
+  }
+  throw new Error('no free port range');
+}

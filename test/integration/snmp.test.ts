@@ -12,7 +12,7 @@ import * as path from 'path';
 import { JupiterFleet, JupiterUnit, SIM_ENTERPRISE_OID, UPS_ALARM } from '../../nodes/jupiter-hvdc/simulator';
 import { SnmpClient, SnmpError } from '../../lib/snmp/session';
 import type { SnmpTarget, SnmpTrap } from '../../lib/snmp/types';
-import { freeUdpPort, waitFor } from '../helpers/ports';
+import { freeUdpPort, freeUdpPortRange as freeUdpPorts, waitFor } from '../helpers/ports';
 
 const V3_USER = { name: 'opsuser', level: 'authPriv' as const, authProtocol: 'sha256' as const, authKey: 'auth-secret-1', privProtocol: 'aes' as const, privKey: 'priv-secret-1' };
 const UPS_BATTERY_VOLTAGE = '1.3.6.1.2.1.33.1.2.5.0';
@@ -22,27 +22,6 @@ function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { timeout: 20000 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd}: ${err.message} ${stderr}`)) : resolve(stdout)));
   });
-}
-
-/** consecutive free UDP ports (checked one by one; good enough on an otherwise idle loopback) */
-async function freeUdpPorts(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    // below the ephemeral range, so a dead unit's port is never a client session's local port
-    const base = 20000 + Math.floor(Math.random() * 12000);
-    const sockets: dgram.Socket[] = [];
-    let ok = true;
-    for (let i = 0; i < n && ok; i++) {
-      const s = dgram.createSocket('udp4');
-      ok = await new Promise<boolean>((resolve) => {
-        s.once('error', () => resolve(false));
-        s.bind(base + i, '127.0.0.1', () => resolve(true));
-      });
-      sockets.push(s);
-    }
-    await Promise.all(sockets.map((s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } })));
-    if (ok) return base;
-  }
-  throw new Error('no free port range');
 }
 
 describe('SNMP interop and robustness (integration)', function () {
@@ -264,6 +243,27 @@ describe('SNMP interop and robustness (integration)', function () {
       const firstDead = events.findIndex((e) => e.startsWith('dead'));
       expect(events.filter((e) => e.startsWith('live'))).to.have.length(20);
       expect(firstDead).to.equal(20);
+    });
+  });
+
+  describe('sessions', () => {
+    it('a walk of a target outside the unit list closes its session when it ends; the units keep theirs', async () => {
+      const { targets } = await startFleet(6);
+      const [own, ...others] = targets;
+      const c = client([own], { version: 'v2c' }, { community: 'public' });
+      await c.walk(own, '1.3.6.1.2.1.1');
+      expect(c.sessionCount).to.equal(1);
+      for (const t of others) {
+        const rows = await c.walk(t, '1.3.6.1.2.1.1');
+        expect(rows.length).to.be.at.least(5);
+        expect(c.sessionCount).to.equal(1);
+      }
+      // two walks of one outside target queued together share the session, which closes after the second
+      const both = await Promise.all([c.walk(others[0], '1.3.6.1.2.1.1'), c.walk(others[0], '1.3.6.1.2.1.1')]);
+      expect(both[0].length).to.equal(both[1].length);
+      expect(c.sessionCount).to.equal(1);
+      await c.walk(own, '1.3.6.1.2.1.1');
+      expect(c.sessionCount).to.equal(1);
     });
   });
 
