@@ -80,28 +80,52 @@ export type ParsedRequest =
   | { functionCode: 15; address: number; values: boolean[] }
   | { functionCode: 16; address: number; values: number[] };
 
+/** FC15 limit (Modbus Application Protocol v1.1b3, 6.11) */
+export const MAX_WRITE_COILS = 0x07b0;
+
+/**
+ * Checks the request's own consistency as the spec's state diagrams do before any address check: the PDU length
+ * the function implies, FC05's value (only 0x0000 and 0xFF00), and the count against the byte count of FC15/16.
+ * A server answers the `bad_length`/`bad_value` errors with exception 03 (illegal data value); read counts are
+ * checked by the server, which knows its limits per function.
+ */
 export function decodeRequest(pdu: Uint8Array): Result<ParsedRequest> {
   if (pdu.length < 5) return fail('short_frame', `request PDU of ${pdu.length} bytes`);
   const b = Buffer.from(pdu.buffer, pdu.byteOffset, pdu.length);
   const fc = b[0];
   const address = b.readUInt16BE(1);
+  const fixed = (): Result<true> => (b.length === 5 ? ok(true) : fail('bad_length', `function ${fc} request of ${b.length} bytes, not 5`));
   switch (fc) {
     case 1:
     case 2:
     case 3:
-    case 4:
-      return ok({ functionCode: fc, address, count: b.readUInt16BE(3) });
-    case 5:
-      return ok({ functionCode: 5, address, value: b.readUInt16BE(3) === 0xff00 });
-    case 6:
-      return ok({ functionCode: 6, address, value: b.readUInt16BE(3) });
+    case 4: {
+      const length = fixed();
+      return length.ok ? ok({ functionCode: fc, address, count: b.readUInt16BE(3) }) : length;
+    }
+    case 5: {
+      const length = fixed();
+      if (!length.ok) return length;
+      const value = b.readUInt16BE(3);
+      // anything else is not OFF: 6.5 requires exception 03
+      if (value !== 0xff00 && value !== 0x0000) return fail('bad_value', `coil value 0x${value.toString(16)}, not 0xFF00 or 0x0000`);
+      return ok({ functionCode: 5, address, value: value === 0xff00 });
+    }
+    case 6: {
+      const length = fixed();
+      return length.ok ? ok({ functionCode: 6, address, value: b.readUInt16BE(3) }) : length;
+    }
     case 15:
     case 16: {
+      if (b.length < 6) return fail('short_frame', `function ${fc} request of ${b.length} bytes`);
       const count = b.readUInt16BE(3);
       const byteCount = b[5];
-      if (b.length < 6 + byteCount) return fail('short_frame', 'write request shorter than its byte count');
+      const max = fc === 16 ? MAX_WRITE_REGISTERS : MAX_WRITE_COILS;
+      if (count < 1 || count > max) return fail('bad_value', `count ${count} outside 1..${max}`);
+      const want = fc === 16 ? count * 2 : Math.ceil(count / 8);
+      if (byteCount !== want) return fail('bad_length', `byte count ${byteCount} for ${count} ${fc === 16 ? 'registers' : 'coils'}, not ${want}`);
+      if (b.length !== 6 + byteCount) return fail('bad_length', `write request of ${b.length} bytes for byte count ${byteCount}`);
       if (fc === 16) {
-        if (byteCount !== count * 2) return fail('bad_length', 'byte count does not match register count');
         const values: number[] = [];
         for (let i = 0; i < count; i++) values.push(b.readUInt16BE(6 + i * 2));
         return ok({ functionCode: 16, address, values });

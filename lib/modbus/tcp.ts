@@ -29,26 +29,47 @@ export interface MbapFrame {
 export class MbapSplitter {
   private buffer: Buffer = Buffer.alloc(0);
 
-  push(chunk: Buffer): Result<MbapFrame[]> {
+  /** Bytes held: part of a frame, or whole frames not yet taken with next(). */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  append(chunk: Buffer): void {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    const frames: MbapFrame[] = [];
-    while (this.buffer.length >= MBAP_HEADER_LENGTH) {
-      const protocol = this.buffer.readUInt16BE(2);
-      const length = this.buffer.readUInt16BE(4);
-      if (protocol !== 0 || length < 2 || length > MAX_ADU_LENGTH - 6) {
-        this.buffer = Buffer.alloc(0);
-        return fail('bad_header', `MBAP header with protocol ${protocol}, length ${length}`);
-      }
-      const total = 6 + length;
-      if (this.buffer.length < total) break;
-      frames.push({
-        transactionId: this.buffer.readUInt16BE(0),
-        unitId: this.buffer[6],
-        pdu: Buffer.from(this.buffer.subarray(MBAP_HEADER_LENGTH, total)),
-      });
-      this.buffer = this.buffer.subarray(total);
+  }
+
+  /**
+   * The next whole frame, or undefined while only part of one is held. Taking frames one at a time lets a server
+   * stop between them (a client that does not read its replies) and keep the rest here, bounded by what it read.
+   */
+  next(): Result<MbapFrame | undefined> {
+    if (this.buffer.length < MBAP_HEADER_LENGTH) return ok(undefined);
+    const protocol = this.buffer.readUInt16BE(2);
+    const length = this.buffer.readUInt16BE(4);
+    if (protocol !== 0 || length < 2 || length > MAX_ADU_LENGTH - 6) {
+      this.buffer = Buffer.alloc(0);
+      return fail('bad_header', `MBAP header with protocol ${protocol}, length ${length}`);
     }
-    return ok(frames);
+    const total = 6 + length;
+    if (this.buffer.length < total) return ok(undefined);
+    const frame = {
+      transactionId: this.buffer.readUInt16BE(0),
+      unitId: this.buffer[6],
+      pdu: Buffer.from(this.buffer.subarray(MBAP_HEADER_LENGTH, total)),
+    };
+    this.buffer = this.buffer.subarray(total);
+    return ok(frame);
+  }
+
+  push(chunk: Buffer): Result<MbapFrame[]> {
+    this.append(chunk);
+    const frames: MbapFrame[] = [];
+    for (;;) {
+      const next = this.next();
+      if (!next.ok) return next;
+      if (!next.value) return ok(frames);
+      frames.push(next.value);
+    }
   }
 
   reset(): void {

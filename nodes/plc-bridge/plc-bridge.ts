@@ -16,8 +16,14 @@ import * as COMMON from '../../lib/locales/en-US/common.json';
 
 const TYPE = 'dcpower-plc-bridge';
 const RETRY_LISTEN_MS = 5000;
-/** a PLC or SCADA holds one or two connections; a runaway client must not eat the process's sockets */
+/**
+ * a PLC or SCADA holds one or two connections; a runaway client must not eat the process's sockets. When all
+ * are taken, a new client replaces the one idle longest (lib/modbus/server.ts), so squatters lock no PLC out.
+ */
 const MAX_CLIENTS = 32;
+/** defaults of the dialog's timeouts, in s: longer than any sensible poll period; a LAN sends a frame in ms */
+const DEFAULT_IDLE_TIMEOUT_S = 120;
+const DEFAULT_REQUEST_TIMEOUT_S = 5;
 
 interface PlcBridgeDef extends NodeDef {
   host?: string;
@@ -27,6 +33,8 @@ interface PlcBridgeDef extends NodeDef {
   wordOrder?: string;
   devices?: unknown;
   allowAck?: boolean | string;
+  idleTimeout?: string | number;
+  requestTimeout?: string | number;
 }
 
 interface PlcBridgeNode extends Node {
@@ -96,6 +104,9 @@ export = function (RED: NodeAPI): void {
     const port = int(config.port, 5020, 1, 65535);
     const unitId = int(config.unitId, 1, 0, 255);
     const allowAck = config.allowAck === true || config.allowAck === 'true';
+    // 0 = never: a SCADA that holds its connection between rare polls (squatters are still replaced when full)
+    const idleTimeoutS = int(config.idleTimeout, DEFAULT_IDLE_TIMEOUT_S, 0, 86_400);
+    const requestTimeoutS = int(config.requestTimeout, DEFAULT_REQUEST_TIMEOUT_S, 1, 600);
     const parsed = parseConfig({ blockSize: config.blockSize, wordOrder: config.wordOrder, devices: config.devices });
     const map = buildMap(parsed.config, parsed.problems);
     node.plcMap = map;
@@ -122,9 +133,11 @@ export = function (RED: NodeAPI): void {
       if (!listening) return setStatus(vocabulary.connecting());
       if (map.devices.length === 0) return setStatus(vocabulary.notConfigured());
       const f = image.freshness(Date.now());
+      const dropped = server?.dropped ?? 0;
       const text =
         t('status.serving', { clients: image.clients, good: f.good, total: f.total }) +
-        (image.ignored > 0 ? ' ' + t('status.ignored', { count: image.ignored }) : '');
+        (image.ignored > 0 ? ' ' + t('status.ignored', { count: image.ignored }) : '') +
+        (dropped > 0 ? ' ' + t('status.dropped', { count: dropped }) : '');
       setStatus({ fill: f.good === f.total ? 'green' : 'yellow', shape: 'dot', text });
     }
 
@@ -143,7 +156,15 @@ export = function (RED: NodeAPI): void {
           return undefined;
         };
       }
-      const s = new ModbusTcpServer({ host, port, bank, unitIds: [unitId], maxConnections: MAX_CLIENTS });
+      const s = new ModbusTcpServer({
+        host,
+        port,
+        bank,
+        unitIds: [unitId],
+        maxConnections: MAX_CLIENTS,
+        idleTimeoutMs: idleTimeoutS * 1000,
+        requestTimeoutMs: requestTimeoutS * 1000,
+      });
       server = s;
       s.listen().then(
         () => {

@@ -28,6 +28,8 @@ describe('dcpower-plc-bridge dialog (real editor)', function () {
     await page.fill('#node-input-name', 'plc test');
     await page.fill('#node-input-port', String(port));
     await page.check('#node-input-allowAck');
+    expect([await page.inputValue('#node-input-idleTimeout'), await page.inputValue('#node-input-requestTimeout')]).to.deep.equal(['120', '5']);
+    await page.fill('#node-input-idleTimeout', '300');
     await page.click(addButtonOf('#node-input-devices-container'));
     await page.fill('.plc-bridge-topic', 'bms/pack9');
     await page.selectOption('.plc-bridge-kind', 'jk-bms');
@@ -59,9 +61,10 @@ describe('dcpower-plc-bridge dialog (real editor)', function () {
     await editor.done();
     await editor.deploy();
     const flows = await editor.runtimeFlows();
-    const node = flows.find((n) => n.id === id) as { port: unknown; allowAck: unknown; devices: Array<Record<string, unknown>> } | undefined;
+    const node = flows.find((n) => n.id === id) as { port: unknown; allowAck: unknown; idleTimeout: unknown; requestTimeout: unknown; devices: Array<Record<string, unknown>> } | undefined;
     expect(Number(node?.port)).to.equal(port);
     expect(node?.allowAck).to.equal(true);
+    expect([Number(node?.idleTimeout), Number(node?.requestTimeout)]).to.deep.equal([300, 5]);
     expect(node?.devices).to.deep.equal([
       {
         topic: 'bms/pack9',

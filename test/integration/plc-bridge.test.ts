@@ -242,3 +242,70 @@ describe('plc-bridge read by mbpoll and python3-pymodbus', function () {
     expect(refused).to.equal(true);
   });
 });
+
+describe('plc-bridge in acknowledge mode against hostile clients, checked by mbpoll and python3-pymodbus', function () {
+  this.timeout(60_000);
+  let port: number;
+
+  before(async () => {
+    await startServer();
+    port = await freeTcpPort();
+    const f = flow(port);
+    Object.assign(f[1], { allowAck: true, requestTimeout: 60 });
+    await helper.load(bridgeNode, f);
+    await waitFor(async () => (await mbpoll(port, '3', 0, 1)).get(0) === 1, 20_000, 'bridge serving');
+  });
+  after(async () => {
+    await helper.unload();
+    await stopServer();
+  });
+
+  it('mbpoll is served while 32 idle connections that each sent 7 header bytes hold every place', async () => {
+    const sockets: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 32; i++) {
+        const s = net.connect(port, '127.0.0.1');
+        s.on('error', () => undefined);
+        sockets.push(s);
+        await new Promise((r) => s.once('connect', r));
+        s.write(Buffer.from([0, 1, 0, 0, 0, 6, 1]));
+      }
+      expect((await mbpoll(port, '3', 0, 2)).get(0)).to.equal(1);
+      // mbpoll's place came from the oldest squatter
+      await waitFor(() => sockets[0].destroyed, 5000, 'oldest squatter closed');
+      expect(sockets.filter((s) => s.destroyed).length).to.equal(1);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+  });
+
+  it('pymodbus gets exception 3 for an FC05 value other than 0xFF00/0x0000 and for an FC15 whose count does not match its byte count; 1 for register writes', async () => {
+    const script = `
+import json, struct
+from pymodbus.client import ModbusTcpClient
+from pymodbus.bit_write_message import WriteSingleCoilRequest, WriteMultipleCoilsRequest
+from pymodbus.register_write_message import WriteMultipleRegistersRequest
+class OddCoil(WriteSingleCoilRequest):
+    def encode(self): return struct.pack(">HH", self.address, 0x1234)
+class ShortCoils(WriteMultipleCoilsRequest):
+    def encode(self): return struct.pack(">HHB", self.address, 9, 1) + b"\\xff"
+class ShortRegisters(WriteMultipleRegistersRequest):
+    def encode(self): return struct.pack(">HHBH", self.address, 2, 2, 1)
+c = ModbusTcpClient("127.0.0.1", port=${port}, timeout=3)
+assert c.connect()
+def code(r):
+    return getattr(r, "exception_code", None) if r.isError() else None
+out = {
+    "oddCoil": code(c.execute(OddCoil(110, True, unit=1))),
+    "shortCoils": code(c.execute(ShortCoils(110, [True] * 9, unit=1))),
+    "shortRegisters": code(c.execute(ShortRegisters(210, [1, 2], unit=1))),
+    "goodCoil": code(c.write_coil(110, True, slave=1)),
+    "goodCoils": code(c.write_coils(110, [True, False], slave=1)),
+}
+c.close()
+print(json.dumps(out))
+`;
+    const { stdout } = await run('/usr/bin/python3', ['-c', script], { timeout: 30000 });
+    expect(JSON.parse(stdout)).to.deep.equal({ oddCoil: 3, shortCoils: 3, shortRegisters: 1, goodCoil: null, goodCoils: null });
+  });
+});

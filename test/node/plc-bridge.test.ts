@@ -38,6 +38,15 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** A connection that sends the 7 header bytes of a request announcing a 5-byte PDU, and nothing more. */
+async function squatter(port: number): Promise<net.Socket> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(Buffer.from([0, 1, 0, 0, 0, 6, 1]));
+  return socket;
+}
+
 async function listening(port: number): Promise<void> {
   await waitFor(async () => (await readRegisters(port, 1, 4, 0, 1))[0] === 1, 10_000, `bridge on ${port}`);
 }
@@ -174,25 +183,101 @@ describe('dcpower-plc-bridge node (Node-RED runtime)', function () {
     expect(await portFree(port)).to.equal(true);
   });
 
-  it('serves at most 32 clients at once and refuses the next', async () => {
-    await helper.load(bridgeNode, flow(port));
+  it('32 idle connections that each sent 7 header bytes do not lock out a PLC: it replaces the longest idle and is served', async () => {
+    // a long request timeout, so that only the connection limit is at work here
+    await helper.load(bridgeNode, flow(port, { requestTimeout: 60 }));
     await listening(port);
     const sockets: net.Socket[] = [];
     try {
-      for (let i = 0; i < 32; i++) {
-        const socket = net.connect(port, '127.0.0.1');
-        sockets.push(socket);
-        await new Promise((r) => socket.once('connect', r));
-      }
+      for (let i = 0; i < 32; i++) sockets.push(await squatter(port));
       await waitFor(() => statusTexts('b1').some((t) => t.startsWith('32 clients')), 10_000, '32 clients counted');
-      const extra = net.connect(port, '127.0.0.1');
-      sockets.push(extra);
-      await new Promise((resolve) => extra.once('close', resolve));
-      sockets[0].destroy();
-      await waitFor(async () => (await readRegisters(port, 1, 4, 0, 1))[0] === 1, 10_000, 'a freed place is served');
+      const firstClosed = new Promise((resolve) => sockets[0].once('close', resolve));
+      expect(await readRegisters(port, 1, 4, 0, 1)).to.deep.equal([1]);
+      await firstClosed;
+      expect(sockets.slice(1).every((s) => !s.destroyed)).to.equal(true);
+      // the PLC's one-shot connection has closed again: 31 squatters left, one dropped
+      await waitFor(() => statusTexts('b1').some((t) => t.startsWith('31 clients') && t.endsWith('1 dropped')), 10_000, 'status counts the dropped squatter');
     } finally {
       for (const s of sockets) s.destroy();
     }
+  });
+
+  it('closes a half-sent request after the request timeout and an idle connection after the idle timeout, both set in the dialog', async () => {
+    await helper.load(bridgeNode, flow(port, { requestTimeout: '1', idleTimeout: '3' }));
+    await listening(port);
+    const opened = Date.now();
+    const half = await squatter(port);
+    const idle = net.connect(port, '127.0.0.1');
+    idle.on('error', () => undefined);
+    idle.resume(); // reads its reply, so it sees the close
+    await new Promise((r) => idle.once('connect', r));
+    idle.write(Buffer.from([0, 9, 0, 0, 0, 6, 1, 4, 0, 0, 0, 1])); // one whole request, then nothing
+    try {
+      const closedAt = (s: net.Socket): Promise<number> => new Promise((resolve) => s.once('close', () => resolve(Date.now() - opened)));
+      const [halfMs, idleMs] = await Promise.all([closedAt(half), closedAt(idle)]);
+      expect(halfMs, 'half-sent request').to.be.within(900, 2900);
+      expect(idleMs, 'idle connection').to.be.within(2900, 6000);
+      await waitFor(() => statusTexts('b1').some((t) => t.endsWith('2 dropped')), 10_000, 'both counted as dropped');
+    } finally {
+      half.destroy();
+      idle.destroy();
+    }
+  });
+
+  it('keeps serving other clients while one pipelines reads and never reads its socket', async () => {
+    await helper.load(bridgeNode, flow(port));
+    await listening(port);
+    const greedy = net.connect(port, '127.0.0.1');
+    greedy.on('error', () => undefined);
+    try {
+      await new Promise((r) => greedy.once('connect', r));
+      greedy.pause();
+      const request = Buffer.from([0, 1, 0, 0, 0, 6, 1, 4, 0, 0, 0, 125]);
+      // 6 MB of replies: more than the loopback socket buffers take, so the bridge has to hold back
+      for (let i = 0; i < 50; i++) {
+        greedy.write(Buffer.concat(new Array<Buffer>(500).fill(request)));
+        await new Promise((r) => setImmediate(r));
+      }
+      for (let i = 0; i < 3; i++) expect(await readRegisters(port, 1, 4, 0, 1)).to.deep.equal([1]);
+      expect(greedy.destroyed).to.equal(false);
+    } finally {
+      greedy.destroy();
+    }
+  });
+
+  it('with "PLC may acknowledge", a coil value other than ON/OFF and an FC15 whose count does not match its byte count get exception 03 and acknowledge nothing', async () => {
+    const f = flow(port, { allowAck: true });
+    (f[1] as { wires?: string[][] }).wires = [['sink']];
+    await helper.load(bridgeNode, f);
+    await listening(port);
+    const bridge = helper.getNode('b1');
+    bridge?.receive({
+      topic: 'bms/pack1/cellHigh/2',
+      payload: { id: 'bms/pack1/cellHigh/2', rule: 'cellHigh', topic: 'bms/pack1', index: 2, state: 'active-unacknowledged', active: true, acknowledged: false, severity: 'major', value: 3.7 },
+    });
+    await waitFor(async () => (await readBits(port, 1, 1, 102, 1))[0] === true, 10_000, 'unacknowledged bit');
+    const received: unknown[] = [];
+    helper.getNode('sink')?.on('input', (msg: unknown) => received.push(msg));
+    const cases: Array<[string, number[], number]> = [
+      ['FC05 value 0x1234', [0x05, 0x00, 110, 0x12, 0x34], 3],
+      ['FC05 value 0xFF01', [0x05, 0x00, 110, 0xff, 0x01], 3],
+      ['FC15 9 coils in 1 byte', [0x0f, 0x00, 110, 0x00, 0x09, 0x01, 0xff], 3],
+      ['FC15 1 coil in 2 bytes', [0x0f, 0x00, 110, 0x00, 0x01, 0x02, 0x01, 0x00], 3],
+      ['FC15 no coils', [0x0f, 0x00, 110, 0x00, 0x00, 0x00], 3],
+      // register writes stay unsupported: 01 comes before any check of their data
+      ['FC06 a byte too long', [0x06, 0x00, 0xd2, 0x00, 0x01, 0x00], 1],
+      ['FC16 2 registers in 2 bytes', [0x10, 0x00, 0xd2, 0x00, 0x02, 0x02, 0x00, 0x01], 1],
+    ];
+    for (const [what, pdu, code] of cases) {
+      const reply = await modbusRequest(port, 1, Buffer.from(pdu));
+      expect([...reply], what).to.deep.equal([pdu[0] | 0x80, code]);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(received).to.deep.equal([]);
+    expect((await readBits(port, 1, 1, 102, 1))[0]).to.equal(true);
+    // a well-formed FC15 ON still acknowledges
+    expect([...(await modbusRequest(port, 1, Buffer.from([0x0f, 0x00, 110, 0x00, 0x01, 0x01, 0x01])))]).to.deep.equal([0x0f, 0x00, 110, 0x00, 0x01]);
+    await waitFor(() => received.length === 1, 10_000, 'ack command');
   });
 
   it('reports a port in use once to Catch and serves as soon as the port is free', async () => {

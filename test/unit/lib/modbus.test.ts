@@ -58,6 +58,35 @@ describe('lib/modbus codecs', () => {
     });
   });
 
+  it('refuses write requests that contradict themselves: FC05 value, FC15/16 count against byte count and length', () => {
+    const code = (bytes: number[]): string | undefined => {
+      const r = decodeRequest(Buffer.from(bytes));
+      return r.ok ? undefined : r.error.code;
+    };
+    expect(decodeRequest(Buffer.from([5, 0, 1, 0xff, 0]))).to.deep.equal({ ok: true, value: { functionCode: 5, address: 1, value: true } });
+    expect(decodeRequest(Buffer.from([5, 0, 1, 0, 0]))).to.deep.equal({ ok: true, value: { functionCode: 5, address: 1, value: false } });
+    expect(code([5, 0, 1, 0x12, 0x34])).to.equal('bad_value');
+    expect(code([5, 0, 1, 0xff, 0, 0])).to.equal('bad_length');
+    expect(code([6, 0, 1, 0, 1, 0])).to.equal('bad_length');
+    expect(code([3, 0, 1, 0, 1, 0])).to.equal('bad_length');
+    expect(code([15, 0, 1, 0, 9, 1, 0xff])).to.equal('bad_length');
+    expect(code([15, 0, 1, 0, 0, 0])).to.equal('bad_value');
+    expect(code([15, 0, 1, 0, 8, 1])).to.equal('bad_length');
+    expect(decodeRequest(Buffer.from([15, 0, 1, 0, 9, 2, 0xff, 1]))).to.deep.equal({ ok: true, value: { functionCode: 15, address: 1, values: new Array<boolean>(9).fill(true) } });
+    expect(code([16, 0, 1, 0, 2, 2, 0, 1])).to.equal('bad_length');
+    expect(code([16, 0, 1, 0, 0, 0])).to.equal('bad_value');
+    expect(code([16, 0, 1, 0, 1])).to.equal('short_frame');
+  });
+
+  it('hands out MBAP frames one at a time and keeps the rest', () => {
+    const splitter = new MbapSplitter();
+    splitter.append(Buffer.concat([1, 2, 3].map((id) => encodeMbap(id, 1, encodeReadRequest({ functionCode: 3, address: 0, count: 1 })))).subarray(0, 30));
+    const ids: number[] = [];
+    for (let f = splitter.next(); f.ok && f.value; f = splitter.next()) ids.push(f.value.transactionId);
+    expect(ids).to.deep.equal([1, 2]);
+    expect(splitter.buffered).to.equal(6); // part of the third
+  });
+
   it('splits merged and split MBAP frames and refuses a bad header', () => {
     const a = encodeMbap(1, 1, encodeReadRequest({ functionCode: 3, address: 0, count: 2 }));
     const b = encodeMbap(2, 1, encodeRegistersResponse(3, [7, 8]));
