@@ -5,8 +5,8 @@
  *
  * Model: an alarm keeps orthogonal facts (condition after hysteresis, active after delays, acknowledged,
  * latched, shelved, suppressed, out of service); the reported state is derived from them with the overrides
- * first. Only a change of the reported state produces an event (one output message), so a shelved alarm keeps
- * being evaluated silently and shows its real state when unshelved.
+ * first. Only a change of the reported state produces an event (one output message), so a shelved, suppressed or
+ * out-of-service alarm keeps being evaluated silently and shows its real state when it comes back.
  *
  * Hot path: messages are routed by a per-topic plan (matching rules and their alarm slots, built once per
  * topic); paths are precompiled key arrays; a value that changes no state allocates nothing.
@@ -588,7 +588,7 @@ export class AlarmEngine {
   }
 
   private evalAlarm(a: AlarmRecord, v: unknown, lost: boolean): void {
-    if (a.oos) return;
+    // out of service is not blind: the condition and its delays are still evaluated, only not annunciated
     const rule = a.rule;
     const kind = rule.kind;
     if (kind === Kind.Stale) {
@@ -637,14 +637,15 @@ export class AlarmEngine {
   }
 
   private markBad(a: AlarmRecord, v: unknown): void {
-    if (a.bad) return;
-    a.bad = true;
-    this.touch(a);
-    if (!a.warned) {
-      a.warned = true;
-      const what = v === undefined ? 'missing' : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
-      this.options.onWarn?.(a.id, `bad value ${what}: alarm state unchanged`);
+    if (!a.bad) {
+      a.bad = true;
+      this.touch(a);
     }
+    // a sensor under maintenance (out of service) may send anything: warn once it is back in service
+    if (a.warned || a.oos) return;
+    a.warned = true;
+    const what = v === undefined ? 'missing' : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+    this.options.onWarn?.(a.id, `bad value ${what}: alarm state unchanged`);
   }
 
   private markGood(a: AlarmRecord): void {
@@ -687,7 +688,7 @@ export class AlarmEngine {
     a.delayTimer = this.sched.setTimer(() => {
       a.delayTimer = null;
       this.fromTimer(() => {
-        if (a.condition !== forCondition || a.oos) return;
+        if (a.condition !== forCondition) return;
         const now = this.sched.now();
         if (forCondition) this.raise(a, now);
         else this.returnToNormal(a, now);
@@ -702,20 +703,27 @@ export class AlarmEngine {
 
   private raise(a: AlarmRecord, now: number): void {
     a.active = true;
-    a.acked = false;
     a.latched = false;
     a.valueAtRaise = valueOf(a);
     a.valueAtClear = null;
     a.raisedAt = now;
     a.clearedAt = 0;
+    // out of service the process state is kept but nothing is annunciated: no acknowledgement is owed and no
+    // raise is counted until enable() shows the alarm
+    if (!a.oos) this.annunciate(a, now);
+    this.emit(a, 'raise', now);
+  }
+
+  /** A new activation as the operator sees it: unacknowledged, counted, the re-alarm timer started. */
+  private annunciate(a: AlarmRecord, now: number): void {
+    a.acked = false;
     this.countRaise(a, now);
     if (a.rule.realarmMs > 0) this.armRealarm(a);
-    this.emit(a, 'raise', now);
   }
 
   private returnToNormal(a: AlarmRecord, now: number): void {
     a.valueAtClear = valueOf(a);
-    if (a.rule.latch) {
+    if (a.rule.latch && !a.oos) {
       a.latched = true;
       this.emit(a, 'clear', now);
       return;
@@ -752,7 +760,7 @@ export class AlarmEngine {
     const ms = Math.max(1, Math.min(dueAt - this.sched.now(), MAX_TIMER));
     a.staleTimer = this.sched.setTimer(() => {
       a.staleTimer = null;
-      if (a.oos || this.closed) return;
+      if (this.closed) return;
       const now = this.sched.now();
       const due = a.lastSeen + a.rule.staleMs;
       if (now >= due) {
@@ -1057,26 +1065,35 @@ export class AlarmEngine {
     a.shelveUntil = 0;
   }
 
-  /** Out of service: evaluation stops and the alarm forgets its condition; enable starts it afresh. */
+  /**
+   * Out of service (ISA-18.2 state H): not annunciated, not blind. The condition, its on/off delays and stale
+   * timers keep running, so `active` follows the process; what the operator owed (acknowledgement, a latch, the
+   * shelving, re-alarms) is dropped, as ISA-18.2 returns an alarm to service through normal.
+   */
   private disable(a: AlarmRecord, now: number): void {
     if (a.oos) return;
-    this.stopTimers(a);
+    this.stopRealarm(a);
+    this.unshelveQuiet(a);
     a.oos = true;
-    a.condition = false;
-    a.active = false;
     a.acked = true;
-    a.latched = false;
-    a.shelve = Shelve.None;
-    a.bad = false;
-    a.warned = false;
+    if (a.latched) {
+      // a latch holds a cleared condition for the operator; out of service there is no operator to hold it for
+      a.latched = false;
+      a.active = false;
+      a.clearedAt = now;
+    }
     this.emit(a, 'disable', now);
   }
 
+  /**
+   * Return to service shows the process as it is at once: an alarm whose condition held through its on-delay
+   * (while out of service or before) is annunciated afresh, unacknowledged; a raise still waiting for its
+   * on-delay comes when the delay ends, as it would have in service.
+   */
   private enable(a: AlarmRecord, now: number): void {
     if (!a.oos) return;
     a.oos = false;
-    a.lastSeen = now;
-    if (a.rule.kind === Kind.Stale) this.armStale(a, now + a.rule.staleMs);
+    if (a.active) this.annunciate(a, now);
     this.emit(a, 'enable', now);
   }
 

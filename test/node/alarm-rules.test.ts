@@ -139,7 +139,8 @@ describe('alarm-rules node (Node-RED runtime)', function () {
       [{ command: 'suppress', alarmId: 'p1/hv' }, 'suppressed'],
       [{ command: 'unsuppress', alarmId: 'p1/hv' }, 'active-unacknowledged'],
       [{ command: 'disable', alarmId: 'p1/hv' }, 'out-of-service'],
-      [{ command: 'enable', alarmId: 'p1/hv' }, 'normal'],
+      // p1 still reads 60 V: back in service it is an alarm again, unacknowledged
+      [{ command: 'enable', alarmId: 'p1/hv' }, 'active-unacknowledged'],
     ];
     for (const [cmd, want] of steps) {
       const before = out1.length;

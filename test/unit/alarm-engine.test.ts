@@ -244,7 +244,7 @@ describe('alarm-rules engine', () => {
       expect(u.ok && states(u.events)).to.deep.equal(['active-unacknowledged']);
     });
 
-    it('disable puts the alarm out of service and ignores values; enable starts it afresh', () => {
+    it('disable puts the alarm out of service and annunciates nothing; enable shows the process as it is', () => {
       const e = engine([high()]);
       send(e, 60);
       const d = e.command({ command: 'disable', alarmId: 'bms/1/hv' });
@@ -252,9 +252,12 @@ describe('alarm-rules engine', () => {
       expect(send(e, 70)).to.have.length(0);
       expect(send(e, 'garbage')).to.have.length(0);
       expect(warnings).to.have.length(0);
+      // the value is still beyond the limit: back in service it is an alarm the operator has not seen
       const en = e.command({ command: 'enable', alarmId: 'bms/1/hv' });
-      expect(en.ok && states(en.events)).to.deep.equal(['normal']);
-      expect(states(send(e, 70))).to.deep.equal(['active-unacknowledged']);
+      expect(en.ok && states(en.events)).to.deep.equal(['active-unacknowledged']);
+      expect(en.ok && en.events[0]).to.include({ event: 'enable', active: true, acknowledged: false, value: 70, quality: 'bad' });
+      expect(send(e, 70)).to.have.length(0);
+      expect(states(send(e, 50))).to.deep.equal(['returned-unacknowledged']);
     });
 
     it('refuses unknown commands and unknown alarm ids', () => {
@@ -318,6 +321,139 @@ describe('alarm-rules engine', () => {
       e.command({ command: 'ack' });
       clock.tick(120_000);
       expect(timerEvents).to.have.length(2);
+    });
+  });
+
+  describe('out of service and return to service', () => {
+    const contact = (extra: Partial<AlarmRuleConfig> = {}): AlarmRuleConfig => ({
+      id: 'door', name: 'Cabinet door', severity: 'minor', type: 'state', path: 'payload', stateValue: true, ...extra,
+    });
+
+    it('a contact that closed while out of service, and reports only on change, is an alarm on return to service', () => {
+      const e = engine([contact()]);
+      send(e, false, 'cab/1');
+      e.command({ command: 'disable' });
+      expect(send(e, true, 'cab/1')).to.have.length(0);
+      expect(e.table().rows).to.have.length(0);
+      expect(e.table().counts).to.include({ outOfService: 1, active: 0, unacknowledged: 0 });
+      clock.tick(3600_000);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && en.events.map((x) => [x.event, x.state, x.value])).to.deep.equal([['enable', 'active-unacknowledged', true]]);
+      expect(e.table().rows.map((r) => [r.id, r.state])).to.deep.equal([['cab/1/door', 'active-unacknowledged']]);
+      // annunciated now: counted as a raise of the last 10 minutes
+      expect(e.table().rows[0].count10m).to.equal(1);
+    });
+
+    it('an alarm acknowledged before it went out of service and still standing comes back unacknowledged', () => {
+      const e = engine([high()]);
+      send(e, 60);
+      e.command({ command: 'ack' });
+      e.command({ command: 'disable' });
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && en.events[0]).to.include({ event: 'enable', state: 'active-unacknowledged', valueAtRaise: 60 });
+    });
+
+    it('a condition that cleared out of service returns to normal, owing no acknowledgement, counting no raise', () => {
+      const e = engine([high()]);
+      send(e, 60);
+      e.command({ command: 'disable' });
+      send(e, 50);
+      send(e, 61);
+      send(e, 50);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && en.events.map((x) => [x.event, x.state])).to.deep.equal([['enable', 'normal']]);
+      expect(e.table(true).rows[0]).to.include({ count10m: 1, acknowledged: true, active: false });
+    });
+
+    it('a latched alarm loses its latch out of service and returns normal if the condition stayed clear', () => {
+      const e = engine([high({ latch: true })]);
+      send(e, 60);
+      send(e, 50);
+      e.command({ command: 'disable' });
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && states(en.events)).to.deep.equal(['normal']);
+    });
+
+    it('on-delay: a raise still waiting for its delay at return to service comes when the delay ends', () => {
+      const e = engine([high({ onDelay: 10 })]);
+      send(e, 50);
+      e.command({ command: 'disable' });
+      clock.tick(1_000);
+      send(e, 60);
+      clock.tick(2_000);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && states(en.events)).to.deep.equal(['normal']);
+      clock.tick(7_999);
+      expect(timerEvents).to.have.length(0);
+      clock.tick(1);
+      expect(timerEvents.map((x) => [x.event, x.state])).to.deep.equal([['raise', 'active-unacknowledged']]);
+    });
+
+    it('on-delay: a condition that held for the whole delay out of service is annunciated at return to service', () => {
+      const e = engine([high({ onDelay: 10 })]);
+      send(e, 50);
+      e.command({ command: 'disable' });
+      send(e, 60);
+      clock.tick(10_000);
+      expect(timerEvents).to.have.length(0); // became active, but out of service announces nothing
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && en.events.map((x) => [x.event, x.state])).to.deep.equal([['enable', 'active-unacknowledged']]);
+      // a spike shorter than the delay out of service stays filtered
+      const e2 = engine([high({ id: 'hv2', onDelay: 10 })]);
+      send(e2, 50);
+      e2.command({ command: 'disable' });
+      send(e2, 60);
+      clock.tick(5_000);
+      send(e2, 50);
+      clock.tick(10_000);
+      const en2 = e2.command({ command: 'enable' });
+      expect(en2.ok && states(en2.events)).to.deep.equal(['normal']);
+    });
+
+    it('off-delay: an alarm whose clear is still waiting for its delay is active at return to service, then clears', () => {
+      const e = engine([high({ offDelay: 5 })]);
+      send(e, 60);
+      e.command({ command: 'disable' });
+      send(e, 50);
+      clock.tick(2_000);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && states(en.events)).to.deep.equal(['active-unacknowledged']);
+      clock.tick(3_000);
+      expect(timerEvents.map((x) => [x.event, x.state])).to.deep.equal([['clear', 'returned-unacknowledged']]);
+    });
+
+    it('a stale rule keeps its clock out of service', () => {
+      const e = engine([{ id: 'st', name: 'No data', severity: 'major', type: 'stale', path: 'payload', staleTime: 30 }]);
+      send(e, 1, 'dev/1');
+      e.command({ command: 'disable' });
+      clock.tick(31_000);
+      expect(timerEvents).to.have.length(0);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && states(en.events)).to.deep.equal(['active-unacknowledged']);
+    });
+
+    it('bad input out of service is shown on return to service and warned on the next bad value', () => {
+      const e = engine([high()]);
+      send(e, 50);
+      e.command({ command: 'disable' });
+      send(e, 'garbage');
+      expect(warnings).to.have.length(0);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && en.events[0]).to.include({ state: 'normal', quality: 'bad' });
+      send(e, 'garbage');
+      expect(warnings).to.have.length(1);
+      send(e, 'garbage');
+      expect(warnings).to.have.length(1);
+    });
+
+    it('an out-of-service alarm takes no acknowledgement, shelving or reset', () => {
+      const e = engine([high({ latch: true })]);
+      send(e, 60);
+      e.command({ command: 'disable' });
+      for (const command of ['ack', 'shelve', 'reset']) {
+        const r = e.command({ command });
+        expect(r.ok && r.events, command).to.have.length(0);
+      }
     });
   });
 
