@@ -92,6 +92,8 @@ export interface AlarmEvent {
   /** what caused this message */
   event: AlarmEventKind;
   quality: 'good' | 'bad';
+  /** re-alarms since the alarm was last raised (OPC UA ReAlarmRepeatCount) */
+  realarmCount: number;
 }
 
 /** One row of output 2's alarm table. */
@@ -114,6 +116,8 @@ export interface AlarmRow {
   chattering: boolean;
   /** times raised in the last 10 minutes */
   count10m: number;
+  /** re-alarms since the alarm was last raised (OPC UA ReAlarmRepeatCount) */
+  realarmCount: number;
 }
 
 export interface AlarmCounts {
@@ -204,6 +208,10 @@ export interface SavedAlarm {
   raises?: number[];
   /** raises per minute of the last 10 minutes: [minute, count, minute, count, ...] */
   minutes?: number[];
+  /** re-alarms since the last raise */
+  realarmCount?: number;
+  /** when the alarm was last annunciated (raise, re-alarm, return to service): the re-alarm time counts from it */
+  alarmedAt?: number;
 }
 
 export interface EngineSnapshot {
@@ -245,6 +253,10 @@ class AlarmRecord {
   delayTimer: unknown = null;
   delayFor = false;
   realarmTimer: unknown = null;
+  /** re-alarms since the last raise (OPC UA ReAlarmRepeatCount) */
+  realarmCount = 0;
+  /** when the alarm was last annunciated (raise, re-alarm, return to service): the re-alarm time counts from it */
+  alarmedAt = 0;
   shelveTimer: unknown = null;
   staleTimer: unknown = null;
   /** the last chatterCount raise times (a ring), allocated on the first raise */
@@ -662,8 +674,13 @@ export class AlarmEngine {
     if (a.delayTimer !== null && a.delayFor !== cond) this.cancelDelay(a);
     if (cond) {
       if (a.latched) {
-        // back in alarm while latched: active again, acknowledgement kept, no new raise
+        // back in alarm while latched: active again, acknowledgement kept, no new raise; standing again, so the
+        // re-alarm time (stopped by the latch) runs from here
         a.latched = false;
+        if (a.rule.realarmMs > 0) {
+          a.alarmedAt = now;
+          this.armRealarm(a, a.rule.realarmMs);
+        }
         this.emit(a, 'raise', now);
         return;
       }
@@ -708,23 +725,29 @@ export class AlarmEngine {
     a.valueAtClear = null;
     a.raisedAt = now;
     a.clearedAt = 0;
+    a.realarmCount = 0;
     // out of service the process state is kept but nothing is annunciated: no acknowledgement is owed and no
     // raise is counted until enable() shows the alarm
     if (!a.oos) this.annunciate(a, now);
     this.emit(a, 'raise', now);
   }
 
-  /** A new activation as the operator sees it: unacknowledged, counted, the re-alarm timer started. */
+  /** A new activation as the operator sees it: unacknowledged, counted, the re-alarm time from now. */
   private annunciate(a: AlarmRecord, now: number): void {
     a.acked = false;
+    // a standing alarm returned to service is a new activation for the operator
+    a.realarmCount = 0;
+    a.alarmedAt = now;
     this.countRaise(a, now);
-    if (a.rule.realarmMs > 0) this.armRealarm(a);
+    if (a.rule.realarmMs > 0) this.armRealarm(a, a.rule.realarmMs);
   }
 
   private returnToNormal(a: AlarmRecord, now: number): void {
     a.valueAtClear = valueOf(a);
     if (a.rule.latch && !a.oos) {
       a.latched = true;
+      // the process is back: a latched alarm waits for its reset, it is no longer a standing alarm to re-alarm
+      this.stopRealarm(a);
       this.emit(a, 'clear', now);
       return;
     }
@@ -737,17 +760,29 @@ export class AlarmEngine {
     this.emit(a, 'clear', now);
   }
 
-  private armRealarm(a: AlarmRecord): void {
+  /**
+   * Re-alarm (ISA-18.2 re-alarming alarm, OPC UA ReAlarmTime): an alarm still standing `realarm` seconds after it
+   * was last annunciated is brought back to the operator, unacknowledged again, acknowledged or not. The time
+   * counts from the raise or the previous re-alarm, not from the acknowledgement. A shelved or suppressed alarm
+   * is skipped (the timer keeps its pace); one whose condition cleared (an off-delay pending) is no longer
+   * standing; clear, latch, reset and out of service stop the timer.
+   */
+  private armRealarm(a: AlarmRecord, ms: number): void {
     this.stopRealarm(a);
     a.realarmTimer = this.sched.setTimer(() => {
       a.realarmTimer = null;
       this.fromTimer(() => {
-        if (!a.active || a.acked || a.oos) return;
+        if (!a.active || a.oos || a.latched) return;
         const now = this.sched.now();
-        if (a.shelve === Shelve.None && !a.suppressed) this.emit(a, 'realarm', now, true);
-        this.armRealarm(a);
+        if (a.condition && a.shelve === Shelve.None && !a.suppressed) {
+          a.acked = false;
+          a.realarmCount++;
+          a.alarmedAt = now;
+          this.emit(a, 'realarm', now, true);
+        }
+        this.armRealarm(a, a.rule.realarmMs);
       });
-    }, Math.min(a.rule.realarmMs, MAX_TIMER));
+    }, Math.max(0, Math.min(ms, MAX_TIMER)));
   }
 
   private stopRealarm(a: AlarmRecord): void {
@@ -921,6 +956,7 @@ export class AlarmEngine {
       text: this.text(a),
       event: kind,
       quality: a.bad ? 'bad' : 'good',
+      realarmCount: a.realarmCount,
     };
   }
 
@@ -1022,7 +1058,7 @@ export class AlarmEngine {
   private ack(a: AlarmRecord, now: number): void {
     if (a.acked || a.oos) return;
     a.acked = true;
-    this.stopRealarm(a);
+    // the re-alarm timer keeps running: re-alarming exists to bring back a standing alarm once acknowledged
     this.emit(a, 'ack', now, true);
   }
 
@@ -1158,6 +1194,7 @@ export class AlarmEngine {
         quality: a.bad ? 'bad' : 'good',
         chattering: chatter,
         count10m: this.count10m(a, now),
+        realarmCount: a.realarmCount,
       });
     }
     if (all) counts.tracked = this.byId.size;
@@ -1210,6 +1247,8 @@ export class AlarmEngine {
         clearedAt: a.clearedAt,
         ...(raises && raises.length > 0 ? { raises } : {}),
         ...(minutes.length > 0 ? { minutes } : {}),
+        ...(a.realarmCount > 0 ? { realarmCount: a.realarmCount } : {}),
+        ...(a.alarmedAt > 0 ? { alarmedAt: a.alarmedAt } : {}),
       });
     }
     return { version: 1, savedAt: now, alarms };
@@ -1256,7 +1295,13 @@ export class AlarmEngine {
         a.shelveUntil = s.shelveUntil;
         this.armShelveExpiry(a, s.shelveUntil - now);
       }
-      if (a.active && !a.acked && rule.realarmMs > 0 && !a.oos) this.armRealarm(a);
+      a.realarmCount = typeof s.realarmCount === 'number' && Number.isInteger(s.realarmCount) && s.realarmCount > 0 ? s.realarmCount : 0;
+      a.alarmedAt = typeof s.alarmedAt === 'number' && Number.isFinite(s.alarmedAt) ? s.alarmedAt : a.raisedAt;
+      // the re-alarm keeps its pace across a restart or a msg.rules: the time left since the last annunciation,
+      // at once if it fell due meanwhile
+      if (a.active && !a.latched && !a.oos && rule.realarmMs > 0) {
+        this.armRealarm(a, a.alarmedAt > 0 ? a.alarmedAt + rule.realarmMs - now : rule.realarmMs);
+      }
       a.reported = stateOf(a);
       this.touch(a);
       restored++;

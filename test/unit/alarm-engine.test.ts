@@ -312,15 +312,18 @@ describe('alarm-rules engine', () => {
       expect(states(timerEvents)).to.deep.equal(['returned-unacknowledged']);
     });
 
-    it('realarm repeats an unacknowledged active alarm until acknowledged', () => {
+    it('realarm repeats an unacknowledged active alarm, and brings it back once acknowledged', () => {
       const e = engine([high({ realarm: 30 })]);
       send(e, 60);
       clock.tick(30_000);
       clock.tick(30_000);
       expect(timerEvents.map((x) => x.event)).to.deep.equal(['realarm', 'realarm']);
+      expect(timerEvents.map((x) => x.realarmCount)).to.deep.equal([1, 2]);
       e.command({ command: 'ack' });
-      clock.tick(120_000);
-      expect(timerEvents).to.have.length(2);
+      // acknowledged and still standing: the next re-alarm makes it unacknowledged again
+      clock.tick(30_000);
+      expect(timerEvents).to.have.length(3);
+      expect(timerEvents[2]).to.include({ event: 'realarm', state: 'active-unacknowledged', acknowledged: false, realarmCount: 3 });
     });
   });
 
@@ -454,6 +457,152 @@ describe('alarm-rules engine', () => {
         const r = e.command({ command });
         expect(r.ok && r.events, command).to.have.length(0);
       }
+    });
+  });
+
+  describe('re-alarm of standing alarms (fake timers)', () => {
+    it('counts from the raise and each re-alarm, not from the acknowledgement; the table keeps the count', () => {
+      const e = engine([high({ realarm: 30 })]);
+      send(e, 60);
+      clock.tick(10_000);
+      e.command({ command: 'ack' });
+      clock.tick(19_999);
+      expect(timerEvents).to.have.length(0);
+      clock.tick(1);
+      expect(timerEvents.map((x) => [x.event, x.state, x.realarmCount])).to.deep.equal([['realarm', 'active-unacknowledged', 1]]);
+      expect(e.table().rows[0]).to.include({ state: 'active-unacknowledged', realarmCount: 1 });
+      expect(e.table().counts).to.include({ unacknowledged: 1 });
+      // the timer restarted at the re-alarm: 30 s from it, whenever the acknowledgement came
+      clock.tick(25_000);
+      e.command({ command: 'ack' });
+      clock.tick(4_999);
+      expect(timerEvents).to.have.length(1);
+      clock.tick(1);
+      expect(timerEvents[1]).to.include({ event: 'realarm', state: 'active-unacknowledged', realarmCount: 2 });
+      // a re-alarm is not a raise: it does not count towards chattering or the 10-minute rate
+      expect(e.table().rows[0]).to.include({ count10m: 1, chattering: false, realarmCount: 2 });
+    });
+
+    it('a new raise starts the count again', () => {
+      const e = engine([high({ realarm: 30, requireAck: false })]);
+      send(e, 60);
+      clock.tick(60_000);
+      expect(e.get('bms/1/hv')?.realarmCount).to.equal(2);
+      send(e, 50);
+      expect(e.get('bms/1/hv')).to.include({ state: 'normal', realarmCount: 2 });
+      const again = send(e, 60);
+      expect(again[0]).to.include({ event: 'raise', realarmCount: 0 });
+    });
+
+    it('never re-alarms a shelved or suppressed alarm, and keeps its pace once it is shown again', () => {
+      const e = engine([high({ realarm: 30 })]);
+      send(e, 60);
+      e.command({ command: 'ack' });
+      e.command({ command: 'shelve', duration: 100 });
+      clock.tick(95_000);
+      expect(timerEvents).to.have.length(0);
+      expect(e.get('bms/1/hv')).to.include({ state: 'shelved', acknowledged: true, realarmCount: 0 });
+      clock.tick(5_000); // the shelving ends at 100 s: shown as it was, acknowledged
+      expect(timerEvents.map((x) => [x.event, x.state])).to.deep.equal([['unshelve', 'active-acknowledged']]);
+      clock.tick(20_000); // 120 s: the re-alarm's own cadence
+      expect(timerEvents.map((x) => [x.event, x.state])).to.deep.equal([['unshelve', 'active-acknowledged'], ['realarm', 'active-unacknowledged']]);
+      e.close();
+
+      const s = engine([high({ id: 'hv2', realarm: 30 })]);
+      send(s, 60, 'p');
+      s.command({ command: 'ack' });
+      s.command({ command: 'suppress' });
+      timerEvents.length = 0;
+      clock.tick(90_000);
+      expect(timerEvents).to.have.length(0);
+      const un = s.command({ command: 'unsuppress' });
+      expect(un.ok && states(un.events)).to.deep.equal(['active-acknowledged']);
+    });
+
+    it('never re-alarms an out-of-service alarm; back in service the re-alarm time runs from the return', () => {
+      const e = engine([high({ realarm: 30 })]);
+      send(e, 60);
+      e.command({ command: 'disable' });
+      clock.tick(120_000);
+      expect(timerEvents).to.have.length(0);
+      e.command({ command: 'enable' });
+      e.command({ command: 'ack' });
+      clock.tick(29_999);
+      expect(timerEvents).to.have.length(0);
+      clock.tick(1);
+      expect(timerEvents.map((x) => [x.event, x.state, x.realarmCount])).to.deep.equal([['realarm', 'active-unacknowledged', 1]]);
+    });
+
+    it('never re-alarms once the condition cleared: off-delay pending, returned, latched', () => {
+      const e = engine([high({ realarm: 30, offDelay: 50 })]);
+      send(e, 60);
+      e.command({ command: 'ack' });
+      send(e, 50); // off-delay running: still active, no longer standing
+      clock.tick(49_999);
+      expect(timerEvents).to.have.length(0);
+      clock.tick(1);
+      expect(timerEvents.map((x) => x.event)).to.deep.equal(['clear']);
+      clock.tick(300_000);
+      expect(timerEvents).to.have.length(1);
+
+      timerEvents.length = 0;
+      const r = engine([high({ id: 'hv2', realarm: 30 })]);
+      send(r, 60, 'p');
+      send(r, 50, 'p'); // returned, unacknowledged
+      clock.tick(300_000);
+      expect(timerEvents).to.have.length(0);
+
+      const l = engine([high({ id: 'hv3', realarm: 30, latch: true })]);
+      send(l, 60, 'q');
+      l.command({ command: 'ack' });
+      send(l, 50, 'q'); // latched: waits for reset, not re-alarmed
+      clock.tick(300_000);
+      expect(timerEvents).to.have.length(0);
+      // back in alarm while latched: standing again, re-alarmed 30 s later
+      send(l, 60, 'q');
+      clock.tick(30_000);
+      expect(timerEvents.map((x) => [x.id, x.event, x.state])).to.deep.equal([['q/hv3', 'realarm', 'active-unacknowledged']]);
+    });
+
+    it('keeps the count and the pace across a restart (export / import)', () => {
+      const rules = [high({ realarm: 30 })];
+      const e1 = engine(rules);
+      send(e1, 60);
+      clock.tick(30_000);
+      e1.command({ command: 'ack' });
+      clock.tick(10_000);
+      const snap = JSON.parse(JSON.stringify(e1.exportState()));
+      e1.close();
+      timerEvents.length = 0;
+
+      const e2 = engine(rules);
+      e2.importState(snap);
+      expect(e2.table(true).rows[0]).to.include({ state: 'active-acknowledged', realarmCount: 1 });
+      // 20 s left of the 30 s since the last re-alarm
+      clock.tick(19_999);
+      expect(timerEvents).to.have.length(0);
+      clock.tick(1);
+      expect(timerEvents.map((x) => [x.event, x.realarmCount])).to.deep.equal([['realarm', 2]]);
+      e2.close();
+
+      // down longer than the re-alarm time: re-alarmed once at start, then on its cadence
+      timerEvents.length = 0;
+      clock.tick(600_000);
+      const e3 = engine(rules);
+      e3.importState(snap);
+      clock.tick(0);
+      expect(timerEvents.map((x) => [x.event, x.realarmCount])).to.deep.equal([['realarm', 2]]);
+      clock.tick(30_000);
+      expect(timerEvents.map((x) => x.realarmCount)).to.deep.equal([2, 3]);
+    });
+
+    it('a snapshot from before the count existed restores with none', () => {
+      const e = engine([high({ realarm: 30 })]);
+      const restored = e.importState({ version: 1, savedAt: T0, alarms: [{ rule: 'hv', topic: 'bms/1', index: null, condition: true, active: true, acked: true, latched: false, shelve: 0, shelveUntil: 0, suppressed: false, oos: false, value: 60, valueAtRaise: 60, valueAtClear: null, since: T0, raisedAt: T0, clearedAt: 0 }] });
+      expect(restored).to.equal(1);
+      expect(e.get('bms/1/hv')).to.include({ realarmCount: 0, state: 'active-acknowledged' });
+      clock.tick(30_000);
+      expect(timerEvents.map((x) => x.event)).to.deep.equal(['realarm']);
     });
   });
 
