@@ -227,6 +227,18 @@ const MAX_TIMER = 2_147_000_000;
 const EMPTY: AlarmEvent[] = [];
 Object.freeze(EMPTY);
 
+/**
+ * Re-alarm bookkeeping. Only alarms whose rule re-alarms need it, so it is allocated on their first annunciation:
+ * a time kept in every record would cost each of 100,000 alarms a boxed double.
+ */
+class Realarm {
+  timer: unknown = null;
+  /** re-alarms since the last raise (OPC UA ReAlarmRepeatCount) */
+  count = 0;
+  /** when the alarm was last annunciated (raise, re-alarm, return to service): the re-alarm time counts from it */
+  at = 0;
+}
+
 /** One tracked alarm. All fields are set in the constructor so every record has the same hidden class. */
 class AlarmRecord {
   condition = false;
@@ -252,11 +264,7 @@ class AlarmRecord {
   lastSeen: number;
   delayTimer: unknown = null;
   delayFor = false;
-  realarmTimer: unknown = null;
-  /** re-alarms since the last raise (OPC UA ReAlarmRepeatCount) */
-  realarmCount = 0;
-  /** when the alarm was last annunciated (raise, re-alarm, return to service): the re-alarm time counts from it */
-  alarmedAt = 0;
+  realarm: Realarm | null = null;
   shelveTimer: unknown = null;
   staleTimer: unknown = null;
   /** the last chatterCount raise times (a ring), allocated on the first raise */
@@ -307,6 +315,10 @@ function valueOf(a: AlarmRecord): unknown {
   const k = a.rule.kind;
   if (k === Kind.High || k === Kind.Low) return a.num === a.num ? a.num : null;
   return a.value;
+}
+
+function realarmCount(a: AlarmRecord): number {
+  return a.realarm === null ? 0 : a.realarm.count;
 }
 
 function formatValue(v: unknown): string {
@@ -677,10 +689,7 @@ export class AlarmEngine {
         // back in alarm while latched: active again, acknowledgement kept, no new raise; standing again, so the
         // re-alarm time (stopped by the latch) runs from here
         a.latched = false;
-        if (a.rule.realarmMs > 0) {
-          a.alarmedAt = now;
-          this.armRealarm(a, a.rule.realarmMs);
-        }
+        if (a.rule.realarmMs > 0) this.armRealarm(a, a.rule.realarmMs).at = now;
         this.emit(a, 'raise', now);
         return;
       }
@@ -725,7 +734,7 @@ export class AlarmEngine {
     a.valueAtClear = null;
     a.raisedAt = now;
     a.clearedAt = 0;
-    a.realarmCount = 0;
+    if (a.realarm !== null) a.realarm.count = 0;
     // out of service the process state is kept but nothing is annunciated: no acknowledgement is owed and no
     // raise is counted until enable() shows the alarm
     if (!a.oos) this.annunciate(a, now);
@@ -735,11 +744,10 @@ export class AlarmEngine {
   /** A new activation as the operator sees it: unacknowledged, counted, the re-alarm time from now. */
   private annunciate(a: AlarmRecord, now: number): void {
     a.acked = false;
-    // a standing alarm returned to service is a new activation for the operator
-    a.realarmCount = 0;
-    a.alarmedAt = now;
     this.countRaise(a, now);
-    if (a.rule.realarmMs > 0) this.armRealarm(a, a.rule.realarmMs);
+    // a standing alarm returned to service is a new activation for the operator: its count starts again too
+    if (a.realarm !== null) a.realarm.count = 0;
+    if (a.rule.realarmMs > 0) this.armRealarm(a, a.rule.realarmMs).at = now;
   }
 
   private returnToNormal(a: AlarmRecord, now: number): void {
@@ -767,27 +775,31 @@ export class AlarmEngine {
    * is skipped (the timer keeps its pace); one whose condition cleared (an off-delay pending) is no longer
    * standing; clear, latch, reset and out of service stop the timer.
    */
-  private armRealarm(a: AlarmRecord, ms: number): void {
-    this.stopRealarm(a);
-    a.realarmTimer = this.sched.setTimer(() => {
-      a.realarmTimer = null;
+  private armRealarm(a: AlarmRecord, ms: number): Realarm {
+    const r = a.realarm ?? (a.realarm = new Realarm());
+    if (r.timer !== null) this.sched.clearTimer(r.timer);
+    r.timer = this.sched.setTimer(() => {
+      r.timer = null;
       this.fromTimer(() => {
         if (!a.active || a.oos || a.latched) return;
         const now = this.sched.now();
         if (a.condition && a.shelve === Shelve.None && !a.suppressed) {
           a.acked = false;
-          a.realarmCount++;
-          a.alarmedAt = now;
+          r.count++;
+          r.at = now;
           this.emit(a, 'realarm', now, true);
         }
         this.armRealarm(a, a.rule.realarmMs);
       });
     }, Math.max(0, Math.min(ms, MAX_TIMER)));
+    return r;
   }
 
   private stopRealarm(a: AlarmRecord): void {
-    if (a.realarmTimer !== null) this.sched.clearTimer(a.realarmTimer);
-    a.realarmTimer = null;
+    const r = a.realarm;
+    if (r === null || r.timer === null) return;
+    this.sched.clearTimer(r.timer);
+    r.timer = null;
   }
 
   private armStale(a: AlarmRecord, dueAt: number): void {
@@ -956,7 +968,7 @@ export class AlarmEngine {
       text: this.text(a),
       event: kind,
       quality: a.bad ? 'bad' : 'good',
-      realarmCount: a.realarmCount,
+      realarmCount: realarmCount(a),
     };
   }
 
@@ -1194,7 +1206,7 @@ export class AlarmEngine {
         quality: a.bad ? 'bad' : 'good',
         chattering: chatter,
         count10m: this.count10m(a, now),
-        realarmCount: a.realarmCount,
+        realarmCount: realarmCount(a),
       });
     }
     if (all) counts.tracked = this.byId.size;
@@ -1247,8 +1259,8 @@ export class AlarmEngine {
         clearedAt: a.clearedAt,
         ...(raises && raises.length > 0 ? { raises } : {}),
         ...(minutes.length > 0 ? { minutes } : {}),
-        ...(a.realarmCount > 0 ? { realarmCount: a.realarmCount } : {}),
-        ...(a.alarmedAt > 0 ? { alarmedAt: a.alarmedAt } : {}),
+        ...(a.realarm !== null && a.realarm.count > 0 ? { realarmCount: a.realarm.count } : {}),
+        ...(a.realarm !== null && a.realarm.at > 0 ? { alarmedAt: a.realarm.at } : {}),
       });
     }
     return { version: 1, savedAt: now, alarms };
@@ -1295,12 +1307,17 @@ export class AlarmEngine {
         a.shelveUntil = s.shelveUntil;
         this.armShelveExpiry(a, s.shelveUntil - now);
       }
-      a.realarmCount = typeof s.realarmCount === 'number' && Number.isInteger(s.realarmCount) && s.realarmCount > 0 ? s.realarmCount : 0;
-      a.alarmedAt = typeof s.alarmedAt === 'number' && Number.isFinite(s.alarmedAt) ? s.alarmedAt : a.raisedAt;
+      const count = typeof s.realarmCount === 'number' && Number.isInteger(s.realarmCount) && s.realarmCount > 0 ? s.realarmCount : 0;
+      const at = typeof s.alarmedAt === 'number' && Number.isFinite(s.alarmedAt) ? s.alarmedAt : a.raisedAt;
+      if (count > 0 || rule.realarmMs > 0) {
+        const r = a.realarm ?? (a.realarm = new Realarm());
+        r.count = count;
+        r.at = at;
+      }
       // the re-alarm keeps its pace across a restart or a msg.rules: the time left since the last annunciation,
       // at once if it fell due meanwhile
       if (a.active && !a.latched && !a.oos && rule.realarmMs > 0) {
-        this.armRealarm(a, a.alarmedAt > 0 ? a.alarmedAt + rule.realarmMs - now : rule.realarmMs);
+        this.armRealarm(a, at > 0 ? at + rule.realarmMs - now : rule.realarmMs);
       }
       a.reported = stateOf(a);
       this.touch(a);
