@@ -5,8 +5,8 @@
  *
  * Model: an alarm keeps orthogonal facts (condition after hysteresis, active after delays, acknowledged,
  * latched, shelved, suppressed, out of service); the reported state is derived from them with the overrides
- * first. Only a change of the reported state produces an event (one output message), so a shelved alarm keeps
- * being evaluated silently and shows its real state when unshelved.
+ * first. Only a change of the reported state produces an event (one output message), so a shelved, suppressed or
+ * out-of-service alarm keeps being evaluated silently and shows its real state when it comes back.
  *
  * Hot path: messages are routed by a per-topic plan (matching rules and their alarm slots, built once per
  * topic); paths are precompiled key arrays; a value that changes no state allocates nothing.
@@ -92,6 +92,8 @@ export interface AlarmEvent {
   /** what caused this message */
   event: AlarmEventKind;
   quality: 'good' | 'bad';
+  /** re-alarms since the alarm was last raised (OPC UA ReAlarmRepeatCount) */
+  realarmCount: number;
 }
 
 /** One row of output 2's alarm table. */
@@ -114,6 +116,8 @@ export interface AlarmRow {
   chattering: boolean;
   /** times raised in the last 10 minutes */
   count10m: number;
+  /** re-alarms since the alarm was last raised (OPC UA ReAlarmRepeatCount) */
+  realarmCount: number;
 }
 
 export interface AlarmCounts {
@@ -204,6 +208,10 @@ export interface SavedAlarm {
   raises?: number[];
   /** raises per minute of the last 10 minutes: [minute, count, minute, count, ...] */
   minutes?: number[];
+  /** re-alarms since the last raise */
+  realarmCount?: number;
+  /** when the alarm was last annunciated (raise, re-alarm, return to service): the re-alarm time counts from it */
+  alarmedAt?: number;
 }
 
 export interface EngineSnapshot {
@@ -218,6 +226,18 @@ export const MAX_ELEMENTS = 100_000;
 const MAX_TIMER = 2_147_000_000;
 const EMPTY: AlarmEvent[] = [];
 Object.freeze(EMPTY);
+
+/**
+ * Re-alarm bookkeeping. Only alarms whose rule re-alarms need it, so it is allocated on their first annunciation:
+ * a time kept in every record would cost each of 100,000 alarms a boxed double.
+ */
+class Realarm {
+  timer: unknown = null;
+  /** re-alarms since the last raise (OPC UA ReAlarmRepeatCount) */
+  count = 0;
+  /** when the alarm was last annunciated (raise, re-alarm, return to service): the re-alarm time counts from it */
+  at = 0;
+}
 
 /** One tracked alarm. All fields are set in the constructor so every record has the same hidden class. */
 class AlarmRecord {
@@ -244,7 +264,7 @@ class AlarmRecord {
   lastSeen: number;
   delayTimer: unknown = null;
   delayFor = false;
-  realarmTimer: unknown = null;
+  realarm: Realarm | null = null;
   shelveTimer: unknown = null;
   staleTimer: unknown = null;
   /** the last chatterCount raise times (a ring), allocated on the first raise */
@@ -295,6 +315,10 @@ function valueOf(a: AlarmRecord): unknown {
   const k = a.rule.kind;
   if (k === Kind.High || k === Kind.Low) return a.num === a.num ? a.num : null;
   return a.value;
+}
+
+function realarmCount(a: AlarmRecord): number {
+  return a.realarm === null ? 0 : a.realarm.count;
 }
 
 function formatValue(v: unknown): string {
@@ -588,7 +612,7 @@ export class AlarmEngine {
   }
 
   private evalAlarm(a: AlarmRecord, v: unknown, lost: boolean): void {
-    if (a.oos) return;
+    // out of service is not blind: the condition and its delays are still evaluated, only not annunciated
     const rule = a.rule;
     const kind = rule.kind;
     if (kind === Kind.Stale) {
@@ -637,14 +661,15 @@ export class AlarmEngine {
   }
 
   private markBad(a: AlarmRecord, v: unknown): void {
-    if (a.bad) return;
-    a.bad = true;
-    this.touch(a);
-    if (!a.warned) {
-      a.warned = true;
-      const what = v === undefined ? 'missing' : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
-      this.options.onWarn?.(a.id, `bad value ${what}: alarm state unchanged`);
+    if (!a.bad) {
+      a.bad = true;
+      this.touch(a);
     }
+    // a sensor under maintenance (out of service) may send anything: warn once it is back in service
+    if (a.warned || a.oos) return;
+    a.warned = true;
+    const what = v === undefined ? 'missing' : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+    this.options.onWarn?.(a.id, `bad value ${what}: alarm state unchanged`);
   }
 
   private markGood(a: AlarmRecord): void {
@@ -661,8 +686,10 @@ export class AlarmEngine {
     if (a.delayTimer !== null && a.delayFor !== cond) this.cancelDelay(a);
     if (cond) {
       if (a.latched) {
-        // back in alarm while latched: active again, acknowledgement kept, no new raise
+        // back in alarm while latched: active again, acknowledgement kept, no new raise; standing again, so the
+        // re-alarm time (stopped by the latch) runs from here
         a.latched = false;
+        if (a.rule.realarmMs > 0) this.armRealarm(a, a.rule.realarmMs).at = now;
         this.emit(a, 'raise', now);
         return;
       }
@@ -687,7 +714,7 @@ export class AlarmEngine {
     a.delayTimer = this.sched.setTimer(() => {
       a.delayTimer = null;
       this.fromTimer(() => {
-        if (a.condition !== forCondition || a.oos) return;
+        if (a.condition !== forCondition) return;
         const now = this.sched.now();
         if (forCondition) this.raise(a, now);
         else this.returnToNormal(a, now);
@@ -702,21 +729,33 @@ export class AlarmEngine {
 
   private raise(a: AlarmRecord, now: number): void {
     a.active = true;
-    a.acked = false;
     a.latched = false;
     a.valueAtRaise = valueOf(a);
     a.valueAtClear = null;
     a.raisedAt = now;
     a.clearedAt = 0;
-    this.countRaise(a, now);
-    if (a.rule.realarmMs > 0) this.armRealarm(a);
+    if (a.realarm !== null) a.realarm.count = 0;
+    // out of service the process state is kept but nothing is annunciated: no acknowledgement is owed and no
+    // raise is counted until enable() shows the alarm
+    if (!a.oos) this.annunciate(a, now);
     this.emit(a, 'raise', now);
+  }
+
+  /** A new activation as the operator sees it: unacknowledged, counted, the re-alarm time from now. */
+  private annunciate(a: AlarmRecord, now: number): void {
+    a.acked = false;
+    this.countRaise(a, now);
+    // a standing alarm returned to service is a new activation for the operator: its count starts again too
+    if (a.realarm !== null) a.realarm.count = 0;
+    if (a.rule.realarmMs > 0) this.armRealarm(a, a.rule.realarmMs).at = now;
   }
 
   private returnToNormal(a: AlarmRecord, now: number): void {
     a.valueAtClear = valueOf(a);
-    if (a.rule.latch) {
+    if (a.rule.latch && !a.oos) {
       a.latched = true;
+      // the process is back: a latched alarm waits for its reset, it is no longer a standing alarm to re-alarm
+      this.stopRealarm(a);
       this.emit(a, 'clear', now);
       return;
     }
@@ -729,22 +768,38 @@ export class AlarmEngine {
     this.emit(a, 'clear', now);
   }
 
-  private armRealarm(a: AlarmRecord): void {
-    this.stopRealarm(a);
-    a.realarmTimer = this.sched.setTimer(() => {
-      a.realarmTimer = null;
+  /**
+   * Re-alarm (ISA-18.2 re-alarming alarm, OPC UA ReAlarmTime): an alarm still standing `realarm` seconds after it
+   * was last annunciated is brought back to the operator, unacknowledged again, acknowledged or not. The time
+   * counts from the raise or the previous re-alarm, not from the acknowledgement. A shelved or suppressed alarm
+   * is skipped (the timer keeps its pace); one whose condition cleared (an off-delay pending) is no longer
+   * standing; clear, latch, reset and out of service stop the timer.
+   */
+  private armRealarm(a: AlarmRecord, ms: number): Realarm {
+    const r = a.realarm ?? (a.realarm = new Realarm());
+    if (r.timer !== null) this.sched.clearTimer(r.timer);
+    r.timer = this.sched.setTimer(() => {
+      r.timer = null;
       this.fromTimer(() => {
-        if (!a.active || a.acked || a.oos) return;
+        if (!a.active || a.oos || a.latched) return;
         const now = this.sched.now();
-        if (a.shelve === Shelve.None && !a.suppressed) this.emit(a, 'realarm', now, true);
-        this.armRealarm(a);
+        if (a.condition && a.shelve === Shelve.None && !a.suppressed) {
+          a.acked = false;
+          r.count++;
+          r.at = now;
+          this.emit(a, 'realarm', now, true);
+        }
+        this.armRealarm(a, a.rule.realarmMs);
       });
-    }, Math.min(a.rule.realarmMs, MAX_TIMER));
+    }, Math.max(0, Math.min(ms, MAX_TIMER)));
+    return r;
   }
 
   private stopRealarm(a: AlarmRecord): void {
-    if (a.realarmTimer !== null) this.sched.clearTimer(a.realarmTimer);
-    a.realarmTimer = null;
+    const r = a.realarm;
+    if (r === null || r.timer === null) return;
+    this.sched.clearTimer(r.timer);
+    r.timer = null;
   }
 
   private armStale(a: AlarmRecord, dueAt: number): void {
@@ -752,7 +807,7 @@ export class AlarmEngine {
     const ms = Math.max(1, Math.min(dueAt - this.sched.now(), MAX_TIMER));
     a.staleTimer = this.sched.setTimer(() => {
       a.staleTimer = null;
-      if (a.oos || this.closed) return;
+      if (this.closed) return;
       const now = this.sched.now();
       const due = a.lastSeen + a.rule.staleMs;
       if (now >= due) {
@@ -913,6 +968,7 @@ export class AlarmEngine {
       text: this.text(a),
       event: kind,
       quality: a.bad ? 'bad' : 'good',
+      realarmCount: realarmCount(a),
     };
   }
 
@@ -1014,7 +1070,7 @@ export class AlarmEngine {
   private ack(a: AlarmRecord, now: number): void {
     if (a.acked || a.oos) return;
     a.acked = true;
-    this.stopRealarm(a);
+    // the re-alarm timer keeps running: re-alarming exists to bring back a standing alarm once acknowledged
     this.emit(a, 'ack', now, true);
   }
 
@@ -1057,26 +1113,35 @@ export class AlarmEngine {
     a.shelveUntil = 0;
   }
 
-  /** Out of service: evaluation stops and the alarm forgets its condition; enable starts it afresh. */
+  /**
+   * Out of service (ISA-18.2 state H): not annunciated, not blind. The condition, its on/off delays and stale
+   * timers keep running, so `active` follows the process; what the operator owed (acknowledgement, a latch, the
+   * shelving, re-alarms) is dropped, as ISA-18.2 returns an alarm to service through normal.
+   */
   private disable(a: AlarmRecord, now: number): void {
     if (a.oos) return;
-    this.stopTimers(a);
+    this.stopRealarm(a);
+    this.unshelveQuiet(a);
     a.oos = true;
-    a.condition = false;
-    a.active = false;
     a.acked = true;
-    a.latched = false;
-    a.shelve = Shelve.None;
-    a.bad = false;
-    a.warned = false;
+    if (a.latched) {
+      // a latch holds a cleared condition for the operator; out of service there is no operator to hold it for
+      a.latched = false;
+      a.active = false;
+      a.clearedAt = now;
+    }
     this.emit(a, 'disable', now);
   }
 
+  /**
+   * Return to service shows the process as it is at once: an alarm whose condition held through its on-delay
+   * (while out of service or before) is annunciated afresh, unacknowledged; a raise still waiting for its
+   * on-delay comes when the delay ends, as it would have in service.
+   */
   private enable(a: AlarmRecord, now: number): void {
     if (!a.oos) return;
     a.oos = false;
-    a.lastSeen = now;
-    if (a.rule.kind === Kind.Stale) this.armStale(a, now + a.rule.staleMs);
+    if (a.active) this.annunciate(a, now);
     this.emit(a, 'enable', now);
   }
 
@@ -1141,6 +1206,7 @@ export class AlarmEngine {
         quality: a.bad ? 'bad' : 'good',
         chattering: chatter,
         count10m: this.count10m(a, now),
+        realarmCount: realarmCount(a),
       });
     }
     if (all) counts.tracked = this.byId.size;
@@ -1193,6 +1259,8 @@ export class AlarmEngine {
         clearedAt: a.clearedAt,
         ...(raises && raises.length > 0 ? { raises } : {}),
         ...(minutes.length > 0 ? { minutes } : {}),
+        ...(a.realarm !== null && a.realarm.count > 0 ? { realarmCount: a.realarm.count } : {}),
+        ...(a.realarm !== null && a.realarm.at > 0 ? { alarmedAt: a.realarm.at } : {}),
       });
     }
     return { version: 1, savedAt: now, alarms };
@@ -1239,7 +1307,18 @@ export class AlarmEngine {
         a.shelveUntil = s.shelveUntil;
         this.armShelveExpiry(a, s.shelveUntil - now);
       }
-      if (a.active && !a.acked && rule.realarmMs > 0 && !a.oos) this.armRealarm(a);
+      const count = typeof s.realarmCount === 'number' && Number.isInteger(s.realarmCount) && s.realarmCount > 0 ? s.realarmCount : 0;
+      const at = typeof s.alarmedAt === 'number' && Number.isFinite(s.alarmedAt) ? s.alarmedAt : a.raisedAt;
+      if (count > 0 || rule.realarmMs > 0) {
+        const r = a.realarm ?? (a.realarm = new Realarm());
+        r.count = count;
+        r.at = at;
+      }
+      // the re-alarm keeps its pace across a restart or a msg.rules: the time left since the last annunciation,
+      // at once if it fell due meanwhile
+      if (a.active && !a.latched && !a.oos && rule.realarmMs > 0) {
+        this.armRealarm(a, at > 0 ? at + rule.realarmMs - now : rule.realarmMs);
+      }
       a.reported = stateOf(a);
       this.touch(a);
       restored++;

@@ -47,7 +47,8 @@ export interface AlarmRuleConfig {
   onDelay?: number;
   /** seconds the return-to-normal must hold before the alarm clears */
   offDelay?: number;
-  /** seconds after which a still-active, unacknowledged alarm is announced again; 0 = never */
+  /** seconds after which an alarm still standing (acknowledged or not) is unacknowledged again and re-announced,
+   * counted from the raise or the previous re-alarm (OPC UA ReAlarmTime); 0 = never */
   realarm?: number;
   /** stays active until a reset command */
   latch?: boolean;

@@ -139,7 +139,8 @@ describe('alarm-rules node (Node-RED runtime)', function () {
       [{ command: 'suppress', alarmId: 'p1/hv' }, 'suppressed'],
       [{ command: 'unsuppress', alarmId: 'p1/hv' }, 'active-unacknowledged'],
       [{ command: 'disable', alarmId: 'p1/hv' }, 'out-of-service'],
-      [{ command: 'enable', alarmId: 'p1/hv' }, 'normal'],
+      // p1 still reads 60 V: back in service it is an alarm again, unacknowledged
+      [{ command: 'enable', alarmId: 'p1/hv' }, 'active-unacknowledged'],
     ];
     for (const [cmd, want] of steps) {
       const before = out1.length;
@@ -286,6 +287,91 @@ describe('alarm-rules node (Node-RED runtime)', function () {
     expect(caught).to.have.length(0);
   });
 
+  describe('return to service and re-alarm (ISA-18.2, OPC UA Part 9)', () => {
+    const payloadOf = (m: Msg): Record<string, unknown> => m.payload as Record<string, unknown>;
+    const DOOR = { id: 'door', name: 'Cabinet door', severity: 'major', type: 'state', path: 'payload.door', stateValue: true };
+
+    it('a contact that closed while out of service is an unacknowledged alarm the moment it is back in service', async () => {
+      await helper.load([alarmRulesNode], flow({ rules: [DOOR] }));
+      const out1 = collector('out1');
+      const out2 = collector('out2');
+      const ar = helper.getNode('ar') as TestNode & { status: (s: Record<string, unknown>) => void };
+      const statuses: Array<Record<string, unknown>> = [];
+      const original = ar.status.bind(ar);
+      ar.status = (st) => {
+        statuses.push(st);
+        original(st);
+      };
+      ar.receive({ topic: 'cab/1', payload: { door: false } });
+      ar.receive({ command: 'disable', alarmId: 'cab/1/door' });
+      await until(() => out1.length === 1, 'disable');
+      expect(payloadOf(out1[0])).to.include({ state: 'out-of-service', event: 'disable' });
+      // the contact closes once and never reports again (it reports on change only)
+      ar.receive({ topic: 'cab/1', payload: { door: true } });
+      await tick(100);
+      expect(out1, 'out of service annunciates nothing').to.have.length(1);
+
+      ar.receive({ command: 'enable', alarmId: 'cab/1/door' });
+      await until(() => out1.length === 2, 'enable');
+      expect(payloadOf(out1[1])).to.include({ state: 'active-unacknowledged', event: 'enable', active: true, acknowledged: false, value: true });
+      await until(() => out2.some((m) => (m.payload as unknown[]).length === 1), 'table row');
+      const table = out2[out2.length - 1];
+      expect((table.payload as Array<Record<string, unknown>>)[0]).to.include({ id: 'cab/1/door', state: 'active-unacknowledged', realarmCount: 0 });
+      expect(table.counts).to.include({ unacknowledged: 1, outOfService: 0 });
+      await until(() => statuses.length > 0 && statuses[statuses.length - 1].fill === 'red', 'red status');
+    });
+
+    it('an on-delay still applies: a condition younger than the delay raises when the delay ends, after return to service', async () => {
+      await helper.load([alarmRulesNode], flow({ rules: [{ ...RULES[0], onDelay: 0.4 }] }));
+      const out1 = collector('out1');
+      const ar = helper.getNode('ar');
+      ar.receive({ topic: 'p', payload: { voltage: 50 } });
+      ar.receive({ command: 'disable' });
+      await until(() => out1.length === 1, 'disable');
+      ar.receive({ topic: 'p', payload: { voltage: 60 } });
+      ar.receive({ command: 'enable' });
+      await until(() => out1.length === 2, 'enable');
+      expect(payloadOf(out1[1])).to.include({ state: 'normal', event: 'enable' });
+      await until(() => out1.length === 3, 'raise after the on-delay');
+      expect(payloadOf(out1[2])).to.include({ state: 'active-unacknowledged', event: 'raise' });
+      // the delay counted from the value (sent just before enable), not from nothing
+      expect((payloadOf(out1[2]).since as number) - (payloadOf(out1[1]).since as number)).to.be.at.least(350);
+    });
+
+    it('re-alarm makes an acknowledged standing alarm unacknowledged again, counts it in the table, and stops once it clears', async () => {
+      await helper.load([alarmRulesNode], flow({ rules: [{ ...RULES[0], realarm: 0.5 }] }));
+      const out1 = collector('out1');
+      const out2 = collector('out2');
+      const ar = helper.getNode('ar');
+      const events = (): Array<[unknown, unknown, unknown]> => out1.map((m) => [payloadOf(m).event, payloadOf(m).state, payloadOf(m).realarmCount]);
+      ar.receive({ topic: 'p', payload: { voltage: 60 } });
+      ar.receive({ command: 'ack' });
+      await until(() => out1.length === 2, 'raise and ack');
+      await until(() => out1.length === 3, 'first re-alarm');
+      expect(events()[2]).to.deep.equal(['realarm', 'active-unacknowledged', 1]);
+      await until(() => {
+        const rows = (out2[out2.length - 1]?.payload as Array<Record<string, unknown>> | undefined) ?? [];
+        return rows.length === 1 && rows[0].realarmCount === 1 && rows[0].acknowledged === false;
+      }, 'table with the re-alarm count');
+      ar.receive({ command: 'ack' });
+      await until(() => out1.length === 5, 'ack and second re-alarm');
+      expect(events().slice(3)).to.deep.equal([['ack', 'active-acknowledged', 1], ['realarm', 'active-unacknowledged', 2]]);
+
+      // shelved: the operator asked not to see it, so it is not re-alarmed
+      ar.receive({ command: 'shelve', duration: 60 });
+      await until(() => out1.length === 6, 'shelve');
+      await tick(1200);
+      expect(out1, 'no re-alarm while shelved').to.have.length(6);
+      ar.receive({ command: 'unshelve' });
+      ar.receive({ command: 'ack' });
+      ar.receive({ topic: 'p', payload: { voltage: 50 } });
+      await until(() => out1.length === 9, 'unshelve, ack, clear');
+      expect(events().slice(6).map((e) => e[1])).to.deep.equal(['active-unacknowledged', 'active-acknowledged', 'normal']);
+      await tick(1200);
+      expect(out1, 'no re-alarm after the clear').to.have.length(9);
+    });
+  });
+
   describe('restart with a persistent (localfilesystem) context store', () => {
     let dir: string;
     beforeEach(() => {
@@ -347,6 +433,39 @@ describe('alarm-rules node (Node-RED runtime)', function () {
       ar.receive({ topic: 'bms/3', payload: { temperature: 46 } });
       await until(() => out1.length === 2, 'runtime rule after restart');
       expect(out1[1].topic).to.equal('bms/3/temp');
+    });
+
+    it('keeps the re-alarm count across a restart, and the count goes on from it', async () => {
+      const persistentFlow = flow({ store: 'file', rules: [{ ...RULES[0], realarm: 0.5 }] });
+      await helper.load([loadStores, alarmRulesNode], persistentFlow);
+      let out1 = collector('out1');
+      let ar = helper.getNode('ar');
+      ar.receive({ topic: 'p', payload: { voltage: 60 } });
+      await until(() => out1.some((m) => (m.payload as Record<string, unknown>).event === 'realarm'), 're-alarm before the restart');
+      // acknowledged and shelved: no further re-alarm can change the count before it is saved
+      ar.receive({ command: 'ack' });
+      ar.receive({ command: 'shelve', duration: 3600 });
+      await until(() => (out1[out1.length - 1].payload as Record<string, unknown>).state === 'shelved', 'shelve');
+      const before = (out1[out1.length - 1].payload as Record<string, unknown>).realarmCount as number;
+      expect(before).to.be.at.least(1);
+
+      await helper.clearFlows();
+      await context.close();
+      context.init({});
+      await helper.unload();
+
+      await helper.load([loadStores, alarmRulesNode], persistentFlow);
+      out1 = collector('out1');
+      const out2 = collector('out2');
+      ar = helper.getNode('ar');
+      ar.receive({ command: 'report' });
+      await until(() => out2.some((m) => m.report === true), 'report after restart');
+      const row = ((out2.find((m) => m.report === true)?.payload as Array<Record<string, unknown>>) ?? [])[0];
+      expect(row).to.include({ id: 'p/hv', state: 'shelved', acknowledged: true, realarmCount: before });
+      ar.receive({ command: 'unshelve' });
+      await until(() => out1.some((m) => (m.payload as Record<string, unknown>).event === 'realarm'), 're-alarm after the restart');
+      const realarm = out1.find((m) => (m.payload as Record<string, unknown>).event === 'realarm')?.payload as Record<string, unknown>;
+      expect(realarm).to.include({ state: 'active-unacknowledged', realarmCount: before + 1 });
     });
   });
 });

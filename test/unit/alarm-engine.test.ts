@@ -244,7 +244,7 @@ describe('alarm-rules engine', () => {
       expect(u.ok && states(u.events)).to.deep.equal(['active-unacknowledged']);
     });
 
-    it('disable puts the alarm out of service and ignores values; enable starts it afresh', () => {
+    it('disable puts the alarm out of service and annunciates nothing; enable shows the process as it is', () => {
       const e = engine([high()]);
       send(e, 60);
       const d = e.command({ command: 'disable', alarmId: 'bms/1/hv' });
@@ -252,9 +252,12 @@ describe('alarm-rules engine', () => {
       expect(send(e, 70)).to.have.length(0);
       expect(send(e, 'garbage')).to.have.length(0);
       expect(warnings).to.have.length(0);
+      // the value is still beyond the limit: back in service it is an alarm the operator has not seen
       const en = e.command({ command: 'enable', alarmId: 'bms/1/hv' });
-      expect(en.ok && states(en.events)).to.deep.equal(['normal']);
-      expect(states(send(e, 70))).to.deep.equal(['active-unacknowledged']);
+      expect(en.ok && states(en.events)).to.deep.equal(['active-unacknowledged']);
+      expect(en.ok && en.events[0]).to.include({ event: 'enable', active: true, acknowledged: false, value: 70, quality: 'bad' });
+      expect(send(e, 70)).to.have.length(0);
+      expect(states(send(e, 50))).to.deep.equal(['returned-unacknowledged']);
     });
 
     it('refuses unknown commands and unknown alarm ids', () => {
@@ -309,15 +312,297 @@ describe('alarm-rules engine', () => {
       expect(states(timerEvents)).to.deep.equal(['returned-unacknowledged']);
     });
 
-    it('realarm repeats an unacknowledged active alarm until acknowledged', () => {
+    it('realarm repeats an unacknowledged active alarm, and brings it back once acknowledged', () => {
       const e = engine([high({ realarm: 30 })]);
       send(e, 60);
       clock.tick(30_000);
       clock.tick(30_000);
       expect(timerEvents.map((x) => x.event)).to.deep.equal(['realarm', 'realarm']);
+      expect(timerEvents.map((x) => x.realarmCount)).to.deep.equal([1, 2]);
       e.command({ command: 'ack' });
+      // acknowledged and still standing: the next re-alarm makes it unacknowledged again
+      clock.tick(30_000);
+      expect(timerEvents).to.have.length(3);
+      expect(timerEvents[2]).to.include({ event: 'realarm', state: 'active-unacknowledged', acknowledged: false, realarmCount: 3 });
+    });
+  });
+
+  describe('out of service and return to service', () => {
+    const contact = (extra: Partial<AlarmRuleConfig> = {}): AlarmRuleConfig => ({
+      id: 'door', name: 'Cabinet door', severity: 'minor', type: 'state', path: 'payload', stateValue: true, ...extra,
+    });
+
+    it('a contact that closed while out of service, and reports only on change, is an alarm on return to service', () => {
+      const e = engine([contact()]);
+      send(e, false, 'cab/1');
+      e.command({ command: 'disable' });
+      expect(send(e, true, 'cab/1')).to.have.length(0);
+      expect(e.table().rows).to.have.length(0);
+      expect(e.table().counts).to.include({ outOfService: 1, active: 0, unacknowledged: 0 });
+      clock.tick(3600_000);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && en.events.map((x) => [x.event, x.state, x.value])).to.deep.equal([['enable', 'active-unacknowledged', true]]);
+      expect(e.table().rows.map((r) => [r.id, r.state])).to.deep.equal([['cab/1/door', 'active-unacknowledged']]);
+      // annunciated now: counted as a raise of the last 10 minutes
+      expect(e.table().rows[0].count10m).to.equal(1);
+    });
+
+    it('an alarm acknowledged before it went out of service and still standing comes back unacknowledged', () => {
+      const e = engine([high()]);
+      send(e, 60);
+      e.command({ command: 'ack' });
+      e.command({ command: 'disable' });
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && en.events[0]).to.include({ event: 'enable', state: 'active-unacknowledged', valueAtRaise: 60 });
+    });
+
+    it('a condition that cleared out of service returns to normal, owing no acknowledgement, counting no raise', () => {
+      const e = engine([high()]);
+      send(e, 60);
+      e.command({ command: 'disable' });
+      send(e, 50);
+      send(e, 61);
+      send(e, 50);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && en.events.map((x) => [x.event, x.state])).to.deep.equal([['enable', 'normal']]);
+      expect(e.table(true).rows[0]).to.include({ count10m: 1, acknowledged: true, active: false });
+    });
+
+    it('a latched alarm loses its latch out of service and returns normal if the condition stayed clear', () => {
+      const e = engine([high({ latch: true })]);
+      send(e, 60);
+      send(e, 50);
+      e.command({ command: 'disable' });
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && states(en.events)).to.deep.equal(['normal']);
+    });
+
+    it('on-delay: a raise still waiting for its delay at return to service comes when the delay ends', () => {
+      const e = engine([high({ onDelay: 10 })]);
+      send(e, 50);
+      e.command({ command: 'disable' });
+      clock.tick(1_000);
+      send(e, 60);
+      clock.tick(2_000);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && states(en.events)).to.deep.equal(['normal']);
+      clock.tick(7_999);
+      expect(timerEvents).to.have.length(0);
+      clock.tick(1);
+      expect(timerEvents.map((x) => [x.event, x.state])).to.deep.equal([['raise', 'active-unacknowledged']]);
+    });
+
+    it('on-delay: a condition that held for the whole delay out of service is annunciated at return to service', () => {
+      const e = engine([high({ onDelay: 10 })]);
+      send(e, 50);
+      e.command({ command: 'disable' });
+      send(e, 60);
+      clock.tick(10_000);
+      expect(timerEvents).to.have.length(0); // became active, but out of service announces nothing
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && en.events.map((x) => [x.event, x.state])).to.deep.equal([['enable', 'active-unacknowledged']]);
+      // a spike shorter than the delay out of service stays filtered
+      const e2 = engine([high({ id: 'hv2', onDelay: 10 })]);
+      send(e2, 50);
+      e2.command({ command: 'disable' });
+      send(e2, 60);
+      clock.tick(5_000);
+      send(e2, 50);
+      clock.tick(10_000);
+      const en2 = e2.command({ command: 'enable' });
+      expect(en2.ok && states(en2.events)).to.deep.equal(['normal']);
+    });
+
+    it('off-delay: an alarm whose clear is still waiting for its delay is active at return to service, then clears', () => {
+      const e = engine([high({ offDelay: 5 })]);
+      send(e, 60);
+      e.command({ command: 'disable' });
+      send(e, 50);
+      clock.tick(2_000);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && states(en.events)).to.deep.equal(['active-unacknowledged']);
+      clock.tick(3_000);
+      expect(timerEvents.map((x) => [x.event, x.state])).to.deep.equal([['clear', 'returned-unacknowledged']]);
+    });
+
+    it('a stale rule keeps its clock out of service', () => {
+      const e = engine([{ id: 'st', name: 'No data', severity: 'major', type: 'stale', path: 'payload', staleTime: 30 }]);
+      send(e, 1, 'dev/1');
+      e.command({ command: 'disable' });
+      clock.tick(31_000);
+      expect(timerEvents).to.have.length(0);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && states(en.events)).to.deep.equal(['active-unacknowledged']);
+    });
+
+    it('bad input out of service is shown on return to service and warned on the next bad value', () => {
+      const e = engine([high()]);
+      send(e, 50);
+      e.command({ command: 'disable' });
+      send(e, 'garbage');
+      expect(warnings).to.have.length(0);
+      const en = e.command({ command: 'enable' });
+      expect(en.ok && en.events[0]).to.include({ state: 'normal', quality: 'bad' });
+      send(e, 'garbage');
+      expect(warnings).to.have.length(1);
+      send(e, 'garbage');
+      expect(warnings).to.have.length(1);
+    });
+
+    it('an out-of-service alarm takes no acknowledgement, shelving or reset', () => {
+      const e = engine([high({ latch: true })]);
+      send(e, 60);
+      e.command({ command: 'disable' });
+      for (const command of ['ack', 'shelve', 'reset']) {
+        const r = e.command({ command });
+        expect(r.ok && r.events, command).to.have.length(0);
+      }
+    });
+  });
+
+  describe('re-alarm of standing alarms (fake timers)', () => {
+    it('counts from the raise and each re-alarm, not from the acknowledgement; the table keeps the count', () => {
+      const e = engine([high({ realarm: 30 })]);
+      send(e, 60);
+      clock.tick(10_000);
+      e.command({ command: 'ack' });
+      clock.tick(19_999);
+      expect(timerEvents).to.have.length(0);
+      clock.tick(1);
+      expect(timerEvents.map((x) => [x.event, x.state, x.realarmCount])).to.deep.equal([['realarm', 'active-unacknowledged', 1]]);
+      expect(e.table().rows[0]).to.include({ state: 'active-unacknowledged', realarmCount: 1 });
+      expect(e.table().counts).to.include({ unacknowledged: 1 });
+      // the timer restarted at the re-alarm: 30 s from it, whenever the acknowledgement came
+      clock.tick(25_000);
+      e.command({ command: 'ack' });
+      clock.tick(4_999);
+      expect(timerEvents).to.have.length(1);
+      clock.tick(1);
+      expect(timerEvents[1]).to.include({ event: 'realarm', state: 'active-unacknowledged', realarmCount: 2 });
+      // a re-alarm is not a raise: it does not count towards chattering or the 10-minute rate
+      expect(e.table().rows[0]).to.include({ count10m: 1, chattering: false, realarmCount: 2 });
+    });
+
+    it('a new raise starts the count again', () => {
+      const e = engine([high({ realarm: 30, requireAck: false })]);
+      send(e, 60);
+      clock.tick(60_000);
+      expect(e.get('bms/1/hv')?.realarmCount).to.equal(2);
+      send(e, 50);
+      expect(e.get('bms/1/hv')).to.include({ state: 'normal', realarmCount: 2 });
+      const again = send(e, 60);
+      expect(again[0]).to.include({ event: 'raise', realarmCount: 0 });
+    });
+
+    it('never re-alarms a shelved or suppressed alarm, and keeps its pace once it is shown again', () => {
+      const e = engine([high({ realarm: 30 })]);
+      send(e, 60);
+      e.command({ command: 'ack' });
+      e.command({ command: 'shelve', duration: 100 });
+      clock.tick(95_000);
+      expect(timerEvents).to.have.length(0);
+      expect(e.get('bms/1/hv')).to.include({ state: 'shelved', acknowledged: true, realarmCount: 0 });
+      clock.tick(5_000); // the shelving ends at 100 s: shown as it was, acknowledged
+      expect(timerEvents.map((x) => [x.event, x.state])).to.deep.equal([['unshelve', 'active-acknowledged']]);
+      clock.tick(20_000); // 120 s: the re-alarm's own cadence
+      expect(timerEvents.map((x) => [x.event, x.state])).to.deep.equal([['unshelve', 'active-acknowledged'], ['realarm', 'active-unacknowledged']]);
+      e.close();
+
+      const s = engine([high({ id: 'hv2', realarm: 30 })]);
+      send(s, 60, 'p');
+      s.command({ command: 'ack' });
+      s.command({ command: 'suppress' });
+      timerEvents.length = 0;
+      clock.tick(90_000);
+      expect(timerEvents).to.have.length(0);
+      const un = s.command({ command: 'unsuppress' });
+      expect(un.ok && states(un.events)).to.deep.equal(['active-acknowledged']);
+    });
+
+    it('never re-alarms an out-of-service alarm; back in service the re-alarm time runs from the return', () => {
+      const e = engine([high({ realarm: 30 })]);
+      send(e, 60);
+      e.command({ command: 'disable' });
       clock.tick(120_000);
-      expect(timerEvents).to.have.length(2);
+      expect(timerEvents).to.have.length(0);
+      e.command({ command: 'enable' });
+      e.command({ command: 'ack' });
+      clock.tick(29_999);
+      expect(timerEvents).to.have.length(0);
+      clock.tick(1);
+      expect(timerEvents.map((x) => [x.event, x.state, x.realarmCount])).to.deep.equal([['realarm', 'active-unacknowledged', 1]]);
+    });
+
+    it('never re-alarms once the condition cleared: off-delay pending, returned, latched', () => {
+      const e = engine([high({ realarm: 30, offDelay: 50 })]);
+      send(e, 60);
+      e.command({ command: 'ack' });
+      send(e, 50); // off-delay running: still active, no longer standing
+      clock.tick(49_999);
+      expect(timerEvents).to.have.length(0);
+      clock.tick(1);
+      expect(timerEvents.map((x) => x.event)).to.deep.equal(['clear']);
+      clock.tick(300_000);
+      expect(timerEvents).to.have.length(1);
+
+      timerEvents.length = 0;
+      const r = engine([high({ id: 'hv2', realarm: 30 })]);
+      send(r, 60, 'p');
+      send(r, 50, 'p'); // returned, unacknowledged
+      clock.tick(300_000);
+      expect(timerEvents).to.have.length(0);
+
+      const l = engine([high({ id: 'hv3', realarm: 30, latch: true })]);
+      send(l, 60, 'q');
+      l.command({ command: 'ack' });
+      send(l, 50, 'q'); // latched: waits for reset, not re-alarmed
+      clock.tick(300_000);
+      expect(timerEvents).to.have.length(0);
+      // back in alarm while latched: standing again, re-alarmed 30 s later
+      send(l, 60, 'q');
+      clock.tick(30_000);
+      expect(timerEvents.map((x) => [x.id, x.event, x.state])).to.deep.equal([['q/hv3', 'realarm', 'active-unacknowledged']]);
+    });
+
+    it('keeps the count and the pace across a restart (export / import)', () => {
+      const rules = [high({ realarm: 30 })];
+      const e1 = engine(rules);
+      send(e1, 60);
+      clock.tick(30_000);
+      e1.command({ command: 'ack' });
+      clock.tick(10_000);
+      const snap = JSON.parse(JSON.stringify(e1.exportState()));
+      e1.close();
+      timerEvents.length = 0;
+
+      const e2 = engine(rules);
+      e2.importState(snap);
+      expect(e2.table(true).rows[0]).to.include({ state: 'active-acknowledged', realarmCount: 1 });
+      // 20 s left of the 30 s since the last re-alarm
+      clock.tick(19_999);
+      expect(timerEvents).to.have.length(0);
+      clock.tick(1);
+      expect(timerEvents.map((x) => [x.event, x.realarmCount])).to.deep.equal([['realarm', 2]]);
+      e2.close();
+
+      // down longer than the re-alarm time: re-alarmed once at start, then on its cadence
+      timerEvents.length = 0;
+      clock.tick(600_000);
+      const e3 = engine(rules);
+      e3.importState(snap);
+      clock.tick(0);
+      expect(timerEvents.map((x) => [x.event, x.realarmCount])).to.deep.equal([['realarm', 2]]);
+      clock.tick(30_000);
+      expect(timerEvents.map((x) => x.realarmCount)).to.deep.equal([2, 3]);
+    });
+
+    it('a snapshot from before the count existed restores with none', () => {
+      const e = engine([high({ realarm: 30 })]);
+      const restored = e.importState({ version: 1, savedAt: T0, alarms: [{ rule: 'hv', topic: 'bms/1', index: null, condition: true, active: true, acked: true, latched: false, shelve: 0, shelveUntil: 0, suppressed: false, oos: false, value: 60, valueAtRaise: 60, valueAtClear: null, since: T0, raisedAt: T0, clearedAt: 0 }] });
+      expect(restored).to.equal(1);
+      expect(e.get('bms/1/hv')).to.include({ realarmCount: 0, state: 'active-acknowledged' });
+      clock.tick(30_000);
+      expect(timerEvents.map((x) => x.event)).to.deep.equal(['realarm']);
     });
   });
 
