@@ -141,6 +141,17 @@ export class BadFrameError extends Error {
   }
 }
 
+/**
+ * A frame that passed its checksum but whose values cannot be real (lib/plausibility.ts): treated like a bad
+ * checksum, a failed read with quality bad_data. `keys` names the implausible values and their ranges.
+ */
+export class ImplausibleFrameError extends BadFrameError {
+  constructor(readonly keys: string) {
+    super(`implausible values: ${keys}`);
+    this.name = 'ImplausibleFrameError';
+  }
+}
+
 /** Sends the NW activate command (0x01) that wakes a sleeping board; its reply, if any, is not needed. */
 export async function wakeNw(bus: Rs485Bus, address: number): Promise<void> {
   const codec = getProtocol('jk-nw');

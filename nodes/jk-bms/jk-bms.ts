@@ -13,8 +13,9 @@ import { LinkDownError, Rs485Bus, BusState } from '../../lib/rs485/bus';
 import type { Rs485BusNode } from '../../lib/rs485/config';
 import { NodeStatus, statusVocabulary } from '../../lib/status';
 import { TimerSet } from '../../lib/timers';
-import { BadFrameError, descriptionsFor, detectPack, Jk02Listener, pollPack, wakeNw, WRITABLE, writeSwitch } from './client';
-import { AlarmTracker, identity, packMessages, parseAddresses, parseDeadbands } from './messages';
+import { describeViolations } from '../../lib/plausibility';
+import { BadFrameError, descriptionsFor, detectPack, ImplausibleFrameError, Jk02Listener, pollPack, wakeNw, WRITABLE, writeSwitch } from './client';
+import { AlarmTracker, identity, packMessages, parseAddresses, parseDeadbands, screenPack } from './messages';
 import { getProtocol, JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocolId, JkReading, maskSecrets } from './protocol';
 import type { Frame } from '../../lib/rs485/framer';
 
@@ -150,42 +151,59 @@ export = function (RED: NodeAPI): void {
       );
     };
 
+    /**
+     * A decoded status frame: its implausible values are dropped and it goes out as bad_data naming them
+     * (msg.badKeys); a frame of nonsense throws ImplausibleFrameError, a failed read like a bad checksum.
+     */
     const good = (pack: PackState, decoded: JkDecoded, raw?: { tx: Buffer[]; rx: Buffer[] }): void => {
+      const screened = screenPack(decoded.reading ?? {});
+      if (screened.rejected) throw new ImplausibleFrameError(describeViolations(screened.violations));
       const now = Date.now();
-      const reading = decoded.reading ?? {};
+      const reading = screened.reading;
+      const badKeys = screened.badKeys;
+      const quality: Quality = badKeys.length > 0 ? 'bad_data' : 'good';
       pack.lastGood = now;
       pack.failures = 0;
       pack.lastReading = reading;
       if (decoded.device) pack.device = { ...pack.device, ...decoded.device };
-      const wasGood = pack.quality === 'good';
-      pack.quality = 'good';
+      // a change of quality always goes out whole: keys dropped as implausible come back, or leave
+      const sameQuality = pack.quality === quality;
+      pack.quality = quality;
       errors.clear(`pack${pack.address}`);
+      if (badKeys.length > 0) {
+        errors.report(`pack${pack.address}/data`, new Error(t('jk-bms.errors.implausible', { address: pack.address, keys: describeViolations(screened.violations) })));
+      } else errors.clear(`pack${pack.address}/data`);
       const key = String(pack.address);
       const deviceAlarms = alarms.update(key, reading.alarms ?? [], now, lang);
       let keys: string[] | undefined;
       if (config.onlyChanged === true) {
         keys = filter.changedKeys(key, reading as { [k: string]: import('../../lib/envelope').ReadingValue });
-        if (keys.length === 0 && wasGood) return;
-        if (!wasGood) keys = undefined;
+        if (keys.length === 0 && sameQuality) return;
+        if (!sameQuality) keys = undefined;
       }
       const messages = packMessages({
         prefix,
         device: identity(kindOf(pack), deviceName(pack.address), pack.address, pack.device),
         reading,
-        quality: 'good',
+        quality,
         timestamp: now,
         alarms: deviceAlarms,
         perValue,
         keys: perValue ? keys : undefined,
       });
       const extra: Record<string, unknown> = {};
+      if (badKeys.length > 0) extra.badKeys = badKeys;
       if (config.rawHex === true && raw) extra.raw = { tx: raw.tx.map((b) => b.toString('hex')), rx: raw.rx.map((b) => maskSecrets(b)) };
       emit(messages, extra);
     };
 
     const failed = (pack: PackState, err: Error): void => {
       pack.failures++;
-      errors.report(`pack${pack.address}`, new Error(t('jk-bms.errors.noReply', { address: pack.address, reason: err.message })));
+      const text =
+        err instanceof ImplausibleFrameError
+          ? t('jk-bms.errors.rejected', { address: pack.address, keys: err.keys })
+          : t('jk-bms.errors.noReply', { address: pack.address, reason: err.message });
+      errors.report(`pack${pack.address}`, new Error(text));
       // a reply that arrived but does not decode is bad data; silence is a communication error
       const quality: Quality = err instanceof BadFrameError ? 'bad_data' : 'comm_error';
       if (pack.quality !== quality) sendQuality(pack, quality, {});
@@ -215,6 +233,8 @@ export = function (RED: NodeAPI): void {
         setStatus(vocab.stale(Date.now() - oldest));
       } else if ([...packs.values()].some((p) => p.quality === 'comm_error')) {
         setStatus(vocab.error(t('jk-bms.status.noReply')));
+      } else if ([...packs.values()].some((p) => p.quality === 'bad_data')) {
+        setStatus(vocab.error(t('jk-bms.status.badData')));
       } else if (listening) {
         setStatus({ fill: 'yellow', shape: 'ring', text: t('jk-bms.status.listening') });
       }
@@ -297,7 +317,13 @@ export = function (RED: NodeAPI): void {
         const pack = packs.get(address);
         if (!pack) return;
         pack.protocol = 'jk02';
-        if (decoded.frameType === 'status') good(pack, decoded, { tx: [], rx: [bytes] });
+        if (decoded.frameType === 'status') {
+          try {
+            good(pack, decoded, { tx: [], rx: [bytes] });
+          } catch (err) {
+            failed(pack, asError(err));
+          }
+        }
         showSummary();
       });
       listener.start();

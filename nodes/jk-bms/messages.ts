@@ -3,8 +3,10 @@
  * alarms with their texts and first-seen times, and the envelope of one pack's reading.
  */
 import { DeviceAlarm, DeviceIdentity, DeviceMessage, envelope, envelopePerValue, Quality, Reading, Unit } from '../../lib/envelope';
+import { screenReading, Screened } from '../../lib/plausibility';
 import { alarmText, JK_ALARM_BY_ID } from './alarms';
 import type { JkDeviceInfo, JkReading } from './protocol';
+import { JK_RANGES } from './ranges';
 
 /** `1-4,7` -> [1, 2, 3, 4, 7]; an error names the bad part. Addresses 0-247, at most 64 packs per node. */
 export function parseAddresses(text: string, max = 247): { ok: true; value: number[] } | { ok: false; error: string } {
@@ -76,6 +78,14 @@ export function identity(kind: DeviceIdentity['kind'], name: string, address: nu
   if (info?.hardware) device.hardware = info.hardware;
   if (info?.serial) device.serial = info.serial;
   return device;
+}
+
+/**
+ * The reading of one frame without the values no real pack can report (nodes/jk-bms/ranges.ts). `rejected` means
+ * the frame is nonsense (an impossible cell, or most keys out of range): the node then treats it as a failed read.
+ */
+export function screenPack(reading: JkReading): Screened<JkReading> {
+  return screenReading(reading, JK_RANGES);
 }
 
 export interface PackMessageInput {
