@@ -7,7 +7,7 @@
  * Type numbers are the BER tags, which are also net-snmp's ObjectType numbers (Integer 2, OctetString 4, ...,
  * NoSuchObject 128, NoSuchInstance 129, EndOfMibView 130).
  */
-import { fail, ok, Result } from '../result';
+import { CodecErrorCode, fail, guarded, ok, Result } from '../result';
 
 export const PDU_GET = 0xa0;
 export const PDU_RESPONSE = 0xa2;
@@ -109,6 +109,7 @@ export interface DecodedResponse {
 class Reader {
   pos = 0;
   bad: string | undefined;
+  badCode: CodecErrorCode = 'bad_length';
   constructor(private readonly buf: Buffer) {}
 
   /** reads a tag and a length; returns the content end, or -1 */
@@ -129,8 +130,11 @@ class Reader {
     return { tag, end };
   }
 
-  private fail(why: string): undefined {
-    if (!this.bad) this.bad = why;
+  private fail(why: string, code: CodecErrorCode = 'bad_length'): undefined {
+    if (!this.bad) {
+      this.bad = why;
+      this.badCode = code;
+    }
     return undefined;
   }
 
@@ -160,19 +164,31 @@ class Reader {
     return v;
   }
 
+  /**
+   * An OID's arcs. SNMP arcs are 32-bit (RFC 2578 section 3.5 caps sub-identifiers at 2^32 − 1): a longer arc would grow
+   * past what a number holds exactly and print as `Infinity`, and a last byte with the continuation bit set leaves
+   * an arc unfinished. Both make the message undecodable instead of producing a wrong OID.
+   */
   oid(end: number): string {
     const b = this.buf;
     if (end <= this.pos) {
-      this.fail('empty OID');
+      this.fail('empty OID', 'bad_value');
       return '';
     }
     const arcs: number[] = [];
     let v = 0;
     let first = true;
+    let open = false;
     for (; this.pos < end; this.pos++) {
       const byte = b[this.pos];
       v = v * 128 + (byte & 0x7f);
-      if (!(byte & 0x80)) {
+      open = (byte & 0x80) !== 0;
+      if (v > 0xffffffff) {
+        this.fail('OID arc above 2^32 - 1', 'bad_value');
+        this.pos = end;
+        return '';
+      }
+      if (!open) {
         if (first) {
           const x = v < 40 ? 0 : v < 80 ? 1 : 2;
           arcs.push(x, v - x * 40);
@@ -180,6 +196,10 @@ class Reader {
         } else arcs.push(v);
         v = 0;
       }
+    }
+    if (open) {
+      this.fail('OID ends inside an arc (continuation bit set on its last byte)', 'bad_value');
+      return '';
     }
     return arcs.join('.');
   }
@@ -204,6 +224,10 @@ class Reader {
  * answer OID that repeats the asked bytes at its position reuses the asked text instead of decoding it.
  */
 export function decodeResponse(buf: Buffer, asked?: Pick<GetTemplate, 'oids' | 'oidBytes'>): Result<DecodedResponse> {
+  return guarded(() => decode(buf, asked));
+}
+
+function decode(buf: Buffer, asked?: Pick<GetTemplate, 'oids' | 'oidBytes'>): Result<DecodedResponse> {
   const r = new Reader(buf);
   const msg = r.header(0x30);
   if (!msg) return fail('bad_header', r.bad ?? 'not an SNMP message');
@@ -280,6 +304,6 @@ export function decodeResponse(buf: Buffer, asked?: Pick<GetTemplate, 'oids' | '
     varbinds.push({ oid, type: v.tag, value });
     if (r.bad) break;
   }
-  if (r.bad) return fail('bad_length', r.bad);
+  if (r.bad) return fail(r.badCode, r.bad);
   return ok({ version, community, pduType: pdu.tag, requestId: fields[0] >>> 0, errorStatus: fields[1], errorIndex: fields[2], varbinds });
 }

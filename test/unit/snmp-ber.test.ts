@@ -71,6 +71,42 @@ describe('SNMP BER fast path (unit)', () => {
     expect(r.ok && r.value.varbinds[1].oid).to.equal('1.3.6.1.2.1.33.1.1.2.0');
   });
 
+  /** A one-varbind GetResponse whose name has the given OID content bytes and whose value is the given TLV. */
+  const withOid = (oidContent: string, value = '0500'): Buffer => {
+    const len = (hexBody: string): string => {
+      const n = hexBody.length / 2;
+      return n < 0x80 ? n.toString(16).padStart(2, '0') : '81' + n.toString(16).padStart(2, '0');
+    };
+    const o = '06' + len(oidContent) + oidContent;
+    const vb = '30' + len(o + value) + o + value;
+    const list = '30' + len(vb) + vb;
+    const pduBody = '020401020304' + '020100' + '020100' + list;
+    const body = '020101' + '0406' + Buffer.from('public').toString('hex') + 'a2' + len(pduBody) + pduBody;
+    return hex('30' + len(body) + body);
+  };
+
+  it('takes arcs up to 2^32 - 1 and refuses larger ones instead of producing 1.3.6.Infinity', () => {
+    const max = decodeResponse(withOid('2b06' + '8fffffff7f'));
+    expect(max.ok && max.value.varbinds[0].oid).to.equal('1.3.6.4294967295');
+    const over = decodeResponse(withOid('2b06' + '9080808000')); // 2^32
+    expect(over.ok).to.equal(false);
+    if (!over.ok) expect(over.error).to.deep.include({ code: 'bad_value' });
+    const huge = decodeResponse(withOid('2b06' + 'ff'.repeat(160) + '7f')); // would be Infinity as a double
+    expect(huge.ok).to.equal(false);
+    if (!huge.ok) expect(huge.error.message).to.match(/2\^32/);
+    // the same in a value of type OID
+    const value = decodeResponse(withOid('2b06010201010200', '0607' + '2b06' + '9080808000'));
+    expect(value.ok).to.equal(false);
+  });
+
+  it('refuses an OID whose last byte still has the continuation bit set', () => {
+    const r = decodeResponse(withOid('2b060181'));
+    expect(r.ok).to.equal(false);
+    if (!r.ok) expect(r.error).to.deep.include({ code: 'bad_value' });
+    expect(decodeResponse(withOid('2b06010201', '0603' + '2b0681')).ok).to.equal(false);
+    expect(decodeResponse(withOid('2b0601')).ok).to.equal(true);
+  });
+
   it('never throws: every truncation and random garbage gives an error result or a shorter decode', () => {
     for (let n = 0; n < response.length; n++) {
       const r = decodeResponse(response.subarray(0, n));
