@@ -7,6 +7,7 @@ import type { DeviceAlarm, DeviceIdentity, DeviceMessage, Quality, Reading, Read
 import { deviceTopic, envelope } from '../../lib/envelope';
 import { ChangeFilter } from '../../lib/change-filter';
 import { ModbusError } from '../../lib/modbus/client';
+import { badKeysUnder, describeViolations, screenReading } from '../../lib/plausibility';
 import type { LinkStateEvent, ModbusLink } from '../../lib/modbus/link';
 import { RegisterSnapshot } from '../../lib/modbus/planner';
 import { Poller } from '../../lib/poller';
@@ -26,6 +27,7 @@ import {
   StringReading,
   stringSizes,
 } from './registers';
+import { BACS_RANGES } from './ranges';
 import { BacsReading, bacsSettings, bacsUnits, mergeStrings, moduleUnits } from './settings';
 import { readSnmpTables } from './snmp';
 
@@ -199,13 +201,31 @@ export = function (RED: NodeAPI): void {
             }
           }
         }
-        const quality: Quality = commLost || snmpError ? 'comm_error' : 'good';
-        const alarms = deviceAlarms(general, reading.modules ?? [], (id) => since(id, now), {
+        // values no BACS system can measure are dropped and named (msg.badKeys); a poll of mostly nonsense is a
+        // failed read with quality bad_data
+        const screened = screenReading(reading, BACS_RANGES);
+        if (screened.rejected) {
+          const error = new Error(tt('errors.rejected', { keys: describeViolations(screened.violations) }));
+          node.status(vocabulary.error(tt('status.badData')));
+          const reportedNow = errors.report('poll', error);
+          if (lastQuality !== 'bad_data') {
+            emitQualityOnly('bad_data', now, error.message);
+            lastQuality = 'bad_data';
+          }
+          settle(reportedNow ? undefined : error);
+          return false;
+        }
+        const badKeys = screened.badKeys;
+        if (badKeys.length > 0) errors.report('data', new Error(tt('errors.implausible', { keys: describeViolations(screened.violations) })));
+        else errors.clear('data');
+        const checked = screened.reading;
+        const quality: Quality = commLost || snmpError ? 'comm_error' : badKeys.length > 0 ? 'bad_data' : 'good';
+        const alarms = deviceAlarms(general, checked.modules ?? [], (id) => since(id, now), {
           flag: (id) => tt(`flags.${id}`),
           module: (id, state) => tt('alarm.module', { id, state: tt(`states.${state}`) }),
         });
         for (const id of [...alarmSince.keys()]) if (!alarms.some((a) => a.id === id)) alarmSince.delete(id);
-        emit(reading, quality, alarms, now);
+        emit(checked, quality, alarms, now, badKeys);
         lastQuality = quality;
         errors.clear('poll');
         lastGood = now;
@@ -219,8 +239,9 @@ export = function (RED: NodeAPI): void {
           settle();
           return true;
         }
-        const moduleCount = reading.modules?.length ?? 0;
-        node.status(vocabulary.ok(now, tt('status.modules', { n: moduleCount })));
+        const moduleCount = checked.modules?.length ?? 0;
+        if (badKeys.length > 0) node.status({ fill: 'yellow', shape: 'dot', text: tt('status.implausible', { n: badKeys.length }) });
+        else node.status(vocabulary.ok(now, tt('status.modules', { n: moduleCount })));
         settle();
         return true;
       } catch (err) {
@@ -250,31 +271,38 @@ export = function (RED: NodeAPI): void {
       for (const w of list) w.done(err);
     }
 
-    function emit(reading: BacsReading, quality: Quality, alarms: DeviceAlarm[], timestamp: number): void {
+    /**
+     * Sends the poll's reading in the configured shape. `badKeys` are paths in the whole reading; a message that
+     * carries only part of it (the system, one module, one string) gets the ones under that part, relative to its
+     * own payload, and quality bad_data only when it has any.
+     */
+    function emit(reading: BacsReading, quality: Quality, alarms: DeviceAlarm[], timestamp: number, badKeys: string[] = []): void {
       const units = bacsUnits();
+      const systemBad = badKeys.filter((k) => !k.startsWith('modules['));
       if (settings.output === 'perModule') {
         const { modules, ...system } = reading;
         const messages: NodeMessage[] = [];
         const systemChanged = !settings.onlyOnChange || changedSystem(system);
         if (systemChanged) {
-          const msg = envelope({ prefix: settings.topicPrefix, device, reading: system, quality, timestamp, alarms, units: {} });
+          const msg = envelope({ prefix: settings.topicPrefix, device, reading: system, quality: partQuality(quality, systemBad), timestamp, alarms, units: {} });
           msg.units = Object.fromEntries(Object.entries(units).filter(([k]) => k.startsWith('strings.')));
-          messages.push(msg as unknown as NodeMessage);
+          messages.push(withBadKeys(msg, systemBad));
         }
-        for (const m of modules ?? []) {
-          if (settings.onlyOnChange && !filter.changed(`module/${m.id}`, m as unknown as Reading)) continue;
+        (modules ?? []).forEach((m, i) => {
+          if (settings.onlyOnChange && !filter.changed(`module/${m.id}`, m as unknown as Reading)) return;
           const moduleAlarms = alarms.filter((a) => a.id.startsWith(`module/${m.id}/`));
+          const own = badKeysUnder(badKeys, `modules[${i}].`);
           const msg: DeviceMessage = {
             topic: deviceTopic(settings.topicPrefix, deviceName, `module/${m.id}`),
             payload: m as unknown as Reading,
             device,
-            quality,
+            quality: partQuality(quality, own),
             timestamp,
             alarms: moduleAlarms,
             units: moduleUnits(m),
           };
-          messages.push(msg as unknown as NodeMessage);
-        }
+          messages.push(withBadKeys(msg, own));
+        });
         if (messages.length > 0) node.send([messages]);
         return;
       }
@@ -283,14 +311,20 @@ export = function (RED: NodeAPI): void {
         const { modules, strings, ...system } = reading;
         const messages: NodeMessage[] = [];
         if (!settings.onlyOnChange || changedSystem({ ...system, strings })) {
-          const msg = envelope({ prefix: settings.topicPrefix, device, reading: { ...system, strings }, quality, timestamp, alarms, units: {} });
+          const msg = envelope({ prefix: settings.topicPrefix, device, reading: { ...system, strings }, quality: partQuality(quality, systemBad), timestamp, alarms, units: {} });
           msg.units = Object.fromEntries(Object.entries(units).filter(([k]) => k.startsWith('strings.')));
-          messages.push(msg as unknown as NodeMessage);
+          messages.push(withBadKeys(msg, systemBad));
         }
         const indexes = new Set<number>([...(strings ?? []).map((s) => s.index), ...(modules ?? []).map((m) => m.string)]);
         for (const index of [...indexes].sort((a, b) => a - b)) {
           const own = (modules ?? []).filter((m) => m.string === index);
-          const str = (strings ?? []).find((s) => s.index === index) ?? { index };
+          const position = (strings ?? []).findIndex((s) => s.index === index);
+          const str = (strings ?? [])[position] ?? { index };
+          // bad keys relative to this message's payload: the string's own fields, then its modules by their place here
+          const ownBad = [
+            ...(position >= 0 ? badKeysUnder(badKeys, `strings[${position}].`) : []),
+            ...own.flatMap((m, p) => badKeysUnder(badKeys, `modules[${(modules ?? []).indexOf(m)}].`).map((k) => `modules[${p}].${k}`)),
+          ];
           if (settings.onlyOnChange) {
             let changed = filter.changed(`string/${index}`, str as unknown as Reading);
             for (const m of own) changed = filter.changed(`module/${m.id}`, m as unknown as Reading) || changed;
@@ -300,12 +334,12 @@ export = function (RED: NodeAPI): void {
             topic: deviceTopic(settings.topicPrefix, deviceName, `string/${index}`),
             payload: { ...str, modules: own } as unknown as Reading,
             device,
-            quality,
+            quality: partQuality(quality, ownBad),
             timestamp,
             alarms: alarms.filter((a) => own.some((m) => a.id.startsWith(`module/${m.id}/`))),
             units: Object.fromEntries(Object.entries(units).map(([k, u]) => [k.replace(/^strings\./, ''), u])),
           };
-          messages.push(msg as unknown as NodeMessage);
+          messages.push(withBadKeys(msg, ownBad));
         }
         if (messages.length > 0) node.send([messages]);
         return;
@@ -319,7 +353,7 @@ export = function (RED: NodeAPI): void {
       }
       const msg = envelope({ prefix: settings.topicPrefix, device, reading, quality, timestamp, alarms, units: {} });
       msg.units = units;
-      node.send(msg as unknown as NodeMessage);
+      node.send(withBadKeys(msg, badKeys));
     }
 
     function changedSystem(system: Omit<BacsReading, 'modules'>): boolean {
@@ -387,6 +421,17 @@ export = function (RED: NodeAPI): void {
 
   RED.nodes.registerType('bacs', Bacs);
 };
+
+/** A part's quality: bad_data only for a part with implausible values of its own; a link failure wins. */
+function partQuality(quality: Quality, own: readonly string[]): Quality {
+  if (quality === 'comm_error' || quality === 'stale') return quality;
+  return own.length > 0 ? 'bad_data' : 'good';
+}
+
+/** The message as sent, with `badKeys` (the payload keys left out as implausible) when there are any. */
+function withBadKeys(msg: DeviceMessage<object>, badKeys: readonly string[]): NodeMessage {
+  return (badKeys.length > 0 ? { ...msg, badKeys: [...badKeys] } : msg) as unknown as NodeMessage;
+}
 
 function snmpTargetOf(link: SnmpLink, wanted: string, fallbackHost: string) {
   const targets = link.targets();

@@ -107,6 +107,21 @@ describe('bacs node: module data over SNMP (Node-RED runtime, real UDP)', functi
     expect(registered).to.deep.equal(['+b1']);
   });
 
+  it('drops a module of 6553.5 V from the SNMP table and sends bad_data naming it', async () => {
+    sim.setModule(8, { voltage: 6553.5 });
+    agent.refresh();
+    await helper.load([endpointNode, bacsNode, standInSnmpLink], flow());
+    const out = helper.getNode('out') as TestNode;
+    const msg = await new Promise<Msg & { badKeys?: string[] }>((resolve) => out.once('input', resolve));
+    expect(msg.quality).to.equal('bad_data');
+    expect(msg.badKeys).to.include('modules[7].voltage');
+    const modules = msg.payload.modules as Array<{ id: number; voltage?: number; temperature?: number }>;
+    expect(modules[7]).to.include({ id: 8 });
+    expect(modules[7]).to.not.have.property('voltage');
+    expect(modules[7].temperature).to.be.a('number');
+    expect(modules.filter((m) => m.voltage !== undefined)).to.have.length(39);
+  });
+
   it('through the package\'s snmp-endpoint link (GETBULK walks, one session per target)', async () => {
     await helper.load([endpointNode, bacsNode, snmpEndpointNode], [
       { id: 'tab', type: 'tab', label: 'bacs snmp-endpoint' },

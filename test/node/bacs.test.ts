@@ -167,6 +167,63 @@ describe('bacs node (Node-RED runtime, simulator over real TCP)', function () {
     expect(calls[calls.length - 1]).to.include({ fill: 'red', shape: 'ring' });
   });
 
+  it('drops a module voltage no block can have (655.34 V) and sends bad_data naming it; the other modules are untouched', async () => {
+    sim.setModule(12, { voltage: 700 }); // the register clamps to 0xfffe: 655.34 V with the 0.01 V template scale
+    await helper.load([endpointNode, bacsNode], flow(port));
+    const msg = await next(helper.getNode('out') as TestNode);
+    expect(msg.quality).to.equal('bad_data');
+    const badKeys = (msg as Msg & { badKeys?: string[] }).badKeys;
+    expect(badKeys).to.include('modules[11].voltage');
+    const modules = msg.payload.modules as ModuleOut[];
+    expect(modules[11]).to.not.have.property('voltage');
+    expect(modules[11]).to.include({ id: 12, available: true });
+    expect(modules[11].temperature).to.be.a('number');
+    expect(modules[10].voltage).to.be.closeTo(sim.modules[10].voltage, 0.006);
+    // every value that did go out is a real block voltage
+    expect(modules.every((m) => m.voltage === undefined || (m.voltage >= 0 && m.voltage <= 30))).to.equal(true);
+  });
+
+  it('per module: only the message of the module with the implausible value is bad_data, with its own key', async () => {
+    sim.setModule(3, { temperature: 3000 });
+    await helper.load([endpointNode, bacsNode], flow(port, { output: 'perModule' }));
+    const out = helper.getNode('out') as TestNode;
+    const got: Array<Msg & { badKeys?: string[] }> = [];
+    out.on('input', (m: Msg) => got.push(m));
+    await waitFor(out, 'input', () => (got.length >= 41 ? true : undefined));
+    const three = got.find((m) => m.topic === 'bacs/ups-room/module/3');
+    expect(three?.quality).to.equal('bad_data');
+    expect(three?.badKeys).to.deep.equal(['temperature']);
+    expect(three?.payload).to.not.have.property('temperature');
+    expect(got.find((m) => m.topic === 'bacs/ups-room/module/4')?.quality).to.equal('good');
+    expect(got.find((m) => m.topic === 'bacs/ups-room')?.quality).to.equal('good');
+  });
+
+  it('per string: the string message names its module by its place in that message', async () => {
+    sim.setModule(23, { resistance: 600 }); // string 2, position 3
+    await helper.load([endpointNode, bacsNode], flow(port, { output: 'perString' }));
+    const out = helper.getNode('out') as TestNode;
+    const got: Array<Msg & { badKeys?: string[] }> = [];
+    out.on('input', (m: Msg) => got.push(m));
+    await waitFor(out, 'input', () => (got.length >= 3 ? true : undefined));
+    const second = got.find((m) => m.topic === 'bacs/ups-room/string/2');
+    expect(second?.quality).to.equal('bad_data');
+    expect(second?.badKeys).to.deep.equal(['modules[2].resistance']);
+    expect((second?.payload.modules as ModuleOut[])[2]).to.not.have.property('resistance');
+    expect(got.find((m) => m.topic === 'bacs/ups-room/string/1')?.quality).to.equal('good');
+  });
+
+  it('refuses a poll where most values cannot be real, like a failed read', async () => {
+    for (let id = 1; id <= 40; id++) sim.setModule(id, { voltage: 700, temperature: 3000, resistance: 700, equalizing: 900 });
+    await helper.load([endpointNode, bacsNode], flow(port));
+    const caught = helper.getNode('caught') as TestNode;
+    const errorSeen = waitFor(caught, 'input', (m) => m as Msg);
+    const msg = await next(helper.getNode('out') as TestNode);
+    expect(msg.quality).to.equal('bad_data');
+    expect(msg.payload).to.deep.equal({});
+    expect(msg.error?.message).to.be.a('string');
+    expect((await errorSeen).error?.message).to.contain(msg.error?.message);
+  });
+
   it('reports a lost module as not available with the MODULE_LOST flag', async () => {
     sim.loseModule(7);
     await helper.load([endpointNode, bacsNode], flow(port));
