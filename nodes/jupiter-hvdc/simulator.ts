@@ -189,6 +189,8 @@ export interface UnitOptions {
   /** answer GETs with more varbinds than this with tooBig; tests of PDU splitting */
   maxVarbinds?: number;
   trap?: TrapSettings;
+  /** raw values served at these OIDs instead of the unit's state: tests of agents that answer nonsense */
+  overrides?: { [oid: string]: number };
 }
 
 /** Minimal view of net-snmp objects the simulator uses; the published types do not cover them. */
@@ -446,6 +448,8 @@ export class JupiterUnit {
       list.push([`${SIM_OIDS.rectifierEntry}.3.${i + 1}`, T.Integer, state === 1 && s.acOk ? r((s.outputCurrent / healthy) * 10) : 0]);
       list.push([`${SIM_OIDS.rectifierEntry}.4.${i + 1}`, T.Integer, 35 + i]);
     });
+    const overrides = this.options.overrides;
+    if (overrides) for (const entry of list) if (Object.prototype.hasOwnProperty.call(overrides, entry[0])) entry[2] = overrides[entry[0]];
     // the OID layout only changes with the alarm rows: keep the sorted table and refresh its values in place
     const layout = [...this.alarmRows.values()].map((row) => row.id).join(',');
     if (layout === this.layout && this.order.length === list.length) {
