@@ -30,6 +30,8 @@ import {
 } from './profile';
 import { UnitAlarms, type AlarmEvent } from './unit';
 import { asSnmpLink } from './link';
+import { describeViolations } from '../../lib/plausibility';
+import { screenUnit } from './ranges';
 
 interface JupiterNodeDef extends NodeDef {
   link?: string;
@@ -330,14 +332,16 @@ export = function (RED: NodeAPI): void {
       if (perValue) {
         // dashboards: one message per value; the raise/end events ride on the `alarms` value's message
         return envelopePerValue(input).map((m) => {
-          const out = m as unknown as NodeMessage & { alarmEvents?: AlarmEvent[] };
+          const out = m as unknown as NodeMessage & { alarmEvents?: AlarmEvent[]; badKeys?: string[] };
           if (events.length > 0 && m.topic.endsWith('/alarms')) out.alarmEvents = events;
+          if (d?.badKeys) out.badKeys = d.badKeys;
           return out;
         });
       }
-      const msg = envelope(input) as unknown as NodeMessage & { alarmEvents?: AlarmEvent[]; unsupported?: string[] };
+      const msg = envelope(input) as unknown as NodeMessage & { alarmEvents?: AlarmEvent[]; unsupported?: string[]; badKeys?: string[] };
       if (events.length > 0) msg.alarmEvents = events;
       if (d && d.unsupported.length > 0) msg.unsupported = d.unsupported;
+      if (d?.badKeys) msg.badKeys = d.badKeys;
       return msg;
     };
 
@@ -377,7 +381,8 @@ export = function (RED: NodeAPI): void {
       }
       if (closed) return false;
       const now = Date.now();
-      const decoded = decodeUnit(profile, answerFrom(gets, walks));
+      // values no unit can have are dropped before anything uses them (ranges.ts); the message names them
+      const decoded = screenUnit(decodeUnit(profile, answerFrom(gets, walks)), profile);
       const entityWalked = plan.walks.includes(OID.entPhySensorEntry);
       if (entityWalked && !decoded.entitySensorSeen) u.entitySensor = false; // the agent has no sensor table
       const up = decoded.identity.upTimeSeconds;
@@ -393,9 +398,10 @@ export = function (RED: NodeAPI): void {
         u.quality = 'bad_data';
         errors.report(u.name, new Error(t('jupiter-hvdc.errors.noValues', { unit: u.name, invalid: decoded.invalid.join(', ') || '-' })));
       } else {
-        u.quality = 'good';
+        u.quality = decoded.badKeys ? 'bad_data' : 'good';
         u.lastGood = now;
-        errors.clear(u.name);
+        if (decoded.badKeys) errors.report(u.name, new Error(t('common.errors.implausible', { device: u.name, keys: describeViolations(decoded.violations ?? []) })));
+        else errors.clear(u.name);
       }
       const upsTableRead = profile.upsMib && plan.walks.includes(OID.upsAlarmDescr);
       u.alarms.applySnmp(decoded, upsTableRead, now);

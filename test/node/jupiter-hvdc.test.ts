@@ -188,6 +188,29 @@ describe('jupiter-hvdc node (real runtime, simulated agents)', function () {
     expect(rig.caught).to.deep.equal([]);
   });
 
+  it('drops a value no unit can have (1.79e308 V from a sensor row) and sends bad_data naming the key', async () => {
+    // sensor 2 ("LOAD output voltage") with entPhySensorScale 110 and precision -3: 179 × 10^303 × 10^3 = 1.79e308 V
+    const sensor = '1.3.6.1.2.1.99.1.1.1';
+    const hostile = await startUnit({ overrides: { [`${sensor}.2.2`]: 110, [`${sensor}.3.2`]: -3, [`${sensor}.4.2`]: 179 } });
+    const sane = await startUnit();
+    const profile = defaultProfile();
+    profile.entityMap = [{ key: 'loadVoltage', sensor: 'LOAD output voltage' }];
+    const rig = await loadFlow({ targets: `127.0.0.1:${hostile.port},127.0.0.1:${sane.port}`, profile: exportProfile(profile) });
+    const name = `127.0.0.1:${hostile.port}`;
+    const m = (await waitFor(() => rig.byUnit(name).find((x) => x.quality === 'bad_data'), 15_000, 'bad_data')) as Msg & { badKeys?: string[] };
+    expect(m.badKeys).to.deep.equal(['loadVoltage']);
+    expect(m.payload).to.not.have.property('loadVoltage');
+    expect(m.payload.dcOutputVoltage).to.equal(240); // the rest of the answer still goes out
+    expect(m.payload.sensors).to.not.have.property('LOAD output voltage');
+    expect(JSON.stringify(m)).to.not.match(/e\+30\d/);
+    expect(m.alarms.map((a) => a.id)).to.not.include('load_output_undervoltage');
+    await waitFor(() => rig.caught.find((c) => c.topic === `jupiter/${name}`), 5000, 'error to Catch');
+    // the sane unit is good, with its LOAD voltage from the same sensor row
+    const ok = await waitFor(() => rig.byUnit(`127.0.0.1:${sane.port}`).find((x) => x.quality === 'good'), 15_000, 'sane unit');
+    expect(ok.payload.loadVoltage).to.be.closeTo(239.6, 0.01);
+    expect((ok as Msg & { badKeys?: string[] }).badKeys).to.equal(undefined);
+  });
+
   it('raises network interruption when a unit stops, once to Catch, and ends it when the unit restarts', async () => {
     const a = await startUnit();
     const b = await startUnit();
