@@ -43,6 +43,11 @@ export interface DeviceMessage<R extends object = Reading> {
   timestamp: number;
   alarms: DeviceAlarm[];
   units: { [key: string]: Unit };
+  /**
+   * with quality bad_data: paths of the values left out because no real device can report them
+   * (`mosTemperature`, `cellVoltages[4]`, `modules[11].voltage`; lib/plausibility.ts)
+   */
+  badKeys?: string[];
 }
 
 /** Removes keys whose value is undefined, null or NaN: a value the device did not report is absent. */
