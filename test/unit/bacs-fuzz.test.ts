@@ -106,7 +106,7 @@ describe('BACS decoders under hostile input, and their ranges', function () {
     const started = Date.now();
     let flagged = 0;
     let rejected = 0;
-    for (let i = 0; i < 1500; i++) {
+    for (let i = 0; i < 1000; i++) {
       const template = randomTemplate(rand);
       const strings = Math.floor(rand() * 12);
       const modules = Math.floor(rand() * 40);
@@ -124,7 +124,7 @@ describe('BACS decoders under hostile input, and their ranges', function () {
       if (again.badKeys.length > 0) throw new Error(`case ${i}: ${again.badKeys.join(', ')} left in`);
     }
     expect(flagged + rejected).to.be.greaterThan(100);
-    expect(Date.now() - started).to.be.below(2500);
+    expect(Date.now() - started, 'a loose guard against a decoder gone quadratic').to.be.below(5000);
   });
 
   it('random varbinds through the SNMP table decoders: no throw, finite values', () => {
@@ -163,6 +163,6 @@ describe('BACS decoders under hostile input, and their ranges', function () {
       const again = screenReading(s.reading, BACS_RANGES);
       if (again.badKeys.length > 0) throw new Error(`case ${i}: ${again.badKeys.join(', ')} left in`);
     }
-    expect(Date.now() - started).to.be.below(2500);
+    expect(Date.now() - started, 'a loose guard against a decoder gone quadratic').to.be.below(5000);
   });
 });

@@ -155,7 +155,7 @@ describe('Jupiter profile decoding under hostile agents, and its ranges', functi
     const rand = rng(0x7e5);
     const started = Date.now();
     let flagged = 0;
-    for (let i = 0; i < 1500; i++) {
+    for (let i = 0; i < 800; i++) {
       const profile = randomProfile(rand);
       const answer = randomAnswer(rand, profile);
       const decoded = decodeUnit(profile, answer);
@@ -168,7 +168,7 @@ describe('Jupiter profile decoding under hostile agents, and its ranges', functi
       if (left.length > 0) throw new Error(`case ${i}: ${left.join(', ')} left in`);
     }
     expect(flagged).to.be.greaterThan(50);
-    expect(Date.now() - started).to.be.below(2500);
+    expect(Date.now() - started, 'a loose guard against a decoder gone quadratic').to.be.below(5000);
   });
 
   it('random JSON through validateProfile: a profile or a list of errors, never a throw', () => {
@@ -194,6 +194,6 @@ describe('Jupiter profile decoding under hostile agents, and its ranges', functi
       } else if (!Array.isArray(r.errors) || r.errors.length === 0) throw new Error(`case ${i}: invalid without a reason`);
     }
     expect(valid).to.be.greaterThan(0);
-    expect(Date.now() - started).to.be.below(2500);
+    expect(Date.now() - started, 'a loose guard against a decoder gone quadratic').to.be.below(5000);
   });
 });

@@ -106,7 +106,7 @@ describe('Modbus codec fuzz (lib/modbus: PDU, RTU, MBAP)', function () {
       }
     }
     expect(ok).to.be.greaterThan(CASES / 10);
-    expect(Date.now() - started).to.be.below(2000);
+    expect(Date.now() - started, 'a loose guard against a decoder gone quadratic').to.be.below(5000);
   });
 
   it('refuses a coil write whose quantity the data does not carry (no coil is written as 0 by default)', () => {
@@ -145,7 +145,7 @@ describe('Modbus codec fuzz (lib/modbus: PDU, RTU, MBAP)', function () {
       if ('registers' in r.value && r.value.registers.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffff)) throw new Error('register out of 16 bits');
     }
     expect(ok).to.be.greaterThan(CASES / 10);
-    expect(Date.now() - started).to.be.below(2000);
+    expect(Date.now() - started, 'a loose guard against a decoder gone quadratic').to.be.below(5000);
   });
 
   it('RTU frames: the CRC decides, a repaired frame gives back its PDU, response lengths stay in the RTU range', () => {
@@ -168,7 +168,7 @@ describe('Modbus codec fuzz (lib/modbus: PDU, RTU, MBAP)', function () {
       if (len !== undefined && (len < 5 || len > 260)) throw new Error(`RTU length ${len}`);
     }
     expect(ok).to.be.greaterThan(CASES / 10);
-    expect(Date.now() - started).to.be.below(2000);
+    expect(Date.now() - started, 'a loose guard against a decoder gone quadratic').to.be.below(5000);
   });
 
   it('MBAP stream: split and merged reads with garbage give whole frames or a bad_header, and the splitter recovers', () => {
@@ -203,6 +203,6 @@ describe('Modbus codec fuzz (lib/modbus: PDU, RTU, MBAP)', function () {
     }
     expect(frames).to.be.greaterThan(4000);
     expect(refused).to.be.greaterThan(0);
-    expect(Date.now() - started).to.be.below(2000);
+    expect(Date.now() - started, 'a loose guard against a decoder gone quadratic').to.be.below(5000);
   });
 });
