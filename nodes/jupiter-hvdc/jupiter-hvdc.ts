@@ -32,6 +32,7 @@ import { UnitAlarms, type AlarmEvent } from './unit';
 import { asSnmpLink } from './link';
 import { describeViolations } from '../../lib/plausibility';
 import { screenUnit } from './ranges';
+import { missingSummary, parseUnitRows, resolveUnitNames, type MissingUnit } from './naming';
 
 interface JupiterNodeDef extends NodeDef {
   link?: string;
@@ -59,11 +60,6 @@ function asModbusBits(candidate: unknown): ModbusBits | undefined {
   const o = candidate as Record<string, unknown> | null | undefined;
   if (!o || typeof o !== 'object') return undefined;
   return typeof o.readBits === 'function' && typeof o.register === 'function' && typeof o.deregister === 'function' ? (o as unknown as ModbusBits) : undefined;
-}
-
-interface UnitNaming {
-  name: string;
-  target: string;
 }
 
 /** one unit the node reports */
@@ -128,27 +124,6 @@ function linkRegistration(linkNode: unknown, user: { id: string }, on: boolean):
       /* registration is a courtesy */
     }
   }
-}
-
-function parseUnits(raw: unknown): UnitNaming[] {
-  let list: unknown = raw;
-  if (typeof raw === 'string') {
-    try {
-      list = raw.trim() === '' ? [] : JSON.parse(raw);
-    } catch {
-      list = [];
-    }
-  }
-  if (!Array.isArray(list)) return [];
-  const out: UnitNaming[] = [];
-  for (const u of list) {
-    if (typeof u !== 'object' || u === null) continue;
-    const r = u as Record<string, unknown>;
-    const name = typeof r.name === 'string' ? r.name.trim() : '';
-    const target = typeof r.target === 'string' ? r.target.trim() : '';
-    if (name !== '') out.push({ name, target });
-  }
-  return out;
 }
 
 function seconds(v: unknown, fallback: number, min: number): number {
@@ -230,8 +205,10 @@ export = function (RED: NodeAPI): void {
     if (config.link && !link) {
       reportSoon('link', new Error(t('common.errors.noLink')));
     }
-    const naming = parseUnits(config.units);
+    const nameRows = parseUnitRows(config.units);
     const units: UnitRuntime[] = [];
+    /** name rows whose unit the link does not have: shown in the status until the node is fixed */
+    let notOnLink: MissingUnit[] = [];
     const makeUnit = (name: string, target?: SnmpTarget): UnitRuntime => ({
       name,
       target,
@@ -249,11 +226,14 @@ export = function (RED: NodeAPI): void {
       } catch (err) {
         errors.report('link', asError(err));
       }
-      for (const target of targets) {
-        const label = endpointName(linkNode, target) ?? targetLabel(target);
-        const named = naming.find((n) => n.target === label || n.target === `${target.host}:${target.port}`);
-        units.push(makeUnit(named?.name ?? label, target));
-      }
+      const nameOf = (target: SnmpTarget): string => endpointName(linkNode, target) ?? targetLabel(target);
+      const naming = resolveUnitNames(nameRows, targets, nameOf);
+      targets.forEach((target, i) => units.push(makeUnit(naming.names.get(i) ?? nameOf(target), target)));
+      notOnLink = naming.missing;
+      const listed = (list: MissingUnit[]): string => list.map((m) => `${m.name} (${m.ref})`).join(', ');
+      // a warning, not an error: the other units work, and nothing a Catch node could act on has happened
+      if (naming.missing.length > 0) node.warn(t('jupiter-hvdc.errors.notOnLink', { units: listed(naming.missing), count: targets.length }));
+      if (naming.duplicates.length > 0) node.warn(t('jupiter-hvdc.errors.namedTwice', { units: listed(naming.duplicates) }));
     }
     const unitByName = new Map(units.map((u) => [u.name, u]));
     // contacts attach to their unit by name or target; an unknown unit becomes a contacts-only unit
@@ -271,8 +251,16 @@ export = function (RED: NodeAPI): void {
     for (const u of units) for (const c of u.contacts) contactByN.set(c.config.n, { unit: u, input: c });
     const snmpUnits = units.filter((u) => u.target);
 
+    /** `rack-3 not on link`, appended to the status while a name row points past the link's list */
+    const notOnLinkText = (): string => (notOnLink.length > 0 ? t('jupiter-hvdc.status.notOnLink', { name: missingSummary(notOnLink) }) : '');
+    const warnNotOnLink = (s: NodeStatus): NodeStatus => {
+      if (notOnLink.length === 0 || s.fill === 'red') return s;
+      return { ...s, fill: 'yellow', text: `${s.text ?? ''} ${notOnLinkText()}`.trim() };
+    };
+
     if (units.length === 0) {
-      setStatus(status.notConfigured(), 'notConfigured');
+      if (notOnLink.length > 0) setStatus({ fill: 'yellow', shape: 'ring', text: notOnLinkText() }, 'notOnLink');
+      else setStatus(status.notConfigured(), 'notConfigured');
     }
 
     // ---- message shaping
@@ -416,7 +404,7 @@ export = function (RED: NodeAPI): void {
         const bad = units.filter((u) => u.contacts.some((c) => c.state === 'comm_error')).length;
         const active = units.reduce((n, u) => n + u.alarms.active().length, 0);
         if (bad > 0) setStatus(status.error(t('jupiter-hvdc.status.contactComm')), 'contactComm');
-        else setStatus(status.ok(Date.now(), t('jupiter-hvdc.status.alarms', { count: active })), 'ok');
+        else setStatus(warnNotOnLink(status.ok(Date.now(), t('jupiter-hvdc.status.alarms', { count: active }))), 'ok');
         return;
       }
       const good = snmpUnits.filter((u) => u.quality === 'good').length;
@@ -428,7 +416,7 @@ export = function (RED: NodeAPI): void {
       const detail = t('jupiter-hvdc.status.units', { good, total: snmpUnits.length }) + (active > 0 ? ' ' + t('jupiter-hvdc.status.alarms', { count: active }) : '');
       const s = status.ok(Date.now(), detail);
       if (good < snmpUnits.length) s.fill = 'yellow';
-      setStatus(s, 'ok');
+      setStatus(warnNotOnLink(s), 'ok');
     };
 
     const poller = new Poller(
@@ -637,10 +625,10 @@ export = function (RED: NodeAPI): void {
 
     contactPoller?.start();
     if (snmpUnits.length > 0) {
-      setStatus(status.connecting(), 'connecting');
+      setStatus(warnNotOnLink(status.connecting()), 'connecting');
       poller.start();
     } else if (units.length > 0) {
-      setStatus(status.ok(Date.now(), t('jupiter-hvdc.status.contactsOnly')), 'contactsOnly');
+      setStatus(warnNotOnLink(status.ok(Date.now(), t('jupiter-hvdc.status.contactsOnly'))), 'contactsOnly');
     }
   }
 

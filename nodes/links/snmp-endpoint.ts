@@ -143,6 +143,25 @@ export = function (RED: NodeAPI): void {
   });
 
   /**
+   * The units a target list expands to, as the link will poll them, in order: the jupiter dialog names units by
+   * their place in this list. `{ targets, port }` as the link's dialog holds them (saved or not).
+   */
+  RED.httpAdmin.post('/dcpower/snmp/targets', RED.auth.needsPermission('snmp-endpoint.read'), (req, res) => {
+    try {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const defaultPort = num(body.port, 161, 1, 65535);
+      const parsed = parseTargets(typeof body.targets === 'string' ? body.targets : '', defaultPort);
+      if (!parsed.ok) {
+        res.status(400).json({ error: text('snmp-endpoint.errors.badTargets', { entry: parsed.error.entry, reason: parsed.error.message }) });
+        return;
+      }
+      res.json({ units: parsed.value.map((t) => ({ name: targetName(t, defaultPort), address: `${t.host}:${t.port}` })) });
+    } catch (err) {
+      res.status(500).json({ error: asError(err).message });
+    }
+  });
+
+  /**
    * The jupiter dialog's "discover" button: walks one unit and returns rows (oid, type, value).
    * - With the `id` of a deployed link: only a unit of that link, with the link's stored credentials.
    * - Without `id`: any target, with the settings and credentials in the request only (used for this walk,

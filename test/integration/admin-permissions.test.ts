@@ -24,6 +24,7 @@ const OTHER_COMMUNITY = 'other-s3cret';
 const ENDPOINTS: Array<{ method: 'GET' | 'POST'; path: string; spends: boolean; body?: object }> = [
   { method: 'POST', path: '/dcpower/snmp/walk', spends: true },
   { method: 'GET', path: '/dcpower/serial-ports', spends: false },
+  { method: 'POST', path: '/dcpower/snmp/targets', spends: false, body: { targets: '127.0.0.1:16161-16163' } },
   { method: 'GET', path: '/dcpower/alarm-rules/presets', spends: false },
   { method: 'POST', path: '/jupiter-hvdc/profile/validate', spends: false, body: { profile: {} } },
   { method: 'GET', path: '/jupiter-hvdc/catalogue', spends: false },

@@ -5,6 +5,8 @@
  */
 import { expect } from 'chai';
 import * as dgram from 'dgram';
+import * as fs from 'fs';
+import * as path from 'path';
 import { JupiterUnit, SIM_OIDS } from '../../nodes/jupiter-hvdc/simulator';
 import { defaultProfile, exportProfile, type JupiterProfile } from '../../nodes/jupiter-hvdc/profile';
 import { freeTcpPort, freeUdpPort, waitFor } from '../helpers/ports';
@@ -19,8 +21,15 @@ const helper = require('node-red-node-test-helper') as {
   unload(): Promise<void>;
   getNode(id: string): (NodeLike & { receive(msg: object): void }) | null;
 };
+interface SpiedCall {
+  thisValue: unknown;
+  args: unknown[];
+}
 interface NodeLike {
   on(event: string, fn: (msg: Msg) => void): void;
+  /** Node.prototype methods the helper spies on (shared by every node: filter by thisValue) */
+  status: { getCalls(): SpiedCall[] };
+  warn: { getCalls(): SpiedCall[] };
 }
 interface Alarm {
   id: string;
@@ -52,6 +61,41 @@ const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 helper.init(require.resolve('node-red'));
 
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const englishCatalogue = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'jupiter-hvdc', 'locales', 'en-US', 'jupiter-hvdc.json'), 'utf8')) as Record<string, unknown>;
+
+/** the built English catalogue (common texts merged in); a key it does not have comes back as itself */
+function english(key: string, subs: Record<string, unknown> = {}): string {
+  let node: unknown = englishCatalogue;
+  for (const part of key.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+  return typeof node === 'string' ? node.replace(/__(\w+)__/g, (m, name: string) => (name in subs ? String(subs[name]) : m)) : key;
+}
+
+/** the node with its English texts: the test helper's RED._ returns bare keys, and these tests read what a person reads */
+function jupiterInEnglish(RED: { _: unknown }): void {
+  RED._ = english;
+  (jupiterNode as (red: unknown) => void)(RED);
+}
+
+/** what the node showed as its status, oldest first */
+function statuses(id: string): Array<{ fill?: string; shape?: string; text?: string }> {
+  const n = helper.getNode(id);
+  if (!n) return [];
+  return n.status
+    .getCalls()
+    .filter((c) => c.thisValue === n)
+    .map((c) => c.args[0] as { fill?: string; shape?: string; text?: string });
+}
+
+function warnings(id: string): string[] {
+  const n = helper.getNode(id);
+  if (!n) return [];
+  return n.warn
+    .getCalls()
+    .filter((c) => c.thisValue === n)
+    .map((c) => String(c.args[0]));
+}
+
 function vendorProfile(): JupiterProfile {
   const p = defaultProfile();
   const set: Record<string, Partial<JupiterProfile['vendor'][number]>> = {
@@ -82,15 +126,16 @@ async function loadFlow(opts: {
   link?: boolean;
   modbusPort?: number;
   output?: string;
+  /** the node's texts from the English catalogue */
+  english?: boolean;
+  /** node settings as a flow file holds them (an example's node), over the defaults below */
+  node?: Record<string, unknown>;
 }): Promise<Rig> {
   const flow: object[] = [
     { id: 'jtab', type: 'tab', label: 'jupiter test' },
     {
-      id: 'jh',
       type: 'jupiter-hvdc',
-      z: 'jtab',
       name: 'jupiter',
-      link: opts.link === false ? '' : 'ep',
       interval: opts.interval ?? 1,
       staleTime: 0,
       topicPrefix: 'jupiter',
@@ -98,9 +143,14 @@ async function loadFlow(opts: {
       units: opts.units ?? [],
       contacts: opts.contacts ?? [],
       profile: opts.profile ?? '',
-      modbusLink: opts.modbusPort ? 'mb' : '',
       contactInterval: 0.2,
       output: opts.output ?? 'unit',
+      ...(opts.node ?? {}),
+      // the flow's own wiring wins over what an example's node carries
+      id: 'jh',
+      z: 'jtab',
+      link: opts.link === false ? '' : 'ep',
+      modbusLink: opts.modbusPort ? 'mb' : '',
       wires: [['out']],
     },
     { id: 'out', type: 'helper', z: 'jtab' },
@@ -126,7 +176,7 @@ async function loadFlow(opts: {
       trapAddress: '127.0.0.1',
     });
   }
-  await helper.load([endpointNode, jupiterNode, catchNode, modbusNode], flow, opts.link === false ? {} : { ep: { community: 'public' } });
+  await helper.load([endpointNode, opts.english ? jupiterInEnglish : jupiterNode, catchNode, modbusNode], flow, opts.link === false ? {} : { ep: { community: 'public' } });
   const rig: Rig = { msgs: [], caught: [], byUnit: (name) => rig.msgs.filter((m) => m.device.name === name) };
   helper.getNode('out')?.on('input', (m) => rig.msgs.push(m));
   helper.getNode('caught')?.on('input', (m) => rig.caught.push(m));
@@ -392,5 +442,88 @@ describe('jupiter-hvdc node (real runtime, simulated agents)', function () {
     const bad = await loadFlow({ targets: `127.0.0.1:${unit.port}`, profile: '{"format":"dcpower-jupiter-profile","version":1,"vendor":[{"key":"x","oid":"1.2.x","type":"gauge"}]}' });
     await waitFor(() => bad.caught.some((c) => c.topic === 'jupiter/profile'), 5000, 'profile error');
     expect(bad.msgs).to.deep.equal([]);
+  });
+  it('keeps the topics of the shipped example when only its link is pointed at other units (the address lives in the link)', async () => {
+    const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'jupiter-hvdc-three-units.json'), 'utf8')) as Array<Record<string, unknown>>;
+    const node = example.find((n) => n.type === 'jupiter-hvdc') as Record<string, unknown>;
+    expect(node.units).to.deep.equal([
+      { name: 'rack-1', position: 1 },
+      { name: 'rack-2', position: 2 },
+      { name: 'rack-3', position: 3 },
+    ]);
+    // the user's units answer elsewhere: the link is the only thing changed
+    const racks = [await startUnit(), await startUnit(), await startUnit()];
+    const rig = await loadFlow({ targets: racks.map((u) => `127.0.0.1:${u.port}`).join(', '), english: true, node: { ...node, interval: 1 } });
+    const first = await Promise.all(
+      ['rack-1', 'rack-2', 'rack-3'].map((name) => waitFor(() => rig.byUnit(name).find((m) => m.quality === 'good'), 20_000, `${name} read`)),
+    );
+    first.forEach((m, i) => {
+      expect(m.topic).to.equal(`jupiter/rack-${i + 1}`);
+      expect(m.device.address).to.equal(`127.0.0.1:${racks[i].port}`);
+    });
+    expect(rig.msgs.filter((m) => m.topic.startsWith('jupiter/127.')), 'no unit renamed to its address').to.deep.equal([]);
+    expect(warnings('jh').filter((w) => /not used|ignored/.test(w))).to.deep.equal([]);
+  });
+
+  it('gives the unit its name when only the link address changes', async () => {
+    const before = await startUnit();
+    const units = [{ name: 'rack-1', position: 1 }];
+    let rig = await loadFlow({ targets: `127.0.0.1:${before.port}`, units });
+    const m1 = await waitFor(() => rig.byUnit('rack-1').find((m) => m.quality === 'good'), 15_000, 'rack-1 at the first address');
+    expect(m1).to.deep.include({ topic: 'jupiter/rack-1' });
+    expect(m1.device.address).to.equal(`127.0.0.1:${before.port}`);
+    await helper.unload();
+    // the unit moved (or the simulator gave way to the real one): edit the link, deploy, nothing else
+    const after = await startUnit();
+    rig = await loadFlow({ targets: `127.0.0.1:${after.port}`, units });
+    const m2 = await waitFor(() => rig.byUnit('rack-1').find((m) => m.quality === 'good'), 15_000, 'rack-1 at the new address');
+    expect(m2.topic).to.equal('jupiter/rack-1');
+    expect(m2.device.address).to.equal(`127.0.0.1:${after.port}`);
+    expect(rig.msgs.every((m) => m.topic === 'jupiter/rack-1')).to.equal(true);
+  });
+
+  it('reads a flow saved with unit addresses in the rows (older versions) with the same topics', async () => {
+    const a = await startUnit();
+    const b = await startUnit();
+    // the old shape, rows in another order than the link's
+    const rig = await loadFlow({
+      targets: `127.0.0.1:${a.port},127.0.0.1:${b.port}`,
+      units: [
+        { name: 'rack-2', target: `127.0.0.1:${b.port}` },
+        { name: 'rack-1', target: `127.0.0.1:${a.port}` },
+      ],
+      english: true,
+    });
+    const [m1, m2] = await Promise.all(['rack-1', 'rack-2'].map((name) => waitFor(() => rig.byUnit(name).find((m) => m.quality === 'good'), 15_000, name)));
+    expect(m1.device.address).to.equal(`127.0.0.1:${a.port}`);
+    expect(m2.device.address).to.equal(`127.0.0.1:${b.port}`);
+    expect(rig.msgs.map((m) => m.topic).filter((t) => t !== 'jupiter/rack-1' && t !== 'jupiter/rack-2')).to.deep.equal([]);
+    expect(warnings('jh')).to.deep.equal([]);
+  });
+
+  it('warns in the status and the log when a named unit is not on the link, and reads the others', async () => {
+    const a = await startUnit();
+    const b = await startUnit();
+    const rig = await loadFlow({
+      targets: `127.0.0.1:${a.port},127.0.0.1:${b.port}`,
+      units: [
+        { name: 'rack-1', position: 1 },
+        { name: 'rack-2', position: 2 },
+        { name: 'rack-3', position: 3 },
+        { name: 'rack-9', target: '10.9.9.9' },
+      ],
+      english: true,
+    });
+    await waitFor(() => ['rack-1', 'rack-2'].every((n) => rig.byUnit(n).some((m) => m.quality === 'good')), 15_000, 'the units on the link');
+    const warned = await waitFor(() => statuses('jh').find((s) => /ok \d\d:\d\d:\d\d/.test(s.text ?? '')), 10_000, 'a status after the first poll');
+    expect(warned.fill).to.equal('yellow');
+    expect(warned.text).to.match(/2\/2 units rack-3 \+1 not on link$/);
+    // from the first status on, not only after a poll
+    expect(statuses('jh')[0]).to.deep.include({ fill: 'yellow', shape: 'ring', text: 'connecting rack-3 +1 not on link' });
+    expect(warnings('jh')).to.deep.equal([
+      "unit names rack-3 (#3), rack-9 (10.9.9.9) point to no unit of the link (it has 2): they are not used; pick the link's units in the node's dialog",
+    ]);
+    expect(rig.msgs.some((m) => m.device.name === 'rack-3' || m.device.name === 'rack-9')).to.equal(false);
+    expect(rig.caught, 'a warning, not an error for Catch').to.deep.equal([]);
   });
 });

@@ -88,6 +88,20 @@ describe('snmp-endpoint in a Node-RED runtime', function () {
     expect(err?.message).to.match(/auth key/);
   });
 
+  it('POST /dcpower/snmp/targets lists the units a target list expands to, in the order the link polls them', async () => {
+    await helper.load(endpointNode, []);
+    const res = await helper.request().post('/dcpower/snmp/targets').send({ targets: '10.0.0.9, 127.0.0.1:16161-16162 10.0.0.1-2', port: 161 }).expect(200);
+    expect((res.body as { units: unknown[] }).units).to.deep.equal([
+      { name: '10.0.0.9', address: '10.0.0.9:161' },
+      { name: '127.0.0.1:16161', address: '127.0.0.1:16161' },
+      { name: '127.0.0.1:16162', address: '127.0.0.1:16162' },
+      { name: '10.0.0.1', address: '10.0.0.1:161' },
+      { name: '10.0.0.2', address: '10.0.0.2:161' },
+    ]);
+    const bad = await helper.request().post('/dcpower/snmp/targets').send({ targets: '10.0.0.5-10.0.0.1', port: 161 }).expect(400);
+    expect((bad.body as { error: string }).error).to.match(/10\.0\.0\.5-10\.0\.0\.1/);
+  });
+
   it('POST /dcpower/snmp/walk walks one unit through a deployed link and returns rows', async () => {
     const flow = [{ id: 'linkw', type: 'snmp-endpoint', targets: `127.0.0.1:${port}`, port: 161, version: 'v2c' }];
     await helper.load(endpointNode, flow, { linkw: { community: 'secret-ro' } });
