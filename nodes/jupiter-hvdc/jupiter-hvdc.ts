@@ -419,21 +419,38 @@ export = function (RED: NodeAPI): void {
       setStatus(warnNotOnLink(s), 'ok');
     };
 
-    const poller = new Poller(
-      async () => {
-        const results = await Promise.all(snmpUnits.map((u) => pollUnit(u).catch(() => false)));
-        updateStatus();
-        return results.some((r) => r);
-      },
-      {
-        intervalMs,
-        firstDelayMs: 100,
-        staleMs,
-        backoff: { initialMs: intervalMs, maxMs: Math.max(intervalMs, 60000) },
-        onStale: (age) => setStatus(status.stale(age), 'stale'),
-        onError: (err) => errors.report('poll', err),
-      },
+    // One schedule per unit: a dead unit's timeouts and retries delay only its own next poll, never the live
+    // units' (the link bounds how many requests are in flight at once). No back-off: each poll re-arms after the
+    // previous one finished, so a dead unit costs one timeout per interval and is seen again within an interval.
+    const markStale = (u: UnitRuntime, age: number): void => {
+      if (closed || u.quality !== 'good') return;
+      u.quality = 'stale';
+      sendUnit(u);
+      updateStatus();
+      if (snmpUnits.every((x) => x.quality !== 'good')) setStatus(status.stale(age), 'stale');
+    };
+    const pollers = new Map<UnitRuntime, Poller>(
+      snmpUnits.map((u) => [
+        u,
+        new Poller(
+          async () => {
+            const good = await pollUnit(u).catch(() => false);
+            updateStatus();
+            return good;
+          },
+          {
+            intervalMs,
+            firstDelayMs: 100,
+            staleMs,
+            onStale: (age) => markStale(u, age),
+            onError: (err) => errors.report(`${u.name}/poll`, err),
+          },
+        ),
+      ]),
     );
+    const pollAllNow = (): void => {
+      for (const p of pollers.values()) p.pollNow();
+    };
 
     // ---- traps
     const onTrap = guard(
@@ -590,7 +607,7 @@ export = function (RED: NodeAPI): void {
           for (const u of snmpUnits) u.entitySensor = profile.entitySensor !== 'off';
         }
         // anything else: poll now
-        poller.pollNow();
+        pollAllNow();
         done();
       } catch (err) {
         done(asError(err));
@@ -599,7 +616,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
-      poller.stop();
+      for (const p of pollers.values()) p.stop();
       timers.close();
       try {
         unsubscribe?.();
@@ -626,7 +643,7 @@ export = function (RED: NodeAPI): void {
     contactPoller?.start();
     if (snmpUnits.length > 0) {
       setStatus(warnNotOnLink(status.connecting()), 'connecting');
-      poller.start();
+      for (const p of pollers.values()) p.start();
     } else if (units.length > 0) {
       setStatus(warnNotOnLink(status.ok(Date.now(), t('jupiter-hvdc.status.contactsOnly'))), 'contactsOnly');
     }

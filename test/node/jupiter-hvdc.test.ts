@@ -130,6 +130,9 @@ async function loadFlow(opts: {
   english?: boolean;
   /** node settings as a flow file holds them (an example's node), over the defaults below */
   node?: Record<string, unknown>;
+  /** the link's request timeout (ms) and retries */
+  snmpTimeout?: number;
+  snmpRetries?: number;
 }): Promise<Rig> {
   const flow: object[] = [
     { id: 'jtab', type: 'tab', label: 'jupiter test' },
@@ -168,8 +171,8 @@ async function loadFlow(opts: {
       targets: opts.targets ?? '',
       port: 161,
       version: 'v2c',
-      timeout: 400,
-      retries: 0,
+      timeout: opts.snmpTimeout ?? 400,
+      retries: opts.snmpRetries ?? 0,
       concurrency: 8,
       trapEnabled: opts.trapPort !== undefined,
       trapPort: opts.trapPort ?? 1162,
@@ -236,6 +239,31 @@ describe('jupiter-hvdc node (real runtime, simulated agents)', function () {
     expect(fault).to.include({ source: 'snmp', severity: 'major', raiseValue: 'ChargerFailed' });
     expect((mc.payload.rectifiers as Array<{ ok: boolean }>).filter((r) => !r.ok)).to.have.length(1);
     expect(rig.caught).to.deep.equal([]);
+  });
+
+  it('a dead unit costs only itself: live units beside it keep their interval and stay good', async () => {
+    const a = await startUnit();
+    const b = await startUnit();
+    // a socket that takes requests and never answers: every poll of it times out, 2 s twice (one retry)
+    const dead = dgram.createSocket('udp4');
+    sockets.push(dead);
+    await new Promise<void>((r) => dead.bind(0, '127.0.0.1', () => r()));
+    const deadPort = (dead.address() as { port: number }).port;
+    const rig = await loadFlow({ targets: `127.0.0.1:${a.port},127.0.0.1:${deadPort},127.0.0.1:${b.port}`, interval: 1, snmpTimeout: 2000, snmpRetries: 1, english: true });
+    await waitFor(() => rig.byUnit(`127.0.0.1:${b.port}`).some((m) => m.quality === 'good'), 10_000, 'unit b');
+    const from = rig.msgs.length;
+    await new Promise((r) => setTimeout(r, 4500));
+    const window = rig.msgs.slice(from);
+    const goodOf = (port: number): number => window.filter((m) => m.device.name === `127.0.0.1:${port}` && m.quality === 'good').length;
+    // one poll a second: 4 or 5 in 4.5 s; paced by the dead unit (4 s of timeouts + 1 s) it would be 1
+    expect(goodOf(a.port), 'unit a polls in 4.5 s').to.be.at.least(3);
+    expect(goodOf(b.port), 'unit b polls in 4.5 s').to.be.at.least(3);
+    expect(window.filter((m) => m.device.name !== `127.0.0.1:${deadPort}` && m.quality !== 'good'), 'live units stay good').to.deep.equal([]);
+    await waitFor(() => rig.byUnit(`127.0.0.1:${deadPort}`).some((m) => m.quality === 'comm_error'), 10_000, 'the dead unit reported');
+    const last = statuses('jh').slice(-1)[0];
+    expect(last).to.include({ fill: 'yellow', shape: 'dot' });
+    expect(last.text).to.match(/2\/3/);
+    expect(rig.caught.filter((c) => c.topic === `jupiter/127.0.0.1:${deadPort}`), 'the dead unit reported once').to.have.length(1);
   });
 
   it('drops a value no unit can have (1.79e308 V from a sensor row) and sends bad_data naming the key', async () => {
@@ -515,7 +543,8 @@ describe('jupiter-hvdc node (real runtime, simulated agents)', function () {
       english: true,
     });
     await waitFor(() => ['rack-1', 'rack-2'].every((n) => rig.byUnit(n).some((m) => m.quality === 'good')), 15_000, 'the units on the link');
-    const warned = await waitFor(() => statuses('jh').find((s) => /ok \d\d:\d\d:\d\d/.test(s.text ?? '')), 10_000, 'a status after the first poll');
+    // each unit reports on its own schedule: wait for the status that counts both
+    const warned = await waitFor(() => statuses('jh').find((s) => /ok \d\d:\d\d:\d\d 2\/2/.test(s.text ?? '')), 10_000, 'a status after both units were read');
     expect(warned.fill).to.equal('yellow');
     expect(warned.text).to.match(/2\/2 units rack-3 \+1 not on link$/);
     // from the first status on, not only after a poll
