@@ -1,11 +1,12 @@
 /**
  * Hostile networks: what attacks cost the Node-RED process that serves them. A child process runs a Node-RED 4
- * runtime with the package's nodes deployed (the PLC bridge on loopback, fed once a second); this process
+ * runtime with the package's nodes deployed (the PLC bridge on loopback, fed once a second, and an snmp-endpoint
+ * with its trap receiver on loopback); this process
  * attacks it and reads the child's resident memory and open descriptors from /proc (Linux), so the attackers'
  * own sockets and buffers never count.
  *
  * Every case of ATTACKS runs for its duration while the case's probe (a legitimate client: a PLC polling the
- * bridge every 100 ms) keeps working; the same probe also runs once with no attack for the same time. Figures,
+ * bridge every 100 ms; an agent sending an SNMPv2c inform every 100 ms) keeps working; the same probe also runs once with no attack for the same time. Figures,
  * each beside the no-attack run's or the limit's: peak RSS and peak descriptors under attack, RSS and
  * descriptors 2 s after the attack (after a GC in the child) against before it, and the probe's answered polls.
  * To add an attack (SNMP, ...), add its nodes to TARGET_NODES, a probe to PROBES if it needs one, and a row to
@@ -19,7 +20,11 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import * as dgram from 'dgram';
+import * as snmp from 'net-snmp';
 import { Comparison, report } from './report';
+import { CRAFTED_INFORM, mutate, seededRandom } from '../test/helpers/snmp-fuzz';
+import notifications from '../test/fixtures/snmp-notifications.json';
 
 /** the bridge's connection limit (nodes/plc-bridge/plc-bridge.ts MAX_CLIENTS): squatters may hold that many */
 const PLC_MAX_CLIENTS = 32;
@@ -38,6 +43,8 @@ function sleep(ms: number): Promise<void> {
 
 interface Ports {
   plc: number;
+  /** UDP port of the snmp-endpoint's trap receiver */
+  trap: number;
 }
 
 /** The flow the child deploys: every node an attack aims at. */
@@ -68,6 +75,8 @@ function TARGET_NODES(ports: Ports): object[] {
       devices: [{ topic: 'bms/pack1', kind: 'jk-bms', keys: [{ key: 'voltage' }, { key: 'current' }, { key: 'soc' }, { key: 'cellVoltages', count: 4 }], alarms: [] }],
       wires: [[]],
     },
+    // a link whose only job here is its trap receiver (no stored community: `public`, accepted on loopback)
+    { id: 'hostile-snmp', type: 'snmp-endpoint', name: 'traps', targets: '127.0.0.1:1', port: 161, version: 'v2c', timeout: 1000, retries: 0, trapEnabled: true, trapPort: ports.trap, trapAddress: '127.0.0.1' },
   ];
 }
 
@@ -151,7 +160,39 @@ const plcProbe: Probe = {
   },
 };
 
-const PROBES = { plc: plcProbe };
+/** An agent that sends an SNMPv2c inform (community public) every 100 ms; answered = acknowledged by the receiver. */
+const informProbe: Probe = {
+  name: 'inform every 100 ms',
+  start(ports) {
+    const session = snmp.createSession('127.0.0.1', 'public', { version: snmp.Version2c, trapPort: ports.trap, timeout: 1000, retries: 0 });
+    session.on('error', () => undefined);
+    let sent = 0;
+    let answered = 0;
+    let waiting = false;
+    const times: number[] = [];
+    const timer = setInterval(() => {
+      if (waiting) return;
+      waiting = true;
+      sent++;
+      const at = process.hrtime.bigint();
+      session.inform('1.3.6.1.4.1.8072.2.3.0.1', [{ oid: '1.3.6.1.4.1.8072.2.3.2.1', type: snmp.ObjectType.Integer, value: sent }], (err: Error | null) => {
+        waiting = false;
+        if (err) return;
+        answered++;
+        times.push(Number(process.hrtime.bigint() - at) / 1e6);
+      });
+    }, 100);
+    return {
+      stop() {
+        clearInterval(timer);
+        session.close();
+        return { sent, answered, p95Ms: p95(times) };
+      },
+    };
+  },
+};
+
+const PROBES = { plc: plcProbe, inform: informProbe };
 
 // ---------------------------------------------------------------------------------------------------------------
 // attacks
@@ -167,6 +208,9 @@ interface AttackCase {
   probe: keyof typeof PROBES;
   /** descriptors the target may legitimately hold for the attack (its connection limit), beside the no-attack run */
   allowedDescriptors: number;
+  /** share of the probe's no-attack service it must keep (default 0.95); null: measured, no target (an attack
+   * that saturates the CPU this machine shares with the attacker degrades any receiver) */
+  serviceTarget?: number | null;
   start(ports: Ports): Promise<Attack>;
 }
 
@@ -232,7 +276,48 @@ async function pipeliner(port: number): Promise<Attack> {
   };
 }
 
+/**
+ * Malformed datagrams at the trap port from 64 source ports, `perMs` every millisecond: the crafted 41-byte
+ * inform that used to end the process, and seeded mutations of real traps and informs (v1, v2c, v3).
+ */
+async function datagramFlood(port: number, perMs: number): Promise<Attack> {
+  const random = seededRandom(41);
+  const seeds = [CRAFTED_INFORM, ...(notifications as { datagrams: Array<{ hex: string }> }).datagrams.map((d) => Buffer.from(d.hex, 'hex'))];
+  const sockets = await Promise.all(
+    Array.from({ length: 64 }, () => {
+      const s = dgram.createSocket('udp4');
+      s.on('error', () => undefined);
+      return new Promise<dgram.Socket>((r) => s.bind(0, '127.0.0.1', () => r(s)));
+    }),
+  );
+  let running = true;
+  let sent = 0;
+  const pump = (): void => {
+    if (!running) return;
+    for (let i = 0; i < perMs; i++) {
+      const seed = seeds[Math.floor(random() * seeds.length)];
+      const datagram = sent % 10 === 0 ? CRAFTED_INFORM : mutate(seed, random);
+      sockets[sent % sockets.length].send(datagram, port, '127.0.0.1');
+      sent++;
+    }
+    setTimeout(pump, 1);
+  };
+  const startedAt = Date.now();
+  pump();
+  return {
+    async stop() {
+      running = false;
+      for (const s of sockets) s.close();
+    },
+    summary: () => `${sent.toLocaleString('en-US')} malformed datagrams sent from ${sockets.length} source ports (${Math.round(sent / ((Date.now() - startedAt) / 1000)).toLocaleString('en-US')}/s)`,
+  };
+}
+
 const ATTACKS: AttackCase[] = [
+  // about 1,000 a second: the issue's 5,000 in a few seconds, as a scan or a broken sender produces them
+  { name: 'malformed datagrams at the trap port (~1,000/s)', probe: 'inform', allowedDescriptors: 0, start: (p) => datagramFlood(p.trap, 1) },
+  // as fast as one loop sends them: the receiver's CPU is the limit, the process must still hold its memory
+  { name: 'malformed datagram flood at the trap port (CPU-bound)', probe: 'inform', allowedDescriptors: 0, serviceTarget: null, start: (p) => datagramFlood(p.trap, 50) },
   { name: '32 idle squatters (7 header bytes each)', probe: 'plc', allowedDescriptors: PLC_MAX_CLIENTS, start: (p) => squatters(p.plc, 32) },
   { name: 'non-reading pipelining client', probe: 'plc', allowedDescriptors: 1, start: (p) => pipeliner(p.plc) },
 ];
@@ -336,6 +421,16 @@ class Child {
   }
 }
 
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -381,7 +476,7 @@ async function phase(child: Child, ports: Ports, probe: Probe, ms: number, attac
 async function main(): Promise<void> {
   if (process.platform !== 'linux') throw new Error('reads /proc: Linux only');
   const seconds = arg('--seconds', 10);
-  const ports: Ports = { plc: await freePort() };
+  const ports: Ports = { plc: await freePort(), trap: await freeUdpPort() };
   const proc = spawn(process.execPath, ['--expose-gc', __filename, '--child', JSON.stringify(ports)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const child = new Child(proc);
   try {
@@ -433,7 +528,7 @@ async function main(): Promise<void> {
           referenceName: 'no attack',
           unit: 'polls',
           higherIsBetter: true,
-          target: { ratio: 0.95, comparison: '>=' },
+          ...(attack.serviceTarget === null ? {} : { target: { ratio: attack.serviceTarget ?? 0.95, comparison: '>=' as const } }),
         },
         { name: `${attack.name}: ${PROBES[attack.probe].name}, p95 reply`, measured: p.probe.p95Ms, reference: base.probe.p95Ms, referenceName: 'no attack', unit: 'ms', higherIsBetter: false },
       );
