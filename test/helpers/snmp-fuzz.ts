@@ -88,16 +88,7 @@ export function captureNotifications(): Array<{ label: string; datagram: Buffer 
 }
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from './fuzz';
 
 /** BER tags of the SNMP value types, and the lengths and values that break decoders most often */
 const TAGS = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x30, 0x40, 0x41, 0x42, 0x43, 0x44, 0x46, 0x47, 0x80, 0x81, 0x82, 0xa4, 0xa6, 0xa7, 0xa8];

@@ -24,24 +24,7 @@ import {
 } from '../../nodes/bacs/registers';
 import { BacsSimulator } from '../../nodes/bacs/simulator';
 import { BACS_MODULE_TABLE, BACS_STRING_TABLE, decodeModuleTable, decodeStringTable } from '../../nodes/bacs/snmp';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Every number anywhere in a value is finite (plain checks: chai per value would dominate the time). */
-function allFinite(value: unknown, where: string): void {
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${where}: ${value}`);
-  if (Array.isArray(value)) value.forEach((v, i) => allFinite(v, `${where}[${i}]`));
-  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) allFinite(v, `${where}.${k}`);
-}
+import { seededRandom as rng, allFinite } from '../helpers/fuzz';
 
 interface Reading {
   stringCount?: number;

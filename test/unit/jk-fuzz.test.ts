@@ -8,19 +8,9 @@ import { crc16Modbus } from '../../lib/modbus/crc16';
 import { buildSwitchWrite, buildTrigger, JK_PROTOCOLS, JkDecodeContext, JkProtocolId, JkStreamFramer } from '../../nodes/jk-bms/protocol';
 import { JkSimulator } from '../../nodes/jk-bms/simulator';
 import { loadVectors, PROTOCOL_OF } from './jk-vectors';
+import { seededRandom as rng } from '../helpers/fuzz';
 
 const CASES = 100_000;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sum(bytes: Uint8Array, start: number, end: number): number {
   let s = 0;

@@ -11,17 +11,7 @@ import { JK_RANGES } from '../../nodes/jk-bms/ranges';
 import { JkChemistry, JkSimulator } from '../../nodes/jk-bms/simulator';
 import { corruptedNwCapture, nwCapture, nwOffset, resumNw } from '../helpers/jk-corrupt';
 import { loadVectors, PROTOCOL_OF } from './jk-vectors';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../helpers/fuzz';
 
 function decodeNw(frame: Buffer): JkReading | undefined {
   const r = JK_PROTOCOLS['jk-nw'].decode(frame);

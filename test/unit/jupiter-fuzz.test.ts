@@ -20,23 +20,7 @@ import {
 import { JUPITER_RANGES, screenUnit } from '../../nodes/jupiter-hvdc/ranges';
 import { SIM_OIDS } from '../../nodes/jupiter-hvdc/simulator';
 import { screenReading } from '../../lib/plausibility';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function allFinite(value: unknown, where: string): void {
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${where}: ${value}`);
-  if (Array.isArray(value)) value.forEach((v, i) => allFinite(v, `${where}[${i}]`));
-  else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) for (const [k, v] of Object.entries(value)) allFinite(v, `${where}.${k}`);
-}
+import { seededRandom as rng, allFinite } from '../helpers/fuzz';
 
 /** What went out after the check: values and rectifier currents, which the ranges must all accept. */
 function leftOutOfRange(d: DecodedUnit): string[] {

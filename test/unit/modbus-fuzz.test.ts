@@ -24,20 +24,10 @@ import {
 import { decodeRtu, encodeRtu, rtuResponseLength } from '../../lib/modbus/rtu';
 import { encodeMbap, MAX_ADU_LENGTH, MbapSplitter } from '../../lib/modbus/tcp';
 import type { CodecErrorCode } from '../../lib/result';
+import { seededRandom as rng } from '../helpers/fuzz';
 
 const CODES: readonly CodecErrorCode[] = ['short_frame', 'bad_header', 'bad_checksum', 'bad_length', 'unknown_variant', 'unknown_command', 'exception', 'mismatch', 'bad_value'];
 const CASES = 20_000;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(rand: () => number, seed: Uint8Array): Buffer {
   let f = Buffer.from(seed);

@@ -6,20 +6,10 @@
 import { expect } from 'chai';
 import type { CodecErrorCode } from '../../lib/result';
 import { decodeResponse, encodeOidContent, getRequestTemplate, withRequestId } from '../../lib/snmp/ber';
+import { seededRandom as rng } from '../helpers/fuzz';
 
 const CASES = 6_000;
 const CODES: readonly CodecErrorCode[] = ['short_frame', 'bad_header', 'bad_checksum', 'bad_length', 'unknown_variant', 'unknown_command', 'exception', 'mismatch', 'bad_value'];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tlv(tag: number, content: Buffer): Buffer {
   const n = content.length;
