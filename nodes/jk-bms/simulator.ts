@@ -106,7 +106,7 @@ const CHEMISTRY: { [K in JkChemistry]: ChemistryModel } = {
   },
   'li-ion': {
     ocv: [[0, 3.0], [10, 3.45], [30, 3.62], [60, 3.85], [90, 4.1], [100, 4.18]],
-    settings: { cellUvp: 3.0, cellUvpRecovery: 3.2, cellOvp: 4.2, cellOvpRecovery: 4.1, balanceStartVoltage: 3.6, mosOtp: 80, mosOtpRecovery: 70, chargeOtp: 45, chargeOtpRecovery: 40, chargeUtp: 0, chargeUtpRecovery: 5 },
+    settings: { cellUvp: 3.0, cellUvpRecovery: 3.2, cellOvp: 4.25, cellOvpRecovery: 4.15, balanceStartVoltage: 3.6, mosOtp: 80, mosOtpRecovery: 70, chargeOtp: 45, chargeOtpRecovery: 40, chargeUtp: 0, chargeUtpRecovery: 5 },
   },
   lto: {
     ocv: [[0, 1.9], [10, 2.1], [50, 2.3], [90, 2.5], [100, 2.7]],
