@@ -316,6 +316,24 @@ export function sj11237TemperatureRules(prefix: string, chemistry: Chemistry = '
   return rules;
 }
 
+/**
+ * The controller cannot be read, or reports status 0x0000 (its own bus is down, docs/bacs.md §3.2): the bacs node
+ * says so with quality comm_error, and the module rules keep their state with quality bad meanwhile.
+ */
+function communicationRule(t: string): AlarmRuleConfig {
+  return {
+    id: `bacs-${t}-communication-lost`,
+    name: 'BACS communication lost',
+    severity: 'major',
+    path: 'quality',
+    type: 'state',
+    stateValue: 'comm_error',
+    thresholdSource: 'manual',
+    text: text('BACS communication lost (controller unreachable or status 0x0000)', 'BACS 通信中断（控制器无法访问或状态为 0x0000）'),
+    note: 'docs/bacs.md §3.2: a status word of 0x0000 means the web manager lost its internal communication; the bacs node reports it, and an unreachable controller, as quality comm_error.',
+  };
+}
+
 function presetFor(m: MonitorLimits): AlarmPreset {
   const t = m.key;
   return {
@@ -325,7 +343,7 @@ function presetFor(m: MonitorLimits): AlarmPreset {
       `Per-block limits for BACS ${m.type} monitors on ${m.block['en-US']}: voltage, internal resistance and the SJ 11237-2001 battery temperature limits, for the bacs node's payload.modules[*].`,
       `BACS ${m.type} 监测模块（${m.block['zh-CN']}）的单块限值：电压、内阻以及 SJ 11237-2001 电池温度限值，用于 bacs 节点的 payload.modules[*]。`,
     ),
-    rules: [...voltageRules(m), ...resistanceRules(m), ...sj11237TemperatureRules(`bacs-${t}`, m.chemistry)],
+    rules: [...voltageRules(m), ...resistanceRules(m), ...sj11237TemperatureRules(`bacs-${t}`, m.chemistry), communicationRule(t)],
   };
 }
 

@@ -14,6 +14,7 @@
  */
 import * as dgram from 'dgram';
 import * as snmp from 'net-snmp';
+import { defaultProfile, type JupiterProfile } from './profile';
 
 export const SIM_ENTERPRISE_OID = '1.3.6.1.4.1.32473.240';
 
@@ -74,6 +75,8 @@ export const SIM_OIDS = {
   rectifierCount: `${SIM_ENTERPRISE_OID}.1.14.0`,
   /** table: .2.1.<column>.<rectifier>: 2 state (1 ok, 2 fault, 3 commFail, 4 shutdown), 3 current 0.1 A, 4 temperature °C */
   rectifierEntry: `${SIM_ENTERPRISE_OID}.2.1`,
+  /** column .3.1.2.<cell>: one cell voltage per row, mV */
+  cellVoltage: `${SIM_ENTERPRISE_OID}.3.1.2`,
 };
 
 /**
@@ -84,6 +87,7 @@ export const SIM_PROFILE_ROWS: ReadonlyArray<{ key: string; oid: string; scale?:
   { key: 'loadVoltage', oid: SIM_OIDS.loadVoltage, scale: 0.1 },
   { key: 'batteryVoltage', oid: SIM_OIDS.batteryVoltage, scale: 0.1 },
   { key: 'acInputVoltage', oid: SIM_OIDS.acInputVoltage, scale: 0.1 },
+  { key: 'cellVoltages', oid: SIM_OIDS.cellVoltage, scale: 0.001 },
   { key: 'cellMin', oid: SIM_OIDS.cellVoltageMin, scale: 0.001 },
   { key: 'cellMax', oid: SIM_OIDS.cellVoltageMax, scale: 0.001 },
   { key: 'cellDelta', oid: SIM_OIDS.cellVoltageDifference, scale: 0.001 },
@@ -93,6 +97,18 @@ export const SIM_PROFILE_ROWS: ReadonlyArray<{ key: string; oid: string; scale?:
   { key: 'battery_not_connected', oid: SIM_OIDS.batteryNotConnected, alarmValue: 1, clearValue: 0 },
   { key: 'overcharge_protection', oid: SIM_OIDS.overchargeProtection, alarmValue: 1, clearValue: 0 },
 ];
+
+/** The default profile with SIM_PROFILE_ROWS filled in: what a node reading the simulator should load. */
+export function simulatorProfile(): JupiterProfile {
+  const p = defaultProfile();
+  p.name = 'dcpower Jupiter simulator (RFC 5612 documentation subtree, not a Jupiter MIB)';
+  p.vendor = p.vendor.map((row) => {
+    const sim = SIM_PROFILE_ROWS.find((r) => r.key === row.key);
+    if (!sim) return row;
+    return { ...row, oid: sim.oid, scale: sim.scale ?? row.scale, ...(sim.alarmValue !== undefined ? { alarmValue: sim.alarmValue, clearValue: sim.clearValue } : {}) };
+  });
+  return p;
+}
 
 export interface UnitState {
   acOk: boolean;
@@ -510,6 +526,8 @@ export class JupiterUnit {
       [SIM_OIDS.overchargeProtection, T.Integer, s.overchargeProtection],
       [SIM_OIDS.rectifierCount, T.Integer, RECTIFIER_COUNT],
     );
+    // the cells span the average ± the half spread: lowest, highest and the difference as the scalars above
+    for (let c = 0; c < CELL_COUNT; c++) list.push([`${SIM_OIDS.cellVoltage}.${c + 1}`, T.Integer, r(cellAvg + (spread * ((c % 5) - 2)) / 2)]);
     const healthy = s.rectifierStates.filter((x) => x === 1).length || 1;
     s.rectifierStates.forEach((state, i) => {
       list.push([`${SIM_OIDS.rectifierEntry}.2.${i + 1}`, T.Integer, state]);
