@@ -13,6 +13,8 @@ import { PRESETS } from '../../nodes/alarm-rules/presets';
 import type { AlarmRuleConfig } from '../../nodes/alarm-rules/types';
 import { matrixCases, ruleOf, type Case, type Input } from './cases';
 import { renderMatrix } from './render';
+import { EXAMPLE_PRESETS, EXAMPLES_DIR, syncedExample } from './examples';
+import { findPreset } from '../../nodes/alarm-rules/presets';
 
 /** A clock the test moves: timers fire when advance() passes them. */
 class ManualClock implements Scheduler {
@@ -149,5 +151,15 @@ describe('alarm outcome matrix (engine)', () => {
   it('docs/alarm-matrix.md is what the data generates (npm run build && node scripts/alarm-matrix.js)', () => {
     const committed = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'alarm-matrix.md'), 'utf8');
     expect(committed === renderMatrix(), 'docs/alarm-matrix.md differs from the matrix data: regenerate it').to.equal(true);
+  });
+
+  describe('example flows carry the presets\' own rules (node scripts/sync-examples.js writes them)', () => {
+    for (const e of EXAMPLE_PRESETS) {
+      it(`${e.file} ${e.node} = preset ${e.preset}`, () => {
+        const flow = JSON.parse(readFileSync(path.join(EXAMPLES_DIR, e.file), 'utf8')) as Array<{ id: string; rules?: unknown }>;
+        expect(flow.find((n) => n.id === e.node)?.rules).to.deep.equal(findPreset(e.preset)?.rules);
+        expect(readFileSync(path.join(EXAMPLES_DIR, e.file), 'utf8') === syncedExample(e.file), 'file as the script writes it').to.equal(true);
+      });
+    }
   });
 });

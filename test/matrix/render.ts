@@ -81,10 +81,12 @@ export function renderMatrix(): string {
     'In per-element values the element that must raise is in bold; every other element must stay quiet.',
     '',
   ];
+  let section = 0;
   for (const preset of PRESETS) {
     const rows = cases.filter((c) => c.preset === preset.id);
     if (rows.length === 0) continue;
-    lines.push(`## ${preset.label['en-US']} (\`${preset.id}\`)`, '', preset.description['en-US'], '');
+    section++;
+    lines.push(`## ${section}. ${preset.label['en-US']} (\`${preset.id}\`)`, '', preset.description['en-US'], '');
     lines.push('| rule | raises when | raise | clear | quiet |', '|---|---|---|---|---|');
     for (const c of rows) {
       const rule = ruleOf(c.preset, c.rule);
