@@ -18,13 +18,14 @@ describe('BACS alarm-rules presets', () => {
         expect(r.text?.['en-US'], r.id).to.be.a('string').and.not.equal('');
         expect(r.text?.['zh-CN'], r.id).to.be.a('string').and.not.equal('');
         expect(r.thresholdSource, r.id).to.be.oneOf(['manual', 'preset']);
-        expect(r.path, r.id).to.match(/^payload\.modules\[\*\]\.(voltage|temperature|resistance)$/);
+        expect(r.path, r.id).to.match(/^(payload\.modules\[\*\]\.(voltage|temperature|resistance)|quality)$/);
       }
     }
   });
 
   it('puts the clear value on the safe side of every threshold (hysteresis)', () => {
     for (const r of bacsPresets.flatMap((p) => p.rules)) {
+      if (r.type === 'state') continue;
       expect(r.alarmValue, r.id).to.be.a('number');
       if (r.type === 'high') expect(r.clearValue as number, r.id).to.be.below(r.alarmValue as number);
       if (r.type === 'low') expect(r.clearValue as number, r.id).to.be.above(r.alarmValue as number);
