@@ -1,5 +1,5 @@
 /** `dcpower simulate bacs`: a GENEREX BACS controller on Modbus/TCP (nodes/bacs/simulator.ts). */
-import { BacsSimulator, MAX_MODULES, parseFault, RequestFault } from '../nodes/bacs/simulator';
+import { BACS_SCENARIOS, BacsScenario, BacsSimulator, MAX_MODULES, parseFault, RequestFault, SCENARIO_MODULE } from '../nodes/bacs/simulator';
 import { BacsSnmpAgent } from '../nodes/bacs/simulator-snmp';
 import { Command, parse, printJson, Running, runUntilInterrupted } from './cli';
 
@@ -8,7 +8,7 @@ export const command: Command = {
   usage: [
     'usage: dcpower simulate bacs [--strings 2] [--modules 40] [--host 127.0.0.1] [--port 15020] [--unit-id 1]',
     '                             [--cycle 0] [--fault <name>]... [--fault-every 1] [--lose-module <id>]...',
-    '                             [--comm-lost] [--strict-gaps] [--snmp-port <udp port>] [--json]',
+    '                             [--comm-lost] [--strict-gaps] [--snmp-port <udp port>] [--scenario <name>] [--json]',
     '',
     'Serves the BACS general block (1000-1004), string blocks (1010 + 5(s-1), strings 1-10) and the module',
     'block of the default, UNVERIFIED module template (base 2000, 5 registers per module) on FC 3 and FC 4.',
@@ -22,6 +22,9 @@ export const command: Command = {
     '  --comm-lost        status word 0x0000: the web manager lost its internal communication',
     '  --strict-gaps      the unused registers 1005-1009 answer exception 2',
     '  --snmp-port P      also serve the BACS SNMP module and string tables (community public) on UDP port P',
+    `  --scenario S       ${BACS_SCENARIOS.join(' | ')}`,
+    `                     each produces one alarm of the BACS presets on module ${SCENARIO_MODULE} (docs/alarm-matrix.md);`,
+    '                     boost and sheet-example are normal operating points that must raise none',
     '  --json             print the listening address as JSON',
   ].join('\n'),
   run: (argv) => runUntilInterrupted(() => start(argv)),
@@ -42,6 +45,7 @@ export async function start(argv: string[]): Promise<Running> {
     'comm-lost': { type: 'boolean', default: false },
     'strict-gaps': { type: 'boolean', default: false },
     'snmp-port': { type: 'string' },
+    scenario: { type: 'string', default: 'normal' },
     json: { type: 'boolean', default: false },
   });
   const int = (name: string, value: unknown, min: number, max: number): number => {
@@ -66,6 +70,9 @@ export async function start(argv: string[]): Promise<Running> {
   });
   sim.setFaults(faults, int('fault-every', values['fault-every'], 1, 1000000));
   for (const id of values['lose-module'] ?? []) sim.loseModule(int('lose-module', id, 1, MAX_MODULES));
+  const scenario = String(values.scenario);
+  if (!(BACS_SCENARIOS as readonly string[]).includes(scenario)) throw new Error(`--scenario must be one of ${BACS_SCENARIOS.join(', ')}`);
+  if (scenario !== 'normal') sim.setScenario(scenario as BacsScenario);
   if (values['comm-lost']) sim.loseCommunication(true);
   const port = await sim.start();
   let agent: BacsSnmpAgent | undefined;

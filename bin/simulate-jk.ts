@@ -1,5 +1,5 @@
 /** `dcpower simulate jk`: the JK simulator (nodes/jk-bms/simulator.ts) from the command line. */
-import { bitsPerByteOf, JK_FAULTS, JkChemistry, JkFault, JkFaultName, JkSimulator, parsePackList } from '../nodes/jk-bms/simulator';
+import { bitsPerByteOf, JK_FAULTS, JK_SCENARIOS, JkChemistry, JkFault, JkFaultName, JkScenario, JkSimulator, parsePackList } from '../nodes/jk-bms/simulator';
 import { JK_PROTOCOL_IDS, JkProtocolId } from '../nodes/jk-bms/protocol';
 import { parse, printJson, Running, runUntilInterrupted } from './cli';
 
@@ -26,6 +26,8 @@ export const usage = [
   '  --master-cycle-ms <n>  bus-master cycle when pack 0 is present (default 4400)',
   `  --fault <name[@addr]>  repeatable: ${JK_FAULTS.join(', ')}`,
   '  --fault-rate <0..1>    fraction of replies a fault affects (default 1)',
+  `  --scenario <s[@addr]>  repeatable: ${JK_SCENARIOS.join(', ')}`,
+  '                         (each produces one alarm of the JK presets; full-charge must raise none)',
   '  --late-ms <n>          delay of the late fault (default 1500)',
   '  --json                 print the listening address as JSON',
 ].join('\n');
@@ -52,6 +54,7 @@ export async function start(argv: string[]): Promise<Running> {
     'master-cycle-ms': { type: 'string', default: '4400' },
     fault: { type: 'string', multiple: true },
     'fault-rate': { type: 'string', default: '1' },
+    scenario: { type: 'string', multiple: true },
     'late-ms': { type: 'string', default: '1500' },
     json: { type: 'boolean', default: false },
   });
@@ -89,6 +92,12 @@ export async function start(argv: string[]): Promise<Running> {
     faults,
     protocols: protocols as JkProtocolId[],
   });
+  for (const spec of values.scenario ?? []) {
+    const [name, at] = spec.split('@');
+    if (!(JK_SCENARIOS as readonly string[]).includes(name)) throw new RangeError(`--scenario ${name}: one of ${JK_SCENARIOS.join(', ')}`);
+    const targets = at === undefined ? [...sim.packs.keys()] : [number('scenario', at, 0, 247)];
+    for (const address of targets) sim.setScenario(address, name as JkScenario);
+  }
   const where = await sim.start();
   const packs = [...sim.packs.keys()];
   if (values.json) printJson({ device: 'jk', host: where.port ? values.host : undefined, port: where.port, serial: where.serial, packs });

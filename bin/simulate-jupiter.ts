@@ -7,8 +7,8 @@ export const USAGE = [
   'usage: dcpower simulate jupiter [--host 127.0.0.1] [--port 16161] [--units 1] [--community public]',
   '         [--v3-user NAME --v3-level authPriv --v3-auth-protocol sha256 --v3-auth-key KEY',
   '          --v3-priv-protocol aes --v3-priv-key KEY]',
-  '         [--scenario normal|ac-failure|on-battery|discharge-to-low-voltage|rectifier-fault|recovery]',
-  '         [--recover-after 20] [--trap-target host:port --trap-version v2c --trap-community public]',
+  `         [--scenario ${SCENARIOS.join('|')}]`,
+  '         [--speed 1] [--recover-after 20] [--trap-target host:port --trap-version v2c --trap-community public]',
   '         [--delay ms] [--max-varbinds N]',
   '',
   'Starts --units SNMP agents on consecutive UDP ports from --port, each a simulated Jupiter J540/J560 240 V',
@@ -16,6 +16,9 @@ export const USAGE = [
   '1.3.6.1.4.1.32473.240 (RFC 5612 documentation enterprise number: not a Jupiter OID). v1 and v2c answer the',
   'community; v3 the user given. Scenarios change values and alarms over time; with --trap-target each unit',
   'sends UPS-MIB traps (alarm added/removed, on battery) from its own port. Prints "ready" when listening.',
+  'Each scenario produces one alarm of the Jupiter preset (docs/alarm-matrix.md); the readings and flags of the',
+  'simulator\'s own subtree reach the node with the profile SIM_PROFILE_ROWS describes. --speed runs scenario',
+  'time faster (20: a discharge to low voltage in about 2 s).',
 ].join('\n');
 
 export const command: Command = {
@@ -39,6 +42,7 @@ export async function start(argv: string[]): Promise<Running> {
     'v3-priv-key': { type: 'string' },
     scenario: { type: 'string', default: 'normal' },
     'recover-after': { type: 'string', default: '20' },
+    speed: { type: 'string', default: '1' },
     'trap-target': { type: 'string' },
     'trap-version': { type: 'string', default: 'v2c' },
     'trap-community': { type: 'string', default: 'public' },
@@ -51,6 +55,8 @@ export async function start(argv: string[]): Promise<Running> {
   if (!Number.isInteger(port) || port < 1 || port + units - 1 > 65535) throw new Error('--port out of range');
   const scenario = String(values.scenario) as Scenario;
   if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
+  const speed = Number(values.speed);
+  if (!(speed > 0 && speed <= 1000)) throw new Error('--speed must be above 0 and at most 1000');
   const users: SimUser[] = [];
   if (values['v3-user']) {
     users.push({
@@ -78,6 +84,7 @@ export async function start(argv: string[]): Promise<Running> {
     users,
     scenario,
     recoverAfterS: Number(values['recover-after']),
+    speed,
     delayMs: values.delay ? Number(values.delay) : undefined,
     maxVarbinds: values['max-varbinds'] ? Number(values['max-varbinds']) : undefined,
     trap,

@@ -27,6 +27,8 @@ export interface DeviceAlarm {
   since: number;
   /** where the alarm came from (e.g. `snmp`, `contact`, `device`) */
   source?: string;
+  /** false when the alarm rests on a mapping nobody has checked on a device (BACS module state codes) */
+  verified?: boolean;
 }
 
 /** Unit symbols used across the package; resistances are mΩ as both JK and BACS report them. */

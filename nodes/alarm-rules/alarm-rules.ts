@@ -89,6 +89,11 @@ export = function (RED: NodeAPI): void {
       maxShelve: num(config.maxShelve, 8 * 3600),
       defaultShelve: num(config.defaultShelve, 3600),
       onWarn: (id, reason) => node.warn(RED._('alarm-rules.warn.badValue', { id, reason })),
+      // one line per source and change: a dead device is one warning, however many rules it feeds
+      onSource: (topic, state, quality) => {
+        if (state === 'lost') node.warn(RED._('alarm-rules.warn.sourceLost', { topic: topic || '-', quality }));
+        else node.log(RED._('alarm-rules.log.sourceBack', { topic: topic || '-' }));
+      },
       onEvents: (events) => {
         // events from delays, shelving expiry, re-alarms and stale timers
         if (events.length > 0) node.send([events.map(eventMessage), null] as unknown as NodeMessage[]);

@@ -94,6 +94,9 @@ export interface AlarmEvent {
   quality: 'good' | 'bad';
   /** re-alarms since the alarm was last raised (OPC UA ReAlarmRepeatCount) */
   realarmCount: number;
+  /** reference rules: the element's own reading and the median it was compared with (`value` is the deviation, %) */
+  reading?: number;
+  reference?: number;
 }
 
 /** One row of output 2's alarm table. */
@@ -160,6 +163,11 @@ export interface EngineOptions {
   onEvents?: (events: AlarmEvent[]) => void;
   /** bad input for an alarm, once per bad spell */
   onWarn?: (alarmId: string, reason: string) => void;
+  /**
+   * A source (topic) became unavailable (`quality` comm_error or stale) or came back: once per change, however
+   * many alarms it feeds, so a dead device is one log line, not one per rule
+   */
+  onSource?: (topic: string, state: 'lost' | 'back', quality: string) => void;
   /** raises within chatterWindow that make an alarm chattering (default 3) */
   chatterCount?: number;
   /** seconds (default 60) */
@@ -239,6 +247,14 @@ class Realarm {
   at = 0;
 }
 
+/** What a reference rule compared: the element's reading and the median of its array. Only such rules have one. */
+class Deviation {
+  constructor(
+    public reading: number,
+    public reference: number,
+  ) {}
+}
+
 /** One tracked alarm. All fields are set in the constructor so every record has the same hidden class. */
 class AlarmRecord {
   condition = false;
@@ -265,6 +281,7 @@ class AlarmRecord {
   delayTimer: unknown = null;
   delayFor = false;
   realarm: Realarm | null = null;
+  deviation: Deviation | null = null;
   shelveTimer: unknown = null;
   staleTimer: unknown = null;
   /** the last chatterCount raise times (a ring), allocated on the first raise */
@@ -348,6 +365,8 @@ const TEMPLATE_FIELDS: ReadonlyMap<string, (a: AlarmRecord) => string> = new Map
   topic: (a) => a.topic,
   state: (a) => STATE_NAMES[a.reported],
   staleTime: (a) => formatValue(a.rule.staleMs / 1000),
+  reading: (a) => (a.deviation === null ? '' : formatValue(a.deviation.reading) + (a.rule.unit !== '' && a.rule.unit !== '%' ? ' ' + a.rule.unit : '')),
+  reference: (a) => (a.deviation === null ? '' : formatValue(a.deviation.reference) + (a.rule.unit !== '' && a.rule.unit !== '%' ? ' ' + a.rule.unit : '')),
 }));
 
 function roundDigits(x: number): number {
@@ -376,6 +395,8 @@ export class AlarmEngine {
   private closed = false;
   /** the time of the message being processed, read at most once per message; -1 = not read yet */
   private nowCache = -1;
+  /** topics whose last message said the source is unavailable */
+  private readonly lostSources = new Set<string>();
 
   constructor(rules: AlarmRuleConfig[] | CompiledRule[] = [], private readonly options: EngineOptions = {}) {
     this.sched = options.scheduler ?? realScheduler;
@@ -442,10 +463,21 @@ export class AlarmEngine {
     if (slots.length === 0) return EMPTY;
     const q = msg.quality;
     const lost = q === 'stale' || q === 'comm_error';
+    if (lost !== this.lostSources.has(topic)) {
+      if (lost) this.lostSources.add(topic);
+      else this.lostSources.delete(topic);
+      this.options.onSource?.(topic, lost ? 'lost' : 'back', typeof q === 'string' ? q : 'good');
+    }
     this.out = null;
     // the clock is read only if something needs the time (a change, a stale rule): most values change nothing
     this.nowCache = -1;
-    for (let i = 0; i < slots.length; i++) this.evalSlot(slots[i], msg, lost);
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      // An unavailable source: its values are old or absent, so its alarms keep their state with quality bad.
+      // Stale rules and rules on the message's own quality (the communication alarm) are what such a message is for.
+      if (lost && slot.rule.kind !== Kind.Stale && !slot.rule.readsQuality) this.holdSlot(slot);
+      else this.evalSlot(slot, msg, lost);
+    }
     this.nowCache = -1;
     const ev = this.out;
     this.out = null;
@@ -532,6 +564,10 @@ export class AlarmEngine {
       }
       const restEmpty = path.each.keys.length === 0;
       const rest = path.each.get;
+      if (rule.median) {
+        this.evalAgainstMedian(slot, elements, arr, restEmpty ? null : rest);
+        return;
+      }
       // a message cannot make unbounded alarms: elements beyond the cap are not tracked (warned once)
       const count = arr.length <= MAX_ELEMENTS ? arr.length : MAX_ELEMENTS;
       if (count < arr.length && !slot.capWarned) {
@@ -546,6 +582,20 @@ export class AlarmEngine {
       return;
     }
     this.evalNested(slot, arr, path.each, '', lost);
+  }
+
+  /** Marks every alarm of a slot bad without evaluating or warning: the source said it cannot tell. */
+  private holdSlot(slot: RuleSlot): void {
+    const hold = (a: AlarmRecord | undefined): void => {
+      if (a === undefined || a.bad) return;
+      a.bad = true;
+      // the spell is announced once per source (onSource); a later bad value after the return warns afresh
+      a.warned = true;
+      this.touch(a);
+    };
+    hold(slot.scalar ?? undefined);
+    if (slot.elements !== null) for (let i = 0; i < slot.elements.length; i++) hold(slot.elements[i]);
+    if (slot.nested !== null) for (const a of slot.nested.values()) hold(a);
   }
 
   private evalNested(
@@ -571,6 +621,38 @@ export class AlarmEngine {
         map.set(key, a);
       }
       this.evalAlarm(a, inner, lost);
+    }
+  }
+
+  /**
+   * Reference rules: each element's deviation from the median of the finite elements of the same message, in
+   * percent of the median (12 significant digits, as for aggregates). A median at or below 0 is no reference:
+   * every element is bad input.
+   */
+  private evalAgainstMedian(slot: RuleSlot, elements: Array<AlarmRecord | undefined>, arr: unknown[], rest: ((v: unknown) => unknown) | null): void {
+    const count = arr.length <= MAX_ELEMENTS ? arr.length : MAX_ELEMENTS;
+    const values: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const v = rest === null ? arr[i] : rest(arr[i]);
+      if (typeof v === 'number' && Number.isFinite(v)) values.push(v);
+    }
+    values.sort((x, y) => x - y);
+    const mid = values.length >> 1;
+    const median = values.length === 0 ? NaN : values.length % 2 === 1 ? values[mid] : roundDigits((values[mid - 1] + values[mid]) / 2);
+    for (let i = 0; i < count; i++) {
+      let a = elements[i];
+      if (a === undefined) a = elements[i] = this.create(slot, i, this.clock());
+      const v = rest === null ? arr[i] : rest(arr[i]);
+      if (typeof v !== 'number' || !Number.isFinite(v) || !(median > 0)) {
+        this.evalAlarm(a, v === undefined ? undefined : NaN, false);
+        continue;
+      }
+      if (a.deviation === null) a.deviation = new Deviation(v, median);
+      else {
+        a.deviation.reading = v;
+        a.deviation.reference = median;
+      }
+      this.evalAlarm(a, roundDigits(((v - median) / median) * 100), false);
     }
   }
 
@@ -969,12 +1051,14 @@ export class AlarmEngine {
       event: kind,
       quality: a.bad ? 'bad' : 'good',
       realarmCount: realarmCount(a),
+      ...(a.deviation !== null ? { reading: a.deviation.reading, reference: a.deviation.reference } : {}),
     };
   }
 
   /** The rule's message template filled for this alarm. */
   text(a: AlarmRecord): string {
-    const tpl: Template = a.rule.template;
+    // the raise wording while the alarm stands (or is latched); a clear says it cleared
+    const tpl: Template = a.active ? a.rule.template : a.raisedAt > 0 || a.valueAtRaise !== null ? a.rule.clearTemplate : a.rule.normalTemplate;
     let s = '';
     for (const part of tpl) {
       if ('text' in part) {

@@ -3,12 +3,13 @@
  * matcher, clear level, delays in ms, message template) is decided here, so the engine's hot path only
  * compares numbers. A malformed rule is refused with its id (or position) in the message.
  */
-import type { AlarmRuleConfig, AlarmSeverity, RuleAggregate, RuleType } from './types';
+import type { AlarmRuleConfig, AlarmSeverity, RuleAggregate, RuleReference, RuleType } from './types';
 import { CompiledPath, compilePath, compileTopicFilter } from './path';
 
 export const SEVERITIES: readonly AlarmSeverity[] = ['critical', 'major', 'minor', 'warning'];
 export const RULE_TYPES: readonly RuleType[] = ['high', 'low', 'state', 'stale'];
 export const AGGREGATES: readonly RuleAggregate[] = ['max', 'min', 'mean', 'spread'];
+export const REFERENCES: readonly RuleReference[] = ['median'];
 
 export const enum Kind {
   High = 0,
@@ -36,6 +37,10 @@ export interface CompiledRule {
   kind: Kind;
   path: CompiledPath;
   aggregate: Agg;
+  /** per-element deviation in percent from the median of the array, instead of the element itself */
+  median: boolean;
+  /** the path reads the message's own `quality`: a communication rule, evaluated while the source is lost */
+  readsQuality: boolean;
   matchTopic: ((topic: string) => boolean) | null;
   alarmValue: number;
   /** level at which an active high/low alarm returns; NaN for state/stale */
@@ -51,16 +56,44 @@ export interface CompiledRule {
   latch: boolean;
   requireAck: boolean;
   unit: string;
+  /** the text while active (and latched) */
   template: Template;
+  /** the text once cleared */
+  clearTemplate: Template;
+  /** the text of an alarm that has never been raised (the full table) */
+  normalTemplate: Template;
 }
 
 export type CompileResult = { ok: true; rules: CompiledRule[] } | { ok: false; error: string; ruleId?: string };
 
+// {{number}} counts elements from 1, as device screens number cells and blocks; {{index}} stays 0-based for flows
 const DEFAULT_TEMPLATES: Record<RuleType, string> = {
-  high: '{{name}} {{index}}: {{value}} {{unit}} above {{alarmValue}} {{unit}}',
-  low: '{{name}} {{index}}: {{value}} {{unit}} below {{alarmValue}} {{unit}}',
-  state: '{{name}} {{index}}: {{value}}',
-  stale: '{{name}} {{index}}: no value for {{staleTime}} s',
+  high: '{{name}} {{number}}: {{value}} {{unit}} above {{alarmValue}} {{unit}}',
+  low: '{{name}} {{number}}: {{value}} {{unit}} below {{alarmValue}} {{unit}}',
+  state: '{{name}} {{number}}: {{value}}',
+  stale: '{{name}} {{number}}: no value for {{staleTime}} s',
+};
+
+const DEFAULT_CLEAR: Record<RuleType, string> = {
+  high: '{{name}} {{number}} cleared: {{value}} {{unit}}',
+  low: '{{name}} {{number}} cleared: {{value}} {{unit}}',
+  state: '{{name}} {{number}} cleared: {{value}}',
+  stale: '{{name}} {{number}} cleared: values again',
+};
+
+const DEFAULT_NORMAL: Record<RuleType, string> = {
+  high: '{{name}} {{number}}: {{value}} {{unit}}',
+  low: '{{name}} {{number}}: {{value}} {{unit}}',
+  state: '{{name}} {{number}}: {{value}}',
+  stale: '{{name}} {{number}}',
+};
+
+/** reference rules compare a percent deviation; the texts show the reading and the reference too */
+const MEDIAN_TEMPLATES = {
+  high: '{{name}} {{number}}: {{reading}}, {{value}} % above the median {{reference}}',
+  low: '{{name}} {{number}}: {{reading}}, {{value}} % below the median {{reference}}',
+  clear: '{{name}} {{number}} cleared: {{reading}}, {{value}} % from the median {{reference}}',
+  normal: '{{name}} {{number}}: {{reading}}, {{value}} % from the median {{reference}}',
 };
 
 export function compileTemplate(text: string): Template {
@@ -139,6 +172,14 @@ export function compileRule(raw: unknown, index: number): { rule?: CompiledRule;
     if (pathRes.ok && pathRes.path.wildcards !== 1) problems.push('aggregate needs a path with exactly one [*]');
     if (type === 'state' || type === 'stale') problems.push(`aggregate does not apply to a ${String(type)} rule`);
   }
+  let median = false;
+  if (raw.reference !== undefined && raw.reference !== '' && raw.reference !== null) {
+    if (!REFERENCES.includes(raw.reference as RuleReference)) problems.push(`reference must be one of ${REFERENCES.join(', ')}`);
+    else median = true;
+    if (pathRes.ok && pathRes.path.wildcards !== 1) problems.push('reference needs a path with exactly one [*]');
+    if (type !== 'high' && type !== 'low') problems.push('reference applies to high and low rules only');
+    if (aggregate !== Agg.None) problems.push('reference and aggregate exclude each other (one alarm per element against the median)');
+  }
   const alarmValue = optNumber(raw, 'alarmValue', 'alarmValue', problems);
   const explicitClear = optNumber(raw, 'clearValue', 'clearValue', problems);
   const deadband = optNumber(raw, 'deadband', 'deadband', problems);
@@ -188,10 +229,14 @@ export function compileRule(raw: unknown, index: number): { rule?: CompiledRule;
   const offDelayMs = optSeconds(raw, 'offDelay', problems);
   const realarmMs = optSeconds(raw, 'realarm', problems);
   if (raw.message !== undefined && typeof raw.message !== 'string') problems.push('message must be a string');
+  if (raw.clearMessage !== undefined && typeof raw.clearMessage !== 'string') problems.push('clearMessage must be a string');
   if (raw.unit !== undefined && typeof raw.unit !== 'string') problems.push('unit must be a string');
   if (problems.length > 0 || !pathRes.ok) return { problems };
   const ruleType = type as RuleType;
-  const message = typeof raw.message === 'string' && raw.message.trim() !== '' ? raw.message : DEFAULT_TEMPLATES[ruleType];
+  const raiseDefault = median ? (ruleType === 'low' ? MEDIAN_TEMPLATES.low : MEDIAN_TEMPLATES.high) : DEFAULT_TEMPLATES[ruleType];
+  const message = typeof raw.message === 'string' && raw.message.trim() !== '' ? raw.message : raiseDefault;
+  const clearMessage =
+    typeof raw.clearMessage === 'string' && raw.clearMessage.trim() !== '' ? raw.clearMessage : median ? MEDIAN_TEMPLATES.clear : DEFAULT_CLEAR[ruleType];
   const rule: CompiledRule = {
     config: raw as unknown as AlarmRuleConfig,
     id,
@@ -200,6 +245,8 @@ export function compileRule(raw: unknown, index: number): { rule?: CompiledRule;
     kind: RULE_TYPES.indexOf(ruleType) as Kind,
     path: pathRes.path,
     aggregate,
+    median,
+    readsQuality: pathRes.path.keys[0] === 'quality',
     matchTopic: compileTopicFilter(raw.topic as string | undefined),
     alarmValue: alarmValue ?? NaN,
     clearValue,
@@ -214,6 +261,8 @@ export function compileRule(raw: unknown, index: number): { rule?: CompiledRule;
     requireAck: optBool(raw, 'requireAck', true),
     unit: typeof raw.unit === 'string' ? raw.unit : '',
     template: compileTemplate(message),
+    clearTemplate: compileTemplate(clearMessage),
+    normalTemplate: compileTemplate(median ? MEDIAN_TEMPLATES.normal : DEFAULT_NORMAL[ruleType]),
   };
   COMPILED.add(rule);
   return { rule, problems };

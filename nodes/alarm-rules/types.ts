@@ -11,6 +11,10 @@ export type RuleType = 'high' | 'low' | 'state' | 'stale';
 /** reduces a wildcard path (`payload.cellVoltages[*]`) to one alarm */
 export type RuleAggregate = 'max' | 'min' | 'mean' | 'spread';
 
+/** compares each element of a wildcard path with a reference of its array instead of an absolute level:
+ * `median` = percent above (high) or below (low) the median of the elements of the same message */
+export type RuleReference = 'median';
+
 export interface LocalizedText {
   'en-US': string;
   'zh-CN': string;
@@ -43,6 +47,9 @@ export interface AlarmRuleConfig {
   /** stale rule: seconds without a value */
   staleTime?: number;
   aggregate?: RuleAggregate;
+  /** per-element rules only: alarmValue and clearValue are percent deviations from this reference (a block's
+   * resistance against the median of its string), not absolute levels */
+  reference?: RuleReference;
   /** seconds the condition must hold before the alarm raises */
   onDelay?: number;
   /** seconds the return-to-normal must hold before the alarm clears */
@@ -54,8 +61,10 @@ export interface AlarmRuleConfig {
   latch?: boolean;
   requireAck?: boolean;
   unit?: string;
-  /** `{{name}} {{index}}: {{value}} {{unit}} above {{alarmValue}}` */
+  /** `{{name}} {{number}}: {{value}} {{unit}} above {{alarmValue}}` ({{number}} counts from 1, {{index}} from 0) */
   message?: string;
+  /** the text once the alarm has cleared; default `{{name}} {{number}} cleared: {{value}} {{unit}}` */
+  clearMessage?: string;
   /** translated names for presets */
   text?: LocalizedText;
   /** presets: where alarmValue/clearValue come from; `preset` means the manual states none and the preset chose */

@@ -4,17 +4,23 @@
  * UPS safety standard. The rules read the bacs node's envelope (`payload.modules[*].<field>`); the per-string
  * temperature spread needs the node's "one message per string" output (topic `<prefix>/<device>/string/<n>`).
  *
- * Where the figures come from (docs/bacs.md, docs/alarm-management.md §4):
+ * Where the figures come from (docs/bacs.md, docs/alarm-management.md §4, docs/alarm-matrix.md for every case):
  * - measuring ranges per monitor type: the BACS product sheet (docs/bacs.md §1.1) → thresholdSource 'manual';
- * - SJ 11237-2001: normal 10-40 °C, lead-acid extremes -5/+55 °C, at most 10 K between batteries → 'manual';
- * - block voltage and resistance levels: the Checkmk bacs_battery defaults for 12 V blocks (docs/bacs.md §4.3:
- *   14/15 V high, 10/9 V low, 15/18 mΩ), scaled per cell for 6 V blocks and 2 V cells; LiFePO4 cell levels for the
- *   C41.
- *   No vendor document states these, so they are 'preset' choices, each with a note.
+ * - SJ 11237-2001: normal 10-40 °C, lead-acid -5/+55 °C, NiCd -20/+50 °C, at most 10 K between batteries → 'manual';
+ * - block voltage levels: the Checkmk bacs_battery low levels for 12 V blocks (10/9 V) and high levels placed
+ *   above VRLA boost charging (2.40 V per cell = 14.4 V per block: 2.45 / 2.50 V per cell), scaled per cell for
+ *   6 V blocks and 2 V cells; NiCd and LiFePO4 cell levels for the C40 NiCd and C41 presets → 'preset';
+ * - internal resistance: no absolute level, because it depends on the battery's size (the sheet's own example
+ *   shows healthy 12 V blocks at 20.65–21.70 mΩ, above Checkmk's generic 15/18 mΩ). Practice (IEEE 1188/1491)
+ *   compares a block with its string or its baseline: warning at +30 %, alarm at +50 % over the string median
+ *   → 'preset'. Only the product sheet's measuring range is an absolute level.
  */
 import type { AlarmPreset, AlarmRuleConfig, AlarmSeverity, LocalizedText } from '../alarm-rules/types';
 
 export type MonitorType = 'C20' | 'C23' | 'C30' | 'C40' | 'C41';
+
+/** what the temperature limits are for: SJ 11237-2001 Table 2 gives lead-acid and NiCd, otherwise the maker */
+export type Chemistry = 'lead-acid' | 'nicd' | 'lithium';
 
 interface Level {
   alarmValue: number;
@@ -23,94 +29,103 @@ interface Level {
 }
 
 export interface MonitorLimits {
+  /** preset id suffix (`bacs-<key>`) */
+  key: string;
   type: MonitorType;
   /** what the monitor sits on (inferred from its range, docs/bacs.md §1.1) */
   block: LocalizedText;
   /** measuring ranges from the product sheet */
   voltageRange: [number, number];
   resistanceRange: [number, number];
-  leadAcid: boolean;
+  chemistry: Chemistry;
   voltage: { highAlarm: Level; highWarning: Level; lowWarning: Level; lowAlarm: Level; note: LocalizedText };
-  /** absolute resistance levels where a public source gives them; otherwise only the range check */
-  resistance?: { warning: Level; alarm: Level; note: LocalizedText };
 }
 
 const lvl = (alarmValue: number, clearValue: number, severity: AlarmSeverity): Level => ({ alarmValue, clearValue, severity });
 
-/** the Checkmk bacs_battery defaults for 12 V blocks (C20 and C23 both sit on them) */
-const CHECKMK_12V_VOLTAGE: MonitorLimits['voltage'] = {
+/** 12 V VRLA blocks (C20 and C23 both sit on them): low levels from Checkmk, high levels above boost charging */
+const VRLA_12V_VOLTAGE: MonitorLimits['voltage'] = {
   highAlarm: lvl(15, 14.8, 'critical'),
-  highWarning: lvl(14, 13.9, 'warning'),
+  highWarning: lvl(14.7, 14.5, 'warning'),
   lowWarning: lvl(10, 10.2, 'warning'),
   lowAlarm: lvl(9, 9.3, 'major'),
   note: {
-    'en-US': 'Checkmk bacs_battery default levels for 12 V blocks (14/15 V high, 10/9 V low); no vendor document states block limits.',
-    'zh-CN': 'Checkmk bacs_battery 插件对 12 V 电池块的默认值（高 14/15 V，低 10/9 V）；厂商文档未给出电池块限值。',
-  },
-};
-
-const CHECKMK_12V_RESISTANCE: NonNullable<MonitorLimits['resistance']> = {
-  warning: lvl(15, 14.5, 'warning'),
-  alarm: lvl(18, 17.5, 'major'),
-  note: {
-    'en-US': 'Checkmk bacs_battery default levels for 12 V blocks (15/18 mΩ); better: 1.2× / 1.5× your commissioning baseline.',
-    'zh-CN': 'Checkmk bacs_battery 插件对 12 V 电池块的默认值（15/18 mΩ）；更好的做法是设为投运时基准值的 1.2 / 1.5 倍。',
+    'en-US': 'High: 14.7 / 15.0 V (2.45 / 2.50 V per cell), above VRLA boost charging at 14.1–14.4 V so a boost charge raises nothing. Low: the Checkmk bacs_battery 12 V levels (10 / 9 V). No vendor document states block limits.',
+    'zh-CN': '高：14.7 / 15.0 V（每单体 2.45 / 2.50 V），高于阀控铅酸电池均充电压 14.1–14.4 V，均充不会告警。低：Checkmk bacs_battery 插件的 12 V 限值（10 / 9 V）。厂商文档未给出电池块限值。',
   },
 };
 
 export const MONITOR_LIMITS: readonly MonitorLimits[] = [
   {
+    key: 'c20',
     type: 'C20',
     block: { 'en-US': '12 V lead-acid blocks', 'zh-CN': '12 V 铅酸电池块' },
     voltageRange: [9.7, 17],
     resistanceRange: [0.5, 60],
-    leadAcid: true,
-    voltage: CHECKMK_12V_VOLTAGE,
-    resistance: CHECKMK_12V_RESISTANCE,
+    chemistry: 'lead-acid',
+    voltage: VRLA_12V_VOLTAGE,
   },
   {
+    key: 'c23',
     type: 'C23',
     block: { 'en-US': '12 V lead-acid blocks (monitor range up to 21 V)', 'zh-CN': '12 V 铅酸电池块（监测范围至 21 V）' },
     voltageRange: [9.7, 21],
     resistanceRange: [0.5, 60],
-    leadAcid: true,
-    voltage: CHECKMK_12V_VOLTAGE,
-    resistance: CHECKMK_12V_RESISTANCE,
+    chemistry: 'lead-acid',
+    voltage: VRLA_12V_VOLTAGE,
   },
   {
+    key: 'c30',
     type: 'C30',
     block: { 'en-US': '6 V lead-acid blocks', 'zh-CN': '6 V 铅酸电池块' },
     voltageRange: [4.8, 8.0],
     resistanceRange: [0.5, 60],
-    leadAcid: true,
+    chemistry: 'lead-acid',
     voltage: {
       highAlarm: lvl(7.5, 7.4, 'critical'),
-      highWarning: lvl(7, 6.95, 'warning'),
+      highWarning: lvl(7.35, 7.25, 'warning'),
       lowWarning: lvl(5, 5.1, 'warning'),
       lowAlarm: lvl(4.5, 4.65, 'major'),
-      note: { 'en-US': 'The Checkmk 12 V levels scaled to 3 cells (7/7.5 V high, 5/4.5 V low); preset choice.', 'zh-CN': '将 Checkmk 12 V 限值按 3 节电池折算（高 7/7.5 V，低 5/4.5 V）；预设选择。' },
+      note: { 'en-US': 'The 12 V levels scaled to 3 cells: high 7.35 / 7.5 V (above boost at 7.2 V), low 5 / 4.5 V; preset choice.', 'zh-CN': '将 12 V 限值按 3 节折算：高 7.35 / 7.5 V（高于均充 7.2 V），低 5 / 4.5 V；预设选择。' },
     },
   },
   {
+    key: 'c40',
     type: 'C40',
-    block: { 'en-US': 'single 2 V lead-acid cells (also NiCd/LTO: change the levels)', 'zh-CN': '单体 2 V 铅酸电池（也用于镍镉/钛酸锂：请修改限值）' },
+    block: { 'en-US': 'single 2 V lead-acid cells', 'zh-CN': '单体 2 V 铅酸电池' },
     voltageRange: [1.0, 3.2],
     resistanceRange: [0.02, 6],
-    leadAcid: true,
+    chemistry: 'lead-acid',
     voltage: {
       highAlarm: lvl(2.5, 2.47, 'critical'),
-      highWarning: lvl(2.33, 2.32, 'warning'),
+      highWarning: lvl(2.45, 2.42, 'warning'),
       lowWarning: lvl(1.67, 1.7, 'warning'),
       lowAlarm: lvl(1.5, 1.55, 'major'),
-      note: { 'en-US': 'The Checkmk 12 V levels scaled to one lead-acid cell (2.33/2.5 V high, 1.67/1.5 V low); preset choice.', 'zh-CN': '将 Checkmk 12 V 限值按单节铅酸电池折算（高 2.33/2.5 V，低 1.67/1.5 V）；预设选择。' },
+      note: { 'en-US': 'The 12 V levels scaled to one lead-acid cell: high 2.45 / 2.5 V (above boost at 2.40 V), low 1.67 / 1.5 V; preset choice.', 'zh-CN': '将 12 V 限值按单节铅酸电池折算：高 2.45 / 2.5 V（高于均充 2.40 V），低 1.67 / 1.5 V；预设选择。' },
     },
   },
   {
+    key: 'c40-nicd',
+    type: 'C40',
+    block: { 'en-US': 'single NiCd cells', 'zh-CN': '单体镍镉电池' },
+    voltageRange: [1.0, 3.2],
+    resistanceRange: [0.02, 6],
+    chemistry: 'nicd',
+    voltage: {
+      highAlarm: lvl(1.75, 1.72, 'critical'),
+      highWarning: lvl(1.7, 1.67, 'warning'),
+      lowWarning: lvl(1.1, 1.15, 'warning'),
+      lowAlarm: lvl(1.0, 1.05, 'major'),
+      note: { 'en-US': 'Typical NiCd cell levels: high 1.70 / 1.75 V (above float at 1.40–1.45 V and boost up to 1.65 V), low 1.10 / 1.00 V (end of discharge); set your cell maker\'s values.', 'zh-CN': '镍镉单体的常用限值：高 1.70 / 1.75 V（高于浮充 1.40–1.45 V 和至 1.65 V 的均充），低 1.10 / 1.00 V（放电终止）；请按电池厂商的数值设置。' },
+    },
+  },
+  {
+    key: 'c41',
     type: 'C41',
     block: { 'en-US': 'single lithium cells (levels for LiFePO4)', 'zh-CN': '单体锂电池（限值按磷酸铁锂）' },
     voltageRange: [2.4, 5.0],
     resistanceRange: [0.5, 30],
-    leadAcid: false,
+    chemistry: 'lithium',
     voltage: {
       highAlarm: lvl(3.65, 3.6, 'critical'),
       highWarning: lvl(3.6, 3.55, 'warning'),
@@ -128,7 +143,7 @@ function text(en: string, zh: string): LocalizedText {
 }
 
 function voltageRules(m: MonitorLimits): AlarmRuleConfig[] {
-  const t = m.type.toLowerCase();
+  const t = m.key;
   const base = { path: `${MODULES}.voltage`, unit: 'V', onDelay: 10, requireAck: true, note: m.voltage.note['en-US'], thresholdSource: 'preset' as const };
   const v = m.voltage;
   return [
@@ -153,37 +168,62 @@ function voltageRules(m: MonitorLimits): AlarmRuleConfig[] {
   ];
 }
 
+/** the relative levels (percent over the median of the blocks in the same message: a string, or the system) */
+export const RESISTANCE_DRIFT = { warning: lvl(30, 25, 'warning'), alarm: lvl(50, 45, 'major') };
+
 function resistanceRules(m: MonitorLimits): AlarmRuleConfig[] {
-  const t = m.type.toLowerCase();
-  const rules: AlarmRuleConfig[] = [];
-  if (m.resistance) {
-    const base = { path: `${MODULES}.resistance`, unit: 'mΩ', onDelay: 60, thresholdSource: 'preset' as const, note: m.resistance.note['en-US'] };
-    rules.push({ ...base, id: `bacs-${t}-resistance-high`, name: 'Internal resistance high', type: 'high', ...m.resistance.warning, text: text('Internal resistance high', '内阻偏高') });
-    rules.push({ ...base, id: `bacs-${t}-resistance-alarm`, name: 'Internal resistance very high', type: 'high', ...m.resistance.alarm, requireAck: true, text: text('Internal resistance very high', '内阻过高告警') });
-  }
-  rules.push({
-    id: `bacs-${t}-resistance-above-range`,
-    name: `Internal resistance above the ${m.type} measuring range`,
-    severity: 'major',
+  const t = m.key;
+  const drift = {
     path: `${MODULES}.resistance`,
-    type: 'high',
-    alarmValue: m.resistanceRange[1],
-    clearValue: m.resistanceRange[1] * 0.9,
-    unit: 'mΩ',
+    reference: 'median' as const,
+    unit: '%',
     onDelay: 60,
-    requireAck: true,
-    thresholdSource: 'manual',
-    text: text(`Internal resistance above the ${m.type} measuring range`, `内阻超出 ${m.type} 测量范围`),
-    note: `BACS product sheet: ${m.type} measures ${m.resistanceRange[0]}–${m.resistanceRange[1]} mΩ.${m.resistance ? '' : ' No public source gives absolute levels for this monitor: add rules at 1.2× and 1.5× your commissioning baseline.'}`,
-  });
-  return rules;
+    thresholdSource: 'preset' as const,
+    message: '{{name}} {{number}}: {{reading}} mΩ, {{value}} % above the median {{reference}} mΩ',
+    clearMessage: '{{name}} {{number}} cleared: {{reading}} mΩ, {{value}} % from the median {{reference}} mΩ',
+    note:
+      'Compared with the median of the blocks in the same message (one string with the bacs node\'s "one message per string" output, else the system): absolute resistance depends on the battery\'s size. ' +
+      'IEEE 1188/1491 practice: investigate at +20–30 % over the string or the commissioning baseline, replace at about +50 % (wording of the standards unverified).',
+  };
+  return [
+    { ...drift, id: `bacs-${t}-resistance-high`, name: 'Internal resistance above the string', type: 'high', ...RESISTANCE_DRIFT.warning, text: text('Internal resistance 30 % above the string median', '内阻高于本组中位数 30 %') },
+    { ...drift, id: `bacs-${t}-resistance-alarm`, name: 'Internal resistance far above the string', type: 'high', ...RESISTANCE_DRIFT.alarm, requireAck: true, text: text('Internal resistance 50 % above the string median', '内阻高于本组中位数 50 %') },
+    {
+      id: `bacs-${t}-resistance-above-range`,
+      name: `Internal resistance above the ${m.type} measuring range`,
+      severity: 'major',
+      path: `${MODULES}.resistance`,
+      type: 'high',
+      alarmValue: m.resistanceRange[1],
+      clearValue: m.resistanceRange[1] * 0.9,
+      unit: 'mΩ',
+      onDelay: 60,
+      requireAck: true,
+      thresholdSource: 'manual',
+      text: text(`Internal resistance above the ${m.type} measuring range`, `内阻超出 ${m.type} 测量范围`),
+      note: `BACS product sheet: ${m.type} measures ${m.resistanceRange[0]}–${m.resistanceRange[1]} mΩ; a reading at the top of the range is not reliable.`,
+    },
+  ];
 }
 
+/** SJ 11237-2001 Table 2 absolute limits per chemistry; lithium: the standard defers to the battery maker */
+const TEMPERATURE_LIMITS: { [C in Chemistry]: { high: number; highClear: number; low: number; lowClear: number; source: 'manual' | 'preset'; note: string } } = {
+  'lead-acid': { high: 55, highClear: 53, low: -5, lowClear: -3, source: 'manual', note: 'SJ 11237-2001: lead-acid batteries -5 to +55 °C.' },
+  nicd: { high: 50, highClear: 48, low: -20, lowClear: -18, source: 'manual', note: 'SJ 11237-2001: nickel-cadmium batteries -20 to +50 °C.' },
+  lithium: {
+    high: 55, highClear: 53, low: 0, lowClear: 2, source: 'preset',
+    note: 'SJ 11237-2001 gives lead-acid and NiCd limits and otherwise the battery maker\'s: lithium cells must not be charged below 0 °C (typical maker limit); set yours here.',
+  },
+};
+
 /**
- * SJ 11237-2001 battery temperature limits: warning outside the normal 10-40 °C band, alarm beyond the
- * lead-acid extremes -5/+55 °C, and at most 10 K between two batteries of a string. `prefix` names the rules.
+ * SJ 11237-2001 battery temperature limits: warning outside the normal 10-40 °C band, alarm beyond the absolute
+ * limits of the chemistry (Table 2: lead-acid -5/+55 °C, NiCd -20/+50 °C), and at most 10 K between two batteries
+ * of a string. `prefix` names the rules.
  */
-export function sj11237TemperatureRules(prefix: string, leadAcid = true): AlarmRuleConfig[] {
+export function sj11237TemperatureRules(prefix: string, chemistry: Chemistry = 'lead-acid'): AlarmRuleConfig[] {
+  const lim = TEMPERATURE_LIMITS[chemistry];
+  const chem = chemistry === 'lead-acid' ? text('lead-acid', '铅酸') : chemistry === 'nicd' ? text('NiCd', '镍镉') : text('lithium', '锂电池');
   const temp = `${MODULES}.temperature`;
   const base = { path: temp, unit: '°C', onDelay: 30 };
   const rules: AlarmRuleConfig[] = [
@@ -214,32 +254,28 @@ export function sj11237TemperatureRules(prefix: string, leadAcid = true): AlarmR
     {
       ...base,
       id: `${prefix}-temperature-high-alarm`,
-      name: leadAcid ? 'Battery temperature above the lead-acid limit' : 'Battery temperature above the limit',
+      name: `Battery temperature above the ${chem['en-US']} limit`,
       severity: 'major',
       type: 'high',
-      alarmValue: 55,
-      clearValue: 53,
+      alarmValue: lim.high,
+      clearValue: lim.highClear,
       requireAck: true,
-      thresholdSource: leadAcid ? 'manual' : 'preset',
-      text: text('Battery temperature above the limit (55 °C)', '电池温度超过极限（55 °C）'),
-      note: leadAcid
-        ? 'SJ 11237-2001: lead-acid batteries -5 to +55 °C.'
-        : 'SJ 11237-2001 gives -5/+55 °C for lead-acid and otherwise the battery maker\'s limits: set them here.',
+      thresholdSource: lim.source,
+      text: text(`Battery temperature above the ${chem['en-US']} limit (${lim.high} °C)`, `电池温度超过${chem['zh-CN']}极限（${lim.high} °C）`),
+      note: lim.note,
     },
     {
       ...base,
       id: `${prefix}-temperature-low-alarm`,
-      name: leadAcid ? 'Battery temperature below the lead-acid limit' : 'Battery temperature below the limit',
+      name: `Battery temperature below the ${chem['en-US']} limit`,
       severity: 'major',
       type: 'low',
-      alarmValue: leadAcid ? -5 : 0,
-      clearValue: leadAcid ? -3 : 2,
+      alarmValue: lim.low,
+      clearValue: lim.lowClear,
       requireAck: true,
-      thresholdSource: leadAcid ? 'manual' : 'preset',
-      text: leadAcid ? text('Battery temperature below the limit (-5 °C)', '电池温度低于极限（-5 °C）') : text('Battery temperature below the limit (0 °C)', '电池温度低于极限（0 °C）'),
-      note: leadAcid
-        ? 'SJ 11237-2001: lead-acid batteries -5 to +55 °C.'
-        : 'Lithium cells must not be charged below 0 °C (typical maker limit); SJ 11237-2001 defers to the battery maker.',
+      thresholdSource: lim.source,
+      text: text(`Battery temperature below the ${chem['en-US']} limit (${lim.low} °C)`, `电池温度低于${chem['zh-CN']}极限（${lim.low} °C）`),
+      note: lim.note,
     },
     {
       ...base,
@@ -249,7 +285,8 @@ export function sj11237TemperatureRules(prefix: string, leadAcid = true): AlarmR
       type: 'high',
       topic: '*/*/string/*',
       aggregate: 'spread',
-      alarmValue: 10.1,
+      alarmValue: 10,
+      strict: true,
       clearValue: 9,
       unit: 'K',
       onDelay: 60,
@@ -265,7 +302,8 @@ export function sj11237TemperatureRules(prefix: string, leadAcid = true): AlarmR
       type: 'high',
       topic: '*/*',
       aggregate: 'spread',
-      alarmValue: 10.1,
+      alarmValue: 10,
+      strict: true,
       clearValue: 9,
       unit: 'K',
       onDelay: 60,
@@ -278,8 +316,26 @@ export function sj11237TemperatureRules(prefix: string, leadAcid = true): AlarmR
   return rules;
 }
 
+/**
+ * The controller cannot be read, or reports status 0x0000 (its own bus is down, docs/bacs.md §3.2): the bacs node
+ * says so with quality comm_error, and the module rules keep their state with quality bad meanwhile.
+ */
+function communicationRule(t: string): AlarmRuleConfig {
+  return {
+    id: `bacs-${t}-communication-lost`,
+    name: 'BACS communication lost',
+    severity: 'major',
+    path: 'quality',
+    type: 'state',
+    stateValue: 'comm_error',
+    thresholdSource: 'manual',
+    text: text('BACS communication lost (controller unreachable or status 0x0000)', 'BACS 通信中断（控制器无法访问或状态为 0x0000）'),
+    note: 'docs/bacs.md §3.2: a status word of 0x0000 means the web manager lost its internal communication; the bacs node reports it, and an unreachable controller, as quality comm_error.',
+  };
+}
+
 function presetFor(m: MonitorLimits): AlarmPreset {
-  const t = m.type.toLowerCase();
+  const t = m.key;
   return {
     id: `bacs-${t}`,
     label: text(`BACS ${m.type} (${m.block['en-US']})`, `BACS ${m.type}（${m.block['zh-CN']}）`),
@@ -287,7 +343,7 @@ function presetFor(m: MonitorLimits): AlarmPreset {
       `Per-block limits for BACS ${m.type} monitors on ${m.block['en-US']}: voltage, internal resistance and the SJ 11237-2001 battery temperature limits, for the bacs node's payload.modules[*].`,
       `BACS ${m.type} 监测模块（${m.block['zh-CN']}）的单块限值：电压、内阻以及 SJ 11237-2001 电池温度限值，用于 bacs 节点的 payload.modules[*]。`,
     ),
-    rules: [...voltageRules(m), ...resistanceRules(m), ...sj11237TemperatureRules(`bacs-${t}`, m.leadAcid)],
+    rules: [...voltageRules(m), ...resistanceRules(m), ...sj11237TemperatureRules(`bacs-${t}`, m.chemistry), communicationRule(t)],
   };
 }
 

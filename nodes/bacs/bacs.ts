@@ -193,6 +193,8 @@ export = function (RED: NodeAPI): void {
               const tables = await readSnmpTables(snmp, target, sizes, settings.template.stateCodes);
               reading.modules = tables.modules;
               reading.moduleSource = 'snmp';
+              // values are verified on this route, the state codes are the template's map (docs/bacs.md §4.3)
+              reading.moduleTemplateVerified = settings.template.verified;
               if (tables.strings.length > 0) reading.strings = mergeStrings(reading.strings ?? [], tables.strings);
               errors.clear('snmp');
             } catch (err) {
@@ -223,7 +225,7 @@ export = function (RED: NodeAPI): void {
         const alarms = deviceAlarms(general, checked.modules ?? [], (id) => since(id, now), {
           flag: (id) => tt(`flags.${id}`),
           module: (id, state) => tt('alarm.module', { id, state: tt(`states.${state}`) }),
-        });
+        }, settings.template.verified);
         for (const id of [...alarmSince.keys()]) if (!alarms.some((a) => a.id === id)) alarmSince.delete(id);
         emit(checked, quality, alarms, now, badKeys);
         lastQuality = quality;

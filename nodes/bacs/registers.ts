@@ -426,6 +426,8 @@ export function deviceAlarms(
   modules: ModuleReading[],
   since: (id: string) => number,
   texts: AlarmTexts,
+  /** whether the module state codes were checked on a device (the template's flag, on either route) */
+  statesVerified = false,
 ): DeviceAlarm[] {
   const alarms: DeviceAlarm[] = [];
   if (general) {
@@ -442,7 +444,8 @@ export function deviceAlarms(
     const severity = m.available ? MODULE_STATES.find((s) => s.id === m.state)?.severity : 'major';
     if (!severity || !m.state) continue;
     const id = `module/${m.id}/${m.state}`;
-    alarms.push({ id, text: texts.module(m.id, m.state), severity, since: since(id), source: 'device' });
+    // a module state comes through the code map of §5.2, unverified until mapped on a device: the alarm says so
+    alarms.push({ id, text: texts.module(m.id, m.state), severity, since: since(id), source: 'device', ...(statesVerified ? {} : { verified: false }) });
   }
   return alarms;
 }

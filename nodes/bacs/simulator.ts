@@ -25,6 +25,32 @@ export const MAX_MODULES = 512;
 
 export type BacsPhase = 'float' | 'discharge' | 'recharge';
 
+/**
+ * What the battery does; each alarm of the BACS presets the simulator can produce has one (docs/alarm-matrix.md).
+ * `boost` (every block at 14.4 V) and `sheet-example` (the product sheet's healthy blocks at 20.65–21.70 mΩ) are
+ * normal operating points that must raise nothing. A scenario holds the module values until `normal`.
+ */
+export const BACS_SCENARIOS = [
+  'normal',
+  'boost',
+  'sheet-example',
+  'block-voltage-high',
+  'block-voltage-very-high',
+  'block-voltage-low',
+  'block-voltage-very-low',
+  'temperature-high',
+  'temperature-very-high',
+  'temperature-low',
+  'temperature-very-low',
+  'resistance-drift',
+  'resistance-drift-alarm',
+  'communication-lost',
+] as const;
+export type BacsScenario = (typeof BACS_SCENARIOS)[number];
+
+/** the module a fault scenario acts on (1-based BACS id): the third block of string 1 */
+export const SCENARIO_MODULE = 3;
+
 /** Faults that act on requests (connection-level) */
 export type RequestFault =
   | { kind: 'drop' }
@@ -87,6 +113,9 @@ export class BacsSimulator {
   private requestNo = 0;
   private communicationLost = false;
   private boundPort = 0;
+  private scenario: BacsScenario = 'normal';
+  /** the modules as built, for `normal` */
+  private readonly initial: SimModule[] = [];
 
   constructor(options: BacsSimulatorOptions) {
     const modules = Math.max(0, Math.min(MAX_MODULES, Math.floor(options.modules)));
@@ -118,6 +147,7 @@ export class BacsSimulator {
         lost: false,
       });
     }
+    for (const m of this.modules) this.initial.push({ ...m });
     for (let i = 0; i < strings; i++) this.strings.push({ current: 0, voltage: 0, averageVoltage: 0, rippleCurrent: 0 });
     this.server = new ModbusTcpServer({
       host: this.options.host,
@@ -193,6 +223,68 @@ export class BacsSimulator {
     this.recompute();
   }
 
+  get currentScenario(): BacsScenario {
+    return this.scenario;
+  }
+
+  /** Puts the battery into a scenario (see BACS_SCENARIOS); the fault scenarios act on module SCENARIO_MODULE. */
+  setScenario(scenario: BacsScenario): void {
+    this.scenario = scenario;
+    this.communicationLost = scenario === 'communication-lost';
+    this.phase = scenario === 'boost' ? 'recharge' : 'float';
+    this.phaseSeconds = 0;
+    this.modules.forEach((m, i) => Object.assign(m, this.initial[i] ?? {}, { lost: false }));
+    const target = this.modules[SCENARIO_MODULE - 1];
+    const resistanceMedian = (): number => {
+      const r = this.modules.map((m) => m.resistance).sort((a, b) => a - b);
+      return r[r.length >> 1] ?? 5;
+    };
+    switch (scenario) {
+      case 'boost':
+        for (const m of this.modules) m.voltage = 14.4;
+        break;
+      case 'sheet-example':
+        // the sheet shows its blocks between 20.65 and 21.70 mΩ, all OK
+        this.modules.forEach((m, i) => {
+          m.resistance = this.modules.length < 2 ? 21 : Number((20.65 + ((21.7 - 20.65) * i) / (this.modules.length - 1)).toFixed(2));
+        });
+        break;
+      case 'block-voltage-high':
+        if (target) target.voltage = 14.8;
+        break;
+      case 'block-voltage-very-high':
+        if (target) target.voltage = 15.2;
+        break;
+      case 'block-voltage-low':
+        if (target) target.voltage = 9.8;
+        break;
+      case 'block-voltage-very-low':
+        if (target) target.voltage = 8.8;
+        break;
+      case 'temperature-high':
+        if (target) target.temperature = 42;
+        break;
+      case 'temperature-very-high':
+        if (target) target.temperature = 57;
+        break;
+      case 'temperature-low':
+        for (const m of this.modules) m.temperature = 8;
+        break;
+      case 'temperature-very-low':
+        for (const m of this.modules) m.temperature = -7;
+        break;
+      case 'resistance-drift':
+        if (target) target.resistance = Number((resistanceMedian() * 1.4).toFixed(2));
+        break;
+      case 'resistance-drift-alarm':
+        if (target) target.resistance = Number((resistanceMedian() * 1.6).toFixed(2));
+        break;
+      default:
+        break;
+    }
+    this.recompute();
+  }
+
   setPhase(phase: BacsPhase): void {
     this.phase = phase;
     this.phaseSeconds = 0;
@@ -231,6 +323,11 @@ export class BacsSimulator {
 
   /** Advances the battery by dt seconds. */
   step(dt: number): void {
+    if (this.scenario !== 'normal') {
+      // a scenario holds its values
+      this.recompute();
+      return;
+    }
     const cycle = this.options.cycleSeconds;
     this.phaseSeconds += dt;
     if (cycle > 0 && this.phaseSeconds >= cycle) {

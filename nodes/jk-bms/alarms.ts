@@ -151,11 +151,12 @@ interface ChemistryLimits {
 /**
  * Cell limits per chemistry. The manuals state the semantics (OVP/OVPR, UVP/UVPR, act on the charge /
  * discharge MOSFET) but no numbers, so every voltage here is a preset choice: LiFePO4 OVP/UVP as on a JK-PB
- * (vector jk02-settings-01: 3.65/3.444, 2.70/2.901), Li-ion and LTO the common cell-maker limits.
+ * (vector jk02-settings-01: 3.65/3.444, 2.70/2.901), Li-ion and LTO the common cell-maker limits. OVP sits above
+ * the chemistry's normal end-of-charge voltage (Li-ion 4.20 V, LiFePO4 3.45 V) so a full charge raises nothing.
  */
 const CHEMISTRIES: readonly ChemistryLimits[] = [
   { id: 'jk-lifepo4', label: { 'en-US': 'JK BMS, LiFePO4 pack', 'zh-CN': 'JK BMS 磷酸铁锂电池组' }, ovp: 3.65, ovpr: 3.45, uvp: 2.7, uvpr: 2.9, delta: 0.1, deltaClear: 0.05 },
-  { id: 'jk-li-ion', label: { 'en-US': 'JK BMS, Li-ion (NMC) pack', 'zh-CN': 'JK BMS 三元锂电池组' }, ovp: 4.2, ovpr: 4.1, uvp: 3.0, uvpr: 3.2, delta: 0.1, deltaClear: 0.05 },
+  { id: 'jk-li-ion', label: { 'en-US': 'JK BMS, Li-ion (NMC) pack', 'zh-CN': 'JK BMS 三元锂电池组' }, ovp: 4.25, ovpr: 4.15, uvp: 3.0, uvpr: 3.2, delta: 0.1, deltaClear: 0.05 },
   { id: 'jk-lto', label: { 'en-US': 'JK BMS, LTO pack', 'zh-CN': 'JK BMS 钛酸锂电池组' }, ovp: 2.8, ovpr: 2.7, uvp: 1.8, uvpr: 2.0, delta: 0.1, deltaClear: 0.05 },
 ];
 
@@ -164,15 +165,15 @@ function chemistryRules(c: ChemistryLimits): AlarmRuleConfig[] {
   return [
     {
       id: `${p}-cell-ovp`, name: 'Cell over-voltage', severity: 'major', path: 'payload.cellVoltages[*]', aggregate: 'max', type: 'high',
-      alarmValue: c.ovp, clearValue: c.ovpr, unit: 'V', thresholdSource: 'preset',
-      text: { 'en-US': 'Cell over-voltage (BMS opens the charge MOSFET)', 'zh-CN': '单体过压（BMS关闭充电MOS）' },
-      note: 'Manual: any cell above OVP turns charging off until all cells are below OVPR. Set both to the values in your JK app.',
+      alarmValue: c.ovp, clearValue: c.ovpr, strict: true, unit: 'V', thresholdSource: 'preset',
+      text: { 'en-US': 'Cell above OVP (the BMS stops charging at its own OVP)', 'zh-CN': '单体电压超过OVP（BMS在其OVP处停止充电）' },
+      note: 'Manual: any cell above OVP turns charging off until all cells are below OVPR. The alarm follows the BMS only when both are set to the values in your JK app.',
     },
     {
       id: `${p}-cell-uvp`, name: 'Cell under-voltage', severity: 'major', path: 'payload.cellVoltages[*]', aggregate: 'min', type: 'low',
-      alarmValue: c.uvp, clearValue: c.uvpr, unit: 'V', thresholdSource: 'preset',
-      text: { 'en-US': 'Cell under-voltage (BMS opens the discharge MOSFET)', 'zh-CN': '单体欠压（BMS关闭放电MOS）' },
-      note: 'Manual: any cell below UVP turns discharging off until all cells are above UVPR. Set both to the values in your JK app.',
+      alarmValue: c.uvp, clearValue: c.uvpr, strict: true, unit: 'V', thresholdSource: 'preset',
+      text: { 'en-US': 'Cell below UVP (the BMS stops discharging at its own UVP)', 'zh-CN': '单体电压低于UVP（BMS在其UVP处停止放电）' },
+      note: 'Manual: any cell below UVP turns discharging off until all cells are above UVPR. The alarm follows the BMS only when both are set to the values in your JK app.',
     },
     {
       id: `${p}-cell-delta`, name: 'Cell voltage difference', severity: 'minor', path: 'payload.cellDelta', type: 'high',

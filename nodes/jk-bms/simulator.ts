@@ -22,6 +22,30 @@ import { crcValid, MODBUS_RTU_SHAPE } from './protocol/shapes';
 import type { Jk02Variant, JkDeviceInfo, JkFraming, JkProtocolId, JkSettings } from './protocol/types';
 
 export type JkChemistry = 'lifepo4' | 'li-ion' | 'lto';
+
+/**
+ * What a pack does; each alarm of the JK presets the simulator can produce has one (docs/alarm-matrix.md), and
+ * `full-charge` is the normal end of charge, which must raise nothing. A scenario holds the pack's cells and
+ * temperatures (the dynamics stop moving them) until `normal` hands the pack back to the dynamics.
+ */
+export const JK_SCENARIOS = [
+  'normal',
+  'full-charge',
+  'cell-over-voltage',
+  'cell-under-voltage',
+  'cell-imbalance',
+  'over-temperature',
+  'under-temperature',
+  'mos-over-temperature',
+] as const;
+export type JkScenario = (typeof JK_SCENARIOS)[number];
+
+/** Per chemistry: resting mid-charge and end-of-charge cell voltage (V), for the scenarios. */
+const SCENARIO_CELLS: { [K in JkChemistry]: { nominal: number; endOfCharge: number } } = {
+  lifepo4: { nominal: 3.3, endOfCharge: 3.45 },
+  'li-ion': { nominal: 3.7, endOfCharge: 4.2 },
+  lto: { nominal: 2.3, endOfCharge: 2.7 },
+};
 export const JK_FAULTS = ['no-reply', 'bad-checksum', 'truncated', 'echo', 'merged', 'late', 'vanish'] as const;
 export type JkFaultName = (typeof JK_FAULTS)[number];
 
@@ -60,6 +84,8 @@ export interface JkPackState {
   device: JkDeviceInfo;
   /** when set, the dynamics keep this current instead of the built-in profile */
   forcedCurrent?: number;
+  /** a scenario other than `normal` holds cells and temperatures */
+  scenario?: JkScenario;
 }
 
 export interface JkSimulatorOptions {
@@ -106,7 +132,7 @@ const CHEMISTRY: { [K in JkChemistry]: ChemistryModel } = {
   },
   'li-ion': {
     ocv: [[0, 3.0], [10, 3.45], [30, 3.62], [60, 3.85], [90, 4.1], [100, 4.18]],
-    settings: { cellUvp: 3.0, cellUvpRecovery: 3.2, cellOvp: 4.2, cellOvpRecovery: 4.1, balanceStartVoltage: 3.6, mosOtp: 80, mosOtpRecovery: 70, chargeOtp: 45, chargeOtpRecovery: 40, chargeUtp: 0, chargeUtpRecovery: 5 },
+    settings: { cellUvp: 3.0, cellUvpRecovery: 3.2, cellOvp: 4.25, cellOvpRecovery: 4.15, balanceStartVoltage: 3.6, mosOtp: 80, mosOtpRecovery: 70, chargeOtp: 45, chargeOtpRecovery: 40, chargeUtp: 0, chargeUtpRecovery: 5 },
   },
   lto: {
     ocv: [[0, 1.9], [10, 2.1], [50, 2.3], [90, 2.5], [100, 2.7]],
@@ -362,6 +388,56 @@ export class JkSimulator extends EventEmitter {
     return pack;
   }
 
+  /**
+   * Puts a pack into a scenario: the cell voltages and temperatures it describes, relative to the pack's own
+   * OVP/UVP settings, and the BMS protections acting on them. `normal` returns the pack to the dynamics.
+   */
+  setScenario(address: number, scenario: JkScenario): JkPackState {
+    const p = this.packs.get(address) ?? this.addPack(address);
+    const s = p.settings;
+    const n = p.cells.length;
+    const points = SCENARIO_CELLS[p.chemistry];
+    const cellsAt = (v: number): number[] => Array.from({ length: n }, (_, i) => tidy(Math.round((v + ((i % 3) - 1) * 0.001) * 1000) / 1000));
+    const utp = s.chargeUtp ?? 0;
+    p.scenario = scenario;
+    p.forcedCurrent = undefined;
+    p.cells = cellsAt(points.nominal);
+    p.temperatures = [25, 25.5];
+    p.mosTemperature = 30;
+    p.current = 0;
+    switch (scenario) {
+      case 'normal':
+        p.scenario = undefined;
+        p.alarms = [];
+        break;
+      case 'full-charge':
+        p.cells = cellsAt(points.endOfCharge);
+        p.current = 1;
+        break;
+      case 'cell-over-voltage':
+        p.cells = cellsAt(points.endOfCharge);
+        p.cells[n - 1] = tidy((s.cellOvp ?? points.endOfCharge) + 0.02);
+        break;
+      case 'cell-under-voltage':
+        p.cells[0] = tidy((s.cellUvp ?? points.nominal) - 0.05);
+        break;
+      case 'cell-imbalance':
+        p.cells[0] = tidy(points.nominal - 0.15);
+        break;
+      case 'over-temperature':
+        p.temperatures = [62, 61.5];
+        break;
+      case 'under-temperature':
+        p.temperatures = [utp - 3, utp - 2];
+        break;
+      case 'mos-over-temperature':
+        p.mosTemperature = (s.mosOtp ?? 75) + 3;
+        break;
+    }
+    this.applyProtections(p);
+    return p;
+  }
+
   removePack(address: number): void {
     this.packs.delete(address);
   }
@@ -388,6 +464,12 @@ export class JkSimulator extends EventEmitter {
   }
 
   private stepPack(p: JkPackState, dt: number): void {
+    if (p.scenario !== undefined) {
+      // a scenario holds its values; the BMS still acts on them
+      p.runtime += dt;
+      this.applyProtections(p);
+      return;
+    }
     const model = CHEMISTRY[p.chemistry];
     const s = p.settings;
     // a slow charge/discharge swing, offset per pack, within ±0.25 C

@@ -366,6 +366,8 @@ function ruleFor(def: JupiterAlarmDef): AlarmRuleConfig[] {
     unit: s.unit,
     thresholdSource: s.thresholdSource,
     ...(s.aggregate ? { aggregate: s.aggregate } : {}),
+    // the manual says "below" / "above": strictly beyond, except where it logs the raise at the value itself
+    ...(s.inclusive === true ? {} : { strict: true }),
   };
   if (def.id !== 'cell_voltage_difference') return [analog];
   // The unit also logs this alarm as a 1/0 flag; where no cell voltages are mapped, enable this rule instead.
@@ -385,9 +387,9 @@ function ruleFor(def: JupiterAlarmDef): AlarmRuleConfig[] {
 }
 
 /**
- * The Jupiter preset for alarm-rules: one rule per catalogue alarm, paths into the jupiter-hvdc envelope.
- * The manual says "above" / "below", so the analog rules raise strictly beyond the alarm value (`strict`), the
- * same comparison as the catalogue's own evaluation above.
+ * The Jupiter preset for alarm-rules: one rule per catalogue alarm, paths into the jupiter-hvdc envelope, with the
+ * same comparison as the catalogue's own evaluation (analogActive): strict where the manual says "above" /
+ * "below", inclusive where it logs the raise at the value itself (AC interruption at 0 V).
  */
 export const jupiterPreset: AlarmPreset = {
   id: 'jupiter-hvdc',
@@ -396,5 +398,5 @@ export const jupiterPreset: AlarmPreset = {
     'en-US': 'Alarms from the Jupiter J540/J560 manual (§4.1–4.2) for the jupiter-hvdc node output. Clear levels the manual does not state are package choices, marked in each note.',
     'zh-CN': '来自Jupiter J540/J560手册（§4.1–4.2）的告警，用于jupiter-hvdc节点的输出。手册未给出的恢复值为本软件包选定，见各条说明。',
   },
-  rules: JUPITER_ALARMS.flatMap(ruleFor).map((rule) => (rule.type === 'high' || rule.type === 'low' ? { ...rule, strict: true } : rule)),
+  rules: JUPITER_ALARMS.flatMap(ruleFor),
 };

@@ -47,6 +47,8 @@ interface JupiterNodeDef extends NodeDef {
   contactInterval?: number | string;
   /** `unit` (default): one message per unit; `value`: one message per value, topic <prefix>/<unit>/<key> */
   output?: string;
+  /** negate batteryCurrent: RFC 1628 gives it no sign and the manual is silent, so "+ = charging" is unverified */
+  invertCurrent?: boolean;
 }
 
 /** the part of the modbus-endpoint link (lib/modbus/link.ts) the contact inputs use */
@@ -371,6 +373,7 @@ export = function (RED: NodeAPI): void {
       const now = Date.now();
       // values no unit can have are dropped before anything uses them (ranges.ts); the message names them
       const decoded = screenUnit(decodeUnit(profile, answerFrom(gets, walks)), profile);
+      if (config.invertCurrent === true && typeof decoded.values.batteryCurrent === 'number') decoded.values.batteryCurrent = -decoded.values.batteryCurrent;
       const entityWalked = plan.walks.includes(OID.entPhySensorEntry);
       if (entityWalked && !decoded.entitySensorSeen) u.entitySensor = false; // the agent has no sensor table
       const up = decoded.identity.upTimeSeconds;

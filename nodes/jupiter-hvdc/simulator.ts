@@ -14,11 +14,27 @@
  */
 import * as dgram from 'dgram';
 import * as snmp from 'net-snmp';
+import { defaultProfile, type JupiterProfile } from './profile';
 
 export const SIM_ENTERPRISE_OID = '1.3.6.1.4.1.32473.240';
 
-export type Scenario = 'normal' | 'ac-failure' | 'on-battery' | 'discharge-to-low-voltage' | 'rectifier-fault' | 'recovery';
-export const SCENARIOS: Scenario[] = ['normal', 'ac-failure', 'on-battery', 'discharge-to-low-voltage', 'rectifier-fault', 'recovery'];
+/** What the unit does; each alarm of the catalogue the simulator can produce has one (docs/alarm-matrix.md). */
+export const SCENARIOS = [
+  'normal',
+  'ac-failure',
+  'on-battery',
+  'discharge-to-low-voltage',
+  'rectifier-fault',
+  'recovery',
+  'ac-breaker-open',
+  'load-breaker-open',
+  'bms-fault',
+  'battery-disconnected',
+  'overcharge',
+  'cell-imbalance',
+  'rectifier-comm-fault',
+] as const;
+export type Scenario = (typeof SCENARIOS)[number];
 
 const T = snmp.ObjectType;
 const UPS = '1.3.6.1.2.1.33.1';
@@ -34,6 +50,7 @@ export const UPS_ALARM = {
   inputBad: 6,
   outputBad: 7,
   chargerFailed: 13,
+  upsOutputOff: 14,
   communicationsLost: 20,
 } as const;
 
@@ -58,7 +75,40 @@ export const SIM_OIDS = {
   rectifierCount: `${SIM_ENTERPRISE_OID}.1.14.0`,
   /** table: .2.1.<column>.<rectifier>: 2 state (1 ok, 2 fault, 3 commFail, 4 shutdown), 3 current 0.1 A, 4 temperature °C */
   rectifierEntry: `${SIM_ENTERPRISE_OID}.2.1`,
+  /** column .3.1.2.<cell>: one cell voltage per row, mV */
+  cellVoltage: `${SIM_ENTERPRISE_OID}.3.1.2`,
 };
+
+/**
+ * The vendor rows that map the simulator's own subtree (not a Jupiter MIB), so that every reading and flag the
+ * simulator serves reaches the node: `dcpower simulate jupiter` users and the alarm matrix load it as the profile.
+ */
+export const SIM_PROFILE_ROWS: ReadonlyArray<{ key: string; oid: string; scale?: number; alarmValue?: number; clearValue?: number }> = [
+  { key: 'loadVoltage', oid: SIM_OIDS.loadVoltage, scale: 0.1 },
+  { key: 'batteryVoltage', oid: SIM_OIDS.batteryVoltage, scale: 0.1 },
+  { key: 'acInputVoltage', oid: SIM_OIDS.acInputVoltage, scale: 0.1 },
+  { key: 'cellVoltages', oid: SIM_OIDS.cellVoltage, scale: 0.001 },
+  { key: 'cellMin', oid: SIM_OIDS.cellVoltageMin, scale: 0.001 },
+  { key: 'cellMax', oid: SIM_OIDS.cellVoltageMax, scale: 0.001 },
+  { key: 'cellDelta', oid: SIM_OIDS.cellVoltageDifference, scale: 0.001 },
+  { key: 'ac_breaker_open', oid: SIM_OIDS.acBreakerClosed, alarmValue: 0, clearValue: 1 },
+  { key: 'load_breaker_open', oid: SIM_OIDS.loadBreakerClosed, alarmValue: 0, clearValue: 1 },
+  { key: 'battery_bms_fault', oid: SIM_OIDS.bmsOk, alarmValue: 0, clearValue: 1 },
+  { key: 'battery_not_connected', oid: SIM_OIDS.batteryNotConnected, alarmValue: 1, clearValue: 0 },
+  { key: 'overcharge_protection', oid: SIM_OIDS.overchargeProtection, alarmValue: 1, clearValue: 0 },
+];
+
+/** The default profile with SIM_PROFILE_ROWS filled in: what a node reading the simulator should load. */
+export function simulatorProfile(): JupiterProfile {
+  const p = defaultProfile();
+  p.name = 'dcpower Jupiter simulator (RFC 5612 documentation subtree, not a Jupiter MIB)';
+  p.vendor = p.vendor.map((row) => {
+    const sim = SIM_PROFILE_ROWS.find((r) => r.key === row.key);
+    if (!sim) return row;
+    return { ...row, oid: sim.oid, scale: sim.scale ?? row.scale, ...(sim.alarmValue !== undefined ? { alarmValue: sim.alarmValue, clearValue: sim.clearValue } : {}) };
+  });
+  return p;
+}
 
 export interface UnitState {
   acOk: boolean;
@@ -77,6 +127,14 @@ export interface UnitState {
   rectifierStates: number[];
   batteryStatus: number;
   alarms: number[];
+  /** the vendor flags in the manual's polarity (breakers and BMS: 1 = healthy) */
+  acBreakerClosed: 0 | 1;
+  loadBreakerClosed: 0 | 1;
+  bmsOk: 0 | 1;
+  batteryNotConnected: 0 | 1;
+  overchargeProtection: 0 | 1;
+  /** half the cell spread, mV: cells span average ± this */
+  cellHalfSpreadMv: number;
 }
 
 /** The unit's physics as a function of scenario and elapsed time; pure, so tests can check it directly. */
@@ -86,7 +144,12 @@ export function unitState(scenario: Scenario, elapsedS: number, unitIndex = 0, r
   let onBattery = false;
   let soc = 100;
   let rectifierFault = false;
+  let rectifierCommFault = false;
+  let loadOff = false;
+  let batteryVoltageOnMains = 241.5; // float on mains
+  let cellHalfSpreadMv = 12 + (unitIndex % 4) * 3;
   switch (scenario) {
+    case 'ac-breaker-open': // the AC input breaker opened: no AC, the unit runs from its battery
     case 'ac-failure':
       onBattery = true;
       soc = Math.max(0, 100 - t * 0.1);
@@ -102,6 +165,18 @@ export function unitState(scenario: Scenario, elapsedS: number, unitIndex = 0, r
     case 'rectifier-fault':
       rectifierFault = true;
       break;
+    case 'rectifier-comm-fault':
+      rectifierCommFault = true;
+      break;
+    case 'load-breaker-open':
+      loadOff = true;
+      break;
+    case 'overcharge': // charging runs away: 62 cells at 4.33 V average, the BMS's over-charge protection trips
+      batteryVoltageOnMains = 268.5;
+      break;
+    case 'cell-imbalance': // one weak group: the cells span 350 mV
+      cellHalfSpreadMv = 175;
+      break;
     case 'recovery':
       onBattery = t < recoverAfterS;
       soc = onBattery ? Math.max(0, 100 - t * 0.5) : Math.min(100, 100 - recoverAfterS * 0.5 + (t - recoverAfterS) * 0.2);
@@ -109,11 +184,11 @@ export function unitState(scenario: Scenario, elapsedS: number, unitIndex = 0, r
     default:
       break;
   }
-  const batteryVoltage = onBattery ? 200 + 0.4 * soc : 241.5;
+  const batteryVoltage = onBattery ? 200 + 0.4 * soc : batteryVoltageOnMains;
   const dcOutputVoltage = onBattery ? batteryVoltage - 0.5 : 240.0;
   const outputCurrent = load / dcOutputVoltage;
   const batteryCurrent = onBattery ? -outputCurrent : soc < 100 ? 2.0 : 0.2;
-  const rectifierStates = Array.from({ length: RECTIFIER_COUNT }, (_, i) => (rectifierFault && i === 1 ? 2 : 1));
+  const rectifierStates = Array.from({ length: RECTIFIER_COUNT }, (_, i) => (rectifierFault && i === 1 ? 2 : rectifierCommFault && i === 2 ? 3 : 1));
   const batteryStatus = soc < 5 ? 4 : soc < 20 ? 3 : 2;
   const alarms: number[] = [];
   if (onBattery) alarms.push(UPS_ALARM.onBattery, UPS_ALARM.inputBad);
@@ -121,6 +196,9 @@ export function unitState(scenario: Scenario, elapsedS: number, unitIndex = 0, r
   if (batteryStatus === 4) alarms.push(UPS_ALARM.depletedBattery);
   if (dcOutputVoltage < 204) alarms.push(UPS_ALARM.outputBad);
   if (rectifierFault) alarms.push(UPS_ALARM.chargerFailed);
+  if (rectifierCommFault) alarms.push(UPS_ALARM.communicationsLost);
+  if (loadOff) alarms.push(UPS_ALARM.upsOutputOff);
+  if (scenario === 'bms-fault') alarms.push(UPS_ALARM.batteryBad);
   return {
     acOk: !onBattery,
     onBattery,
@@ -128,7 +206,7 @@ export function unitState(scenario: Scenario, elapsedS: number, unitIndex = 0, r
     batteryVoltage,
     batteryCurrent,
     dcOutputVoltage,
-    loadVoltage: dcOutputVoltage - 0.4,
+    loadVoltage: loadOff ? 0 : dcOutputVoltage - 0.4,
     acInputVoltage: onBattery ? 0 : 220 + (unitIndex % 5),
     acFrequency: onBattery ? 0 : 50,
     outputCurrent,
@@ -138,6 +216,12 @@ export function unitState(scenario: Scenario, elapsedS: number, unitIndex = 0, r
     rectifierStates,
     batteryStatus,
     alarms,
+    acBreakerClosed: scenario === 'ac-breaker-open' ? 0 : 1,
+    loadBreakerClosed: loadOff ? 0 : 1,
+    bmsOk: scenario === 'bms-fault' ? 0 : 1,
+    batteryNotConnected: scenario === 'battery-disconnected' ? 1 : 0,
+    overchargeProtection: scenario === 'overcharge' ? 1 : 0,
+    cellHalfSpreadMv,
   };
 }
 
@@ -184,6 +268,8 @@ export interface UnitOptions {
   users?: SimUser[];
   scenario?: Scenario;
   recoverAfterS?: number;
+  /** scenario time runs this many times faster than the clock (tests see a discharge in seconds) */
+  speed?: number;
   /** answer every request this late (ms); tests of slow agents */
   delayMs?: number;
   /** answer GETs with more varbinds than this with tooBig; tests of PDU splitting */
@@ -303,7 +389,7 @@ export class JupiterUnit {
   }
 
   state(): UnitState {
-    return unitState(this.scenario, (Date.now() - this.scenarioStart) / 1000, this.index, this.options.recoverAfterS);
+    return unitState(this.scenario, ((Date.now() - this.scenarioStart) / 1000) * (this.options.speed ?? 1), this.index, this.options.recoverAfterS);
   }
 
   /** Rebuilds the OID table from the unit state (at most once a second unless forced) and sends traps. */
@@ -425,7 +511,7 @@ export class JupiterUnit {
     }
     // vendor extension (simulator's own subtree)
     const cellAvg = (s.batteryVoltage / CELL_COUNT) * 1000;
-    const spread = 12 + (this.index % 4) * 3;
+    const spread = s.cellHalfSpreadMv;
     list.push(
       [SIM_OIDS.dcOutputVoltage, T.Integer, r(s.dcOutputVoltage * 10)],
       [SIM_OIDS.loadVoltage, T.Integer, r(s.loadVoltage * 10)],
@@ -435,13 +521,15 @@ export class JupiterUnit {
       [SIM_OIDS.cellVoltageMax, T.Integer, r(cellAvg + spread)],
       [SIM_OIDS.cellVoltageDifference, T.Integer, 2 * spread],
       [SIM_OIDS.acInputVoltage, T.Integer, r(s.acInputVoltage * 10)],
-      [SIM_OIDS.acBreakerClosed, T.Integer, 1],
-      [SIM_OIDS.loadBreakerClosed, T.Integer, 1],
-      [SIM_OIDS.bmsOk, T.Integer, 1],
-      [SIM_OIDS.batteryNotConnected, T.Integer, 0],
-      [SIM_OIDS.overchargeProtection, T.Integer, 0],
+      [SIM_OIDS.acBreakerClosed, T.Integer, s.acBreakerClosed],
+      [SIM_OIDS.loadBreakerClosed, T.Integer, s.loadBreakerClosed],
+      [SIM_OIDS.bmsOk, T.Integer, s.bmsOk],
+      [SIM_OIDS.batteryNotConnected, T.Integer, s.batteryNotConnected],
+      [SIM_OIDS.overchargeProtection, T.Integer, s.overchargeProtection],
       [SIM_OIDS.rectifierCount, T.Integer, RECTIFIER_COUNT],
     );
+    // the cells span the average ± the half spread: lowest, highest and the difference as the scalars above
+    for (let c = 0; c < CELL_COUNT; c++) list.push([`${SIM_OIDS.cellVoltage}.${c + 1}`, T.Integer, r(cellAvg + (spread * ((c % 5) - 2)) / 2)]);
     const healthy = s.rectifierStates.filter((x) => x === 1).length || 1;
     s.rectifierStates.forEach((state, i) => {
       list.push([`${SIM_OIDS.rectifierEntry}.2.${i + 1}`, T.Integer, state]);

@@ -957,3 +957,55 @@ describe('alarm-rules engine', () => {
     expect(clock.countTimers()).to.equal(0);
   });
 });
+
+describe('AlarmEngine: unavailable sources, reference median, texts', () => {
+  const comm: AlarmRuleConfig = { id: 'comm', name: 'Link', severity: 'major', path: 'quality', type: 'state', stateValue: 'comm_error' };
+  const low: AlarmRuleConfig = { id: 'low', name: 'Voltage low', severity: 'major', path: 'payload.v', type: 'low', alarmValue: 10, clearValue: 11, unit: 'V' };
+  const never: AlarmRuleConfig = { id: 'never', name: 'Never mapped', severity: 'minor', path: 'payload.absent', type: 'high', alarmValue: 1 };
+
+  it('holds the alarms of a source that says comm_error or stale, raises the communication alarm, and logs once per change', () => {
+    const warns: string[] = [];
+    const sources: string[] = [];
+    const e = new AlarmEngine([comm, low, never], { onWarn: (id, r) => warns.push(`${id}: ${r}`), onSource: (t, s, q) => sources.push(`${t} ${s} ${q}`) });
+    e.process({ topic: 'u1', payload: { v: 9 }, quality: 'good' });
+    expect(e.get('u1/low')?.active).to.equal(true);
+    for (let i = 0; i < 5; i++) {
+      const ev = e.process({ topic: 'u1', payload: { v: 12 }, quality: 'comm_error' });
+      if (i === 0) expect(ev.map((x) => `${x.rule} ${x.event}`)).to.deep.equal(['comm raise']);
+      else expect(ev).to.deep.equal([]);
+    }
+    // the old value 12 did not clear it: the source could not tell
+    expect(e.get('u1/low')).to.include({ active: true, quality: 'bad' });
+    expect(e.ids()).to.not.include('u1/never');
+    e.process({ topic: 'u1', payload: { v: 12 }, quality: 'good' });
+    expect(e.get('u1/low')).to.include({ active: false, quality: 'good' });
+    expect(e.get('u1/comm')?.active).to.equal(false);
+    expect(sources).to.deep.equal(['u1 lost comm_error', 'u1 back good']);
+    expect(warns).to.deep.equal([]);
+  });
+
+  it('compares each element with the median of its array, and names the reading and the reference', () => {
+    const rule: AlarmRuleConfig = { id: 'r', name: 'Resistance drift', severity: 'warning', path: 'payload.m[*].r', type: 'high', reference: 'median', alarmValue: 30, clearValue: 25, unit: 'mΩ' };
+    const e = new AlarmEngine([rule]);
+    const msg = (rs: number[]): Record<string, unknown> => ({ topic: 's', payload: { m: rs.map((r) => ({ r })) } });
+    expect(e.process(msg([20.65, 21.0, 21.3, 21.7]))).to.deep.equal([]);
+    const raised = e.process(msg([20, 20, 26.5, 20]));
+    expect(raised.map((x) => x.id)).to.deep.equal(['s/r/2']);
+    expect(raised[0]).to.include({ value: 32.5, reading: 26.5, reference: 20 });
+    expect(raised[0].text).to.equal('Resistance drift 3: 26.5 mΩ, 32.5 % above the median 20 mΩ');
+    const cleared = e.process(msg([20, 20, 24, 20]));
+    expect(cleared[0].text).to.match(/^Resistance drift 3 cleared: 24 mΩ/);
+    // no reference: a median at or below zero is bad input, not an alarm
+    expect(e.process(msg([0, 0, 0, 0])).filter((x) => x.event === 'raise')).to.deep.equal([]);
+    expect(new AlarmEngine().setRules([{ ...rule, aggregate: 'max' }]).ok).to.equal(false);
+    expect(new AlarmEngine().setRules([{ ...rule, path: 'payload.r' }]).ok).to.equal(false);
+  });
+
+  it('numbers elements from 1 in texts, and a clear says it cleared', () => {
+    const e = new AlarmEngine([{ id: 'hv', name: 'Block voltage high', severity: 'warning', path: 'payload.v[*]', type: 'high', alarmValue: 14, clearValue: 13.9, unit: 'V' }]);
+    const up = e.process({ topic: 'b', payload: { v: [13.6, 14.1] } });
+    expect(up[0].text).to.equal('Block voltage high 2: 14.1 V above 14 V');
+    const down = e.process({ topic: 'b', payload: { v: [13.6, 13.88] } });
+    expect(down[0].text).to.equal('Block voltage high 2 cleared: 13.88 V');
+  });
+});

@@ -186,6 +186,15 @@ describe('JK protocol codecs', () => {
       }
     });
 
+    it('names the checksum of a bad frame captured with its ack, not the length', () => {
+      const sim = new JkSimulator({ packs: [1], pacing: false, tickMs: 0 });
+      const reply = sim.respond(buildTrigger(1, 'status'));
+      const frame = Buffer.from(reply?.frames[0] ?? []);
+      frame[299] ^= 0x5a;
+      const r = JK_PROTOCOLS.jk02.decode(Buffer.concat([frame, ...(reply?.frames.slice(1) ?? [])]));
+      expect(r.ok ? 'ok' : r.error.code).to.equal('bad_checksum');
+    });
+
     it('takes a 00 after the frame as the master ack when its CRC says so', () => {
       const masterAck = Buffer.from('00101620000105' + '9a', 'hex');
       const out = splitFrames(JK_PROTOCOLS.jk02.framing, Buffer.concat([wire.subarray(0, 300), masterAck]));

@@ -135,9 +135,15 @@ describe('jupiterPreset', () => {
     expect(byId.get('cell_voltage_difference_flag')).to.include({ disabled: true, stateValue: 1 });
   });
 
-  it('raises the preset analog rules strictly beyond the alarm value, as the manual says "above" / "below"', () => {
+  it('compares as the catalogue does: strictly where the manual says "above" / "below", at the value where it logs the raise there', () => {
     const analog = jupiterPreset.rules.filter((r) => r.type === 'high' || r.type === 'low');
     expect(analog.length).to.be.greaterThan(0);
-    for (const rule of analog) expect(rule.strict, rule.id).to.equal(true);
+    for (const rule of analog) {
+      const s = jupiterAlarm(rule.id)?.signal;
+      const inclusive = s?.kind === 'analog' && s.inclusive === true;
+      expect(rule.strict === true, rule.id).to.equal(!inclusive);
+    }
+    // AC interruption is logged at 0.00: a reading of 0 V must raise it
+    expect(jupiterPreset.rules.find((r) => r.id === 'ac_interruption')?.strict).to.equal(undefined);
   });
 });

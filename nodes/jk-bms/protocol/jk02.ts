@@ -64,9 +64,10 @@ export function decodeJk02(frame: Uint8Array, context: JkDecodeContext = {}): Re
     if (frame.length >= 4 && frame[0] !== 0x55) return decodeRtuPart(frame);
     if (frame.length < JK02_FRAME_LENGTH) return fail('short_frame', `JK02 frame of ${frame.length} bytes, expected 300`);
     for (let i = 0; i < 4; i++) if (frame[i] !== JK02_HEADER[i]) return fail('bad_header', 'not a 55 AA EB 90 frame');
-    if (frame.length !== JK02_FRAME_LENGTH) return fail('bad_length', `JK02 frame of ${frame.length} bytes, expected 300`);
+    // the checksum first: a capture of a frame and its ack is longer than 300 bytes, and a bad frame in it is the news
     const expected = sum8(frame, 0, 299);
     if (expected !== frame[299]) return fail('bad_checksum', `checksum ${frame[299].toString(16)} != ${expected.toString(16)}`);
+    if (frame.length !== JK02_FRAME_LENGTH) return fail('bad_length', `JK02 frame of ${frame.length} bytes, expected 300`);
     const type = frame[4];
     if (type === JK02_FRAME_TYPES.status) {
       let variant: Jk02Variant;
