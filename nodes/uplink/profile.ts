@@ -23,7 +23,7 @@ export interface SessionSignal {
 }
 
 export interface UplinkProfile<T> {
-  /** the MQTT will for the next CONNECT; called exactly once per CONNECT packet */
+  /** the MQTT will for the next CONNECT; called exactly once per CONNECT packet, once the transport is up */
   will(now: number): Packet;
   /** topics to subscribe to before the births go out */
   subscriptions(): string[];
