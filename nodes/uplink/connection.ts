@@ -47,7 +47,8 @@ export interface ConnectionOptions {
 }
 
 const CLOSE_TIMEOUT_MS = 2_000;
-
+/** MQTT 5 DISCONNECT reason code "Disconnect with Will Message" */
+const DISCONNECT_WITH_WILL = 0x04;
 /** after ending a session because the primary host went offline: reconnect soon, then wait for it */
 const HOST_RECONNECT_MS = 1_000;
 
@@ -301,6 +302,12 @@ export class UplinkConnection<T> {
     }, timeout);
   }
 
+  /** The DISCONNECT packet's options: with the will under MQTT 5 when the profile wants it and a session was born. */
+  private disconnectOptions(born: boolean): { reasonCode?: number } {
+    const v5 = this.options.clientOptions.protocolVersion === 5;
+    return v5 && born && this.profile.disconnectWithWill?.() === true ? { reasonCode: DISCONNECT_WITH_WILL } : {};
+  }
+
   private onConnect(client: MqttClient): void {
     if (client !== this.client) return;
     const subscriptions = this.profile.subscriptions();
@@ -352,8 +359,9 @@ export class UplinkConnection<T> {
   }
 
   /**
-   * The primary host went offline: the farewell (NDEATH with this CONNECT's bdSeq), a clean DISCONNECT (so the
-   * broker does not send the will as a second NDEATH), and a new CONNECT soon that waits for the host again.
+   * The primary host went offline: the farewell (NDEATH with this CONNECT's bdSeq), the DISCONNECT (under MQTT 5
+   * with the will, so the broker sends the NDEATH too: a second one with the same bdSeq, which hosts ignore), and a
+   * new CONNECT soon that waits for the host again.
    */
   private endSession(client: MqttClient): void {
     this.publish(client, this.profile.farewell(Date.now()));
@@ -371,7 +379,7 @@ export class UplinkConnection<T> {
       if (this.retiring === client) this.retiring = undefined;
     };
     // not forced: the QoS 1 NDEATH is acknowledged before the DISCONNECT; forced if the broker does not answer
-    client.end(false, {}, retired);
+    client.end(false, this.disconnectOptions(true), retired);
     this.timers.timeout(() => {
       if (this.retiring === client) client.end(true, {}, retired);
     }, CLOSE_TIMEOUT_MS);
@@ -462,7 +470,7 @@ export class UplinkConnection<T> {
       try {
         client.on('error', () => undefined);
         if (wasOnline && client.connected) this.publish(client, this.profile.farewell(Date.now()));
-        client.end(!client.connected, {}, () => finish());
+        client.end(!client.connected, this.disconnectOptions(wasOnline), () => finish());
       } catch {
         client.end(true);
         finish();

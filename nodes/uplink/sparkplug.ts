@@ -244,6 +244,11 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
     return { topic: this.nodeTopic('NDEATH'), payload: bytes, qos: 1, retain: false };
   }
 
+  /** MQTT 5: the DISCONNECT asks the broker to send the NDEATH will as well, so every host hears of it */
+  disconnectWithWill(): boolean {
+    return true;
+  }
+
   subscriptions(): string[] {
     return this.host ? [this.nodeTopic('NCMD'), this.host.topic] : [this.nodeTopic('NCMD')];
   }

@@ -412,7 +412,10 @@ describe('dcpower-uplink against a real mosquitto', function () {
       await helper.unload();
     }
     const view = (): SpMessage[] => sub.messages.map((m) => ({ index: 0, type: m.topic.split('/')[2], metrics: [] }));
-    await waitFor(() => view().filter((m) => m.type === 'NDEATH').length === rounds, 30_000, 'one NDEATH per close');
+    // MQTT 5: the node's own NDEATH, then the broker's (the DISCONNECT carries "with will"), same bdSeq
+    await waitFor(() => view().filter((m) => m.type === 'NDEATH').length >= 2 * rounds, 30_000, 'two NDEATHs per close');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(view().filter((m) => m.type === 'NDEATH').length).to.equal(2 * rounds);
     expect(view().filter((m) => m.type === 'NBIRTH').length).to.equal(rounds);
     await new Promise((r) => setTimeout(r, 500));
     const after = resources();
