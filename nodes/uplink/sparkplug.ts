@@ -5,8 +5,11 @@
  * - the NDEATH is the MQTT will (QoS 1, not retained) and carries the bdSeq of that CONNECT; bdSeq counts CONNECT
  *   packets 0..255 and the NBIRTH after the CONNECT repeats it;
  * - NBIRTH has seq 0; every later NBIRTH/DBIRTH/NDATA/DDATA/DDEATH increments seq, wrapping 255 -> 0;
+ * - the NBIRTH's `bdSeq` and `Node Control/Rebirth` carry no alias (a host must never address the rebirth control
+ *   by an alias); device metrics have aliases unique across the edge node;
  * - a DBIRTH lists every metric of the device with its name, alias, datatype and value; DDATA carries only the
- *   metrics that changed, by alias only; a new metric or a changed datatype means a new DBIRTH first;
+ *   metrics that changed, by alias only and without datatype; a new metric or a changed datatype means a new
+ *   DBIRTH first;
  * - a device whose envelope turns `stale` or `comm_error` gets a DDEATH and a fresh DBIRTH when it recovers;
  * - NCMD `Node Control/Rebirth` = true re-sends the NBIRTH (same bdSeq) and every DBIRTH;
  * - values buffered while disconnected go out after the births as DDATA flagged historical, so a host never
@@ -17,12 +20,16 @@
  */
 import * as sparkplugPayload from 'sparkplug-payload';
 import type { UMetric, UPayload } from 'sparkplug-payload/lib/sparkplugbpayload';
+import * as tahu from 'sparkplug-payload/lib/sparkplugPayloadProto';
 import type { AlarmInput, ReadingInput, UplinkInput } from './input';
 import { HostStateForm, hostStateTopic, parseHostState, PrimaryHostTracker } from './host-state';
 import type { Packet, SessionSignal, UplinkProfile } from './profile';
 import { sparkplugDeviceTopic, sparkplugNodeTopic, SparkplugIds, topicLevel } from './topics';
 
 const codec = sparkplugPayload.get('spBv1.0');
+/** the generated protobuf classes under the codec: DDATA without datatypes, and reading NCMD as sent */
+const proto = tahu.org.eclipse.tahu.protobuf;
+type RawMetric = tahu.org.eclipse.tahu.protobuf.Payload.IMetric;
 
 export type Scalar = number | boolean | string;
 export type MetricType = 'Double' | 'Boolean' | 'String';
@@ -35,8 +42,8 @@ export interface FlatMetric {
 }
 
 export const REBIRTH_METRIC = 'Node Control/Rebirth';
-/** alias 0 is left unused; 1 is the rebirth control, devices' metrics start at 2 */
-export const REBIRTH_ALIAS = 1;
+/** the first alias of a device metric (the node's own metrics have none) */
+const FIRST_ALIAS = 1;
 const MAX_DEPTH = 8;
 const MAX_METRICS_PER_DEVICE = 20_000;
 const MAX_DEVICES = 2_000;
@@ -50,13 +57,35 @@ export function encodeSparkplug(payload: UPayload): Buffer | undefined {
   }
 }
 
+/**
+ * The payload as sparkplug-payload decodes it, except that a metric without datatype (DDATA, NCMD) gets its value
+ * from whichever value field is present: the codec needs the datatype to find it and would say null.
+ */
 export function decodeSparkplug(bytes: Uint8Array): UPayload | undefined {
   if (!codec) return undefined;
   try {
-    return codec.decodePayload(bytes);
+    const decoded = codec.decodePayload(bytes);
+    const raw = proto.Payload.decode(bytes).metrics;
+    (decoded.metrics ?? []).forEach((m, i) => {
+      const r = raw[i];
+      if (r && !has(r, 'datatype') && !(has(r, 'isNull') && r.isNull === true)) m.value = rawValue(r);
+    });
+    return decoded;
   } catch {
     return undefined;
   }
+}
+
+function has(message: object, field: string): boolean {
+  return Object.prototype.hasOwnProperty.call(message, field);
+}
+
+/** the value field present in a decoded protobuf metric (proto2: present means sent) */
+function rawValue(m: RawMetric): UMetric['value'] {
+  for (const field of ['intValue', 'longValue', 'floatValue', 'doubleValue', 'booleanValue', 'stringValue', 'bytesValue'] as const) {
+    if (has(m, field)) return m[field] as UMetric['value'];
+  }
+  return null;
 }
 
 /** Long (protobuf 64-bit) or number to number */
@@ -156,9 +185,16 @@ interface DeviceState {
   born: boolean;
 }
 
+export interface ChangedMetric {
+  name: string;
+  type: MetricType;
+  value: Scalar;
+  timestamp: number;
+}
+
 export type SparkplugItem =
   | { kind: 'dbirth'; device: string }
-  | { kind: 'ddata'; device: string; metrics: Array<{ name: string; type: MetricType; value: Scalar; timestamp: number }> }
+  | { kind: 'ddata'; device: string; metrics: ChangedMetric[] }
   | { kind: 'ddeath'; device: string };
 
 export interface SparkplugOptions extends SparkplugIds {
@@ -179,7 +215,7 @@ function validBdSeq(value: unknown): value is number {
 export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
   private bdSeq = -1;
   private seq = 0;
-  private nextAlias = REBIRTH_ALIAS + 1;
+  private nextAlias = FIRST_ALIAS;
   private nodeBorn = false;
   private readonly devices = new Map<string, DeviceState>();
   private connects = 0;
@@ -283,7 +319,7 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
       seq: this.nextSeq(),
       metrics: [
         { name: 'bdSeq', type: 'Int64', value: this.bdSeq, timestamp: now },
-        { name: REBIRTH_METRIC, alias: REBIRTH_ALIAS, type: 'Boolean', value: false, timestamp: now },
+        { name: REBIRTH_METRIC, type: 'Boolean', value: false, timestamp: now },
       ],
     };
     const out = this.packet(this.nodeTopic('NBIRTH'), nbirth);
@@ -322,18 +358,24 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
     return this.update(id, [...flattenReading(input.reading, input.units), ...deviceMetrics(input)], input.timestamp, online);
   }
 
-  private update(id: string, flat: FlatMetric[], timestamp: number, online: boolean): SparkplugItem[] {
-    let device = this.devices.get(id);
-    if (!device) {
-      if (this.devices.size >= MAX_DEVICES) {
-        this.ignored++;
-        return [];
-      }
-      device = { id, metrics: new Map(), alive: false, born: false };
-      this.devices.set(id, device);
+  /** The device, created on first sight; undefined when the device limit is reached. */
+  private device(id: string): DeviceState | undefined {
+    const known = this.devices.get(id);
+    if (known) return known;
+    if (this.devices.size >= MAX_DEVICES) {
+      this.ignored++;
+      return undefined;
     }
+    const device: DeviceState = { id, metrics: new Map(), alive: false, born: false };
+    this.devices.set(id, device);
+    return device;
+  }
+
+  private update(id: string, flat: FlatMetric[], timestamp: number, online: boolean): SparkplugItem[] {
+    const device = this.device(id);
+    if (!device) return [];
     let structural = false;
-    const changed: Array<{ name: string; type: MetricType; value: Scalar; timestamp: number }> = [];
+    const changed: ChangedMetric[] = [];
     for (const m of flat) {
       const known = device.metrics.get(m.name);
       if (!known) {
@@ -371,16 +413,15 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
       case 'ddata': {
         // DDATA only after a DBIRTH on this connection (a host drops data of a device it has not seen born)
         if (!device.born) return [];
-        const metrics: UMetric[] = [];
+        const metrics: RawMetric[] = [];
         for (const m of item.metrics) {
           const known = device.metrics.get(m.name);
           if (!known || known.type !== m.type) continue;
-          const metric: UMetric = { alias: known.alias, type: m.type, value: m.value, timestamp: m.timestamp };
-          if (replay) metric.isHistorical = true;
-          metrics.push(metric);
+          metrics.push(dataMetric(known.alias, m, replay));
         }
         if (metrics.length === 0) return [];
-        return this.packet(sparkplugDeviceTopic(this.options, 'DDATA', device.id), { timestamp: now, seq: this.nextSeq(), metrics });
+        const bytes = encodeData(now, this.nextSeq(), metrics);
+        return bytes ? [{ topic: sparkplugDeviceTopic(this.options, 'DDATA', device.id), payload: bytes, qos: 0, retain: false }] : [];
       }
     }
   }
@@ -398,10 +439,38 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
 
   command(topic: string, payload: Buffer, now: number): Packet[] {
     if (topic !== this.nodeTopic('NCMD')) return [];
-    const decoded = decodeSparkplug(payload);
-    const rebirth = (decoded?.metrics ?? []).some(
-      (m) => (m.name === REBIRTH_METRIC || longToNumber(m.alias) === REBIRTH_ALIAS) && m.value === true,
-    );
-    return rebirth ? this.births(now) : [];
+    return isRebirthRequest(payload) ? this.births(now) : [];
+  }
+}
+
+/**
+ * NCMD `Node Control/Rebirth` = true, by name (the NBIRTH gives it no alias), read from the protobuf fields
+ * themselves: a host may leave the datatype out of an NCMD, as the specification recommends.
+ */
+export function isRebirthRequest(payload: Uint8Array): boolean {
+  let metrics: RawMetric[];
+  try {
+    metrics = proto.Payload.decode(payload).metrics;
+  } catch {
+    return false;
+  }
+  return metrics.some((m) => m.name === REBIRTH_METRIC && has(m, 'booleanValue') && m.booleanValue === true && m.isNull !== true);
+}
+
+/** A DDATA metric: alias, timestamp and value, no name and no datatype (the DBIRTH has them). */
+function dataMetric(alias: number, m: ChangedMetric, historical: boolean): RawMetric {
+  const metric: RawMetric = { alias, timestamp: m.timestamp };
+  if (m.type === 'Double') metric.doubleValue = m.value as number;
+  else if (m.type === 'Boolean') metric.booleanValue = m.value as boolean;
+  else metric.stringValue = m.value as string;
+  if (historical) metric.isHistorical = true;
+  return metric;
+}
+
+function encodeData(timestamp: number, seq: number, metrics: RawMetric[]): Buffer | undefined {
+  try {
+    return Buffer.from(proto.Payload.encode(proto.Payload.create({ timestamp, seq, metrics: metrics.map((m) => proto.Payload.Metric.create(m)) })).finish());
+  } catch {
+    return undefined;
   }
 }

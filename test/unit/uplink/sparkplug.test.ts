@@ -1,8 +1,16 @@
 import { expect } from 'chai';
 import { classify, UplinkInput } from '../../../nodes/uplink/input';
 import type { Packet } from '../../../nodes/uplink/profile';
-import { decodeSparkplug, flattenReading, longToNumber, REBIRTH_ALIAS, SparkplugItem, SparkplugProfile } from '../../../nodes/uplink/sparkplug';
-import { encodeSparkplug } from '../../../nodes/uplink/sparkplug';
+import * as tahu from 'sparkplug-payload/lib/sparkplugPayloadProto';
+import {
+  decodeSparkplug,
+  encodeSparkplug,
+  flattenReading,
+  isRebirthRequest,
+  longToNumber,
+  SparkplugItem,
+  SparkplugProfile,
+} from '../../../nodes/uplink/sparkplug';
 import { UnsProfile } from '../../../nodes/uplink/uns';
 
 const NOW = 1_700_000_000_000;
@@ -13,8 +21,8 @@ function input(msg: Record<string, unknown>): UplinkInput {
   return r.value;
 }
 
-function envelope(name: string, payload: Record<string, unknown>, quality = 'good'): UplinkInput {
-  return input({ topic: `jk/${name}`, payload, device: { kind: 'jk-bms', name, model: 'JK-B2A24S' }, quality, timestamp: NOW - 10, units: { voltage: 'V', cellVoltages: 'V' }, alarms: [] });
+function envelope(name: string, payload: Record<string, unknown>, quality = 'good', timestamp = NOW - 10, topic = `jk/${name}`): UplinkInput {
+  return input({ topic, payload, device: { kind: 'jk-bms', name, model: 'JK-B2A24S' }, quality, timestamp, units: { voltage: 'V', cellVoltages: 'V' }, alarms: [] });
 }
 
 interface Decoded {
@@ -70,7 +78,9 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     expect(births[0].type).to.equal('NBIRTH');
     expect(births[0].seq).to.equal(0);
     expect(births[0].metrics.find((m) => m.name === 'bdSeq')?.value).to.equal(0);
-    expect(births[0].metrics.find((m) => m.name === 'Node Control/Rebirth')).to.include({ alias: REBIRTH_ALIAS, type: 'Boolean', value: false });
+    // the rebirth control and bdSeq carry no alias: a host addresses the rebirth control by name only
+    expect(births[0].metrics.find((m) => m.name === 'Node Control/Rebirth')).to.include({ alias: undefined, type: 'Boolean', value: false });
+    expect(births[0].metrics.find((m) => m.name === 'bdSeq')).to.include({ alias: undefined, type: 'Int64' });
     sp.disconnected();
     expect(decode(sp.will(NOW)).metrics[0].value).to.equal(1);
     expect(decode(sp.births(NOW)[0]).metrics.find((m) => m.name === 'bdSeq')?.value).to.equal(1);
@@ -104,7 +114,10 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     expect(data.type).to.equal('DDATA');
     expect(data.seq).to.equal(2);
     expect(data.metrics).to.have.length(1);
-    expect(data.metrics[0]).to.include({ name: undefined, alias: voltage?.alias, type: 'Double', value: 53.4 });
+    // by alias only, without name or datatype (the DBIRTH defined both)
+    expect(data.metrics[0]).to.include({ name: undefined, alias: voltage?.alias, type: undefined, value: 53.4 });
+    const raw = tahu.org.eclipse.tahu.protobuf.Payload.decode(sp.render({ kind: 'ddata', device: 'pack1', metrics: [{ name: 'soc', type: 'Double', value: 81, timestamp: NOW }] }, false, NOW)[0].payload);
+    expect(Object.keys(raw.metrics[0]).sort()).to.deep.equal(['alias', 'doubleValue', 'timestamp']);
     // nothing changed: nothing published
     expect(online(sp, envelope('pack1', { voltage: 53.4, cellVoltages: [3.3, 3.31], soc: 80 }))).to.deep.equal([]);
     // a new metric: a new DBIRTH, not DDATA
@@ -131,16 +144,22 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     expect(sp.births(NOW).map(decode).map((d) => d.type)).to.deep.equal(['NBIRTH']);
   });
 
-  it('re-sends NBIRTH and every DBIRTH on NCMD Node Control/Rebirth, by name or by alias', () => {
+  it('re-sends NBIRTH and every DBIRTH on NCMD Node Control/Rebirth by name, with or without datatype; never by alias', () => {
     const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms' });
     sp.will(NOW);
     sp.births(NOW);
     online(sp, envelope('pack1', { voltage: 53 }));
     online(sp, envelope('pack2', { voltage: 54 }));
     const byName = encodeSparkplug({ timestamp: NOW, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] });
-    const byAlias = encodeSparkplug({ timestamp: NOW, metrics: [{ alias: REBIRTH_ALIAS, type: 'Boolean', value: true }] });
+    // the specification recommends leaving the datatype out of an NCMD
+    const P = tahu.org.eclipse.tahu.protobuf.Payload;
+    const noType = Buffer.from(P.encode(P.create({ timestamp: NOW, metrics: [P.Metric.create({ name: 'Node Control/Rebirth', booleanValue: true })] })).finish());
+    // alias 1 is a device metric now: a command by alias must not trigger a rebirth
+    const byAlias = encodeSparkplug({ timestamp: NOW, metrics: [{ alias: 1, type: 'Boolean', value: true }] });
     const no = encodeSparkplug({ timestamp: NOW, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: false }] });
-    for (const cmd of [byName, byAlias]) {
+    expect(isRebirthRequest(byAlias as Buffer)).to.equal(false);
+    expect(sp.command('spBv1.0/g/NCMD/e', byAlias as Buffer, NOW)).to.deep.equal([]);
+    for (const cmd of [byName, noType]) {
       const out = sp.command('spBv1.0/g/NCMD/e', cmd as Buffer, NOW).map(decode);
       expect(out.map((d) => d.type)).to.deep.equal(['NBIRTH', 'DBIRTH', 'DBIRTH']);
       expect(out.map((d) => d.seq)).to.deep.equal([0, 1, 2]);
@@ -157,7 +176,7 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     sp.births(NOW);
     online(sp, envelope('pack1', { voltage: 53 }));
     sp.disconnected();
-    const buffered = [...sp.accept(envelope('pack1', { voltage: 52 }), false), ...sp.accept(envelope('pack1', { voltage: 51 }), false)];
+    const buffered = [...sp.accept(envelope('pack1', { voltage: 52 }, 'good', NOW - 5), false), ...sp.accept(envelope('pack1', { voltage: 51 }, 'good', NOW - 4), false)];
     expect(buffered.map((b) => b.kind)).to.deep.equal(['ddata', 'ddata']);
     // rendering before the births (a connection not yet announced) yields nothing
     expect(sp.render(buffered[0], true, NOW)).to.deep.equal([]);
