@@ -7,9 +7,11 @@
  * - NBIRTH has seq 0; every later NBIRTH/DBIRTH/NDATA/DDATA/DDEATH increments seq, wrapping 255 -> 0;
  * - the NBIRTH's `bdSeq` and `Node Control/Rebirth` carry no alias (a host must never address the rebirth control
  *   by an alias); device metrics have aliases unique across the edge node;
- * - a DBIRTH lists every metric of the device with its name, alias, datatype and value; DDATA carries only the
- *   metrics that changed, by alias only and without datatype; a new metric or a changed datatype means a new
- *   DBIRTH first;
+ * - a DBIRTH lists every metric of the device with its name, alias, datatype and current value (`is_null` when
+ *   the value is no longer reported), oldest first; DDATA carries only the metrics that changed, by alias only and
+ *   without datatype; a new metric or a changed datatype means a new DBIRTH first;
+ * - a value that the message stream which reported it (`msg.topic`) no longer carries turns null: DDATA with
+ *   `is_null`, and `is_null` in every birth until it is reported again;
  * - a device whose envelope turns `stale` or `comm_error` gets a DDEATH and a fresh DBIRTH when it recovers;
  * - NCMD `Node Control/Rebirth` = true re-sends the NBIRTH (same bdSeq) and every DBIRTH;
  * - values buffered while disconnected go out after the births as DDATA flagged historical, so a host never
@@ -171,9 +173,12 @@ interface MetricState {
   name: string;
   alias: number;
   type: MetricType;
-  value: Scalar;
+  /** null: no longer reported (sent as `is_null`) */
+  value: Scalar | null;
   timestamp: number;
   unit?: string;
+  /** the message stream that last reported it (`msg.topic`, or the alarm id) */
+  source: string;
 }
 
 interface DeviceState {
@@ -188,7 +193,7 @@ interface DeviceState {
 export interface ChangedMetric {
   name: string;
   type: MetricType;
-  value: Scalar;
+  value: Scalar | null;
   timestamp: number;
 }
 
@@ -333,7 +338,10 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
 
   private dbirth(device: DeviceState, now: number): Packet[] {
     const metrics: UMetric[] = [];
-    for (const m of device.metrics.values()) {
+    // oldest first: a birth keeps its (non-historical) values in chronological order
+    const ordered = [...device.metrics.values()].sort((a, b) => a.timestamp - b.timestamp);
+    for (const m of ordered) {
+      // a null value becomes is_null and no value field (sparkplug-payload does that for null)
       const metric: UMetric = { name: m.name, alias: m.alias, type: m.type, value: m.value, timestamp: m.timestamp };
       if (m.unit) metric.properties = { engUnit: { type: 'String', value: m.unit } };
       metrics.push(metric);
@@ -343,7 +351,10 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
   }
 
   accept(input: UplinkInput, online: boolean): SparkplugItem[] {
-    if (input.type === 'alarm') return this.update(topicLevel(this.options.alarmsDevice), alarmMetrics(input), input.timestamp, online);
+    if (input.type === 'alarm') {
+      // each alarm is its own message stream; the NUL keeps it apart from any msg.topic
+      return this.update(topicLevel(this.options.alarmsDevice), alarmMetrics(input), `\u0000alarm:${input.id}`, input.timestamp, online);
+    }
     const id = topicLevel(input.device.name);
     if (input.quality === 'stale' || input.quality === 'comm_error') {
       const device = this.devices.get(id);
@@ -355,7 +366,7 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
       device.born = false;
       return [];
     }
-    return this.update(id, [...flattenReading(input.reading, input.units), ...deviceMetrics(input)], input.timestamp, online);
+    return this.update(id, [...flattenReading(input.reading, input.units), ...deviceMetrics(input)], input.source, input.timestamp, online);
   }
 
   /** The device, created on first sight; undefined when the device limit is reached. */
@@ -371,11 +382,12 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
     return device;
   }
 
-  private update(id: string, flat: FlatMetric[], timestamp: number, online: boolean): SparkplugItem[] {
+  private update(id: string, flat: FlatMetric[], source: string, timestamp: number, online: boolean): SparkplugItem[] {
     const device = this.device(id);
     if (!device) return [];
     let structural = false;
     const changed: ChangedMetric[] = [];
+    const reported = new Set<string>();
     for (const m of flat) {
       const known = device.metrics.get(m.name);
       if (!known) {
@@ -383,16 +395,26 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
           this.ignored++;
           continue;
         }
-        device.metrics.set(m.name, { name: m.name, alias: this.nextAlias++, type: m.type, value: m.value, timestamp, unit: m.unit });
+        device.metrics.set(m.name, { name: m.name, alias: this.nextAlias++, type: m.type, value: m.value, timestamp, unit: m.unit, source });
+        reported.add(m.name);
         structural = true;
         continue;
       }
+      reported.add(m.name);
       if (known.type !== m.type) structural = true;
       else if (known.value !== m.value) changed.push({ name: m.name, type: m.type, value: m.value, timestamp });
       known.type = m.type;
       known.value = m.value;
       known.timestamp = timestamp;
+      known.source = source;
       if (m.unit) known.unit = m.unit;
+    }
+    // what this message stream reported before and no longer does is not current any more
+    for (const known of device.metrics.values()) {
+      if (known.source !== source || known.value === null || reported.has(known.name)) continue;
+      known.value = null;
+      known.timestamp = timestamp;
+      changed.push({ name: known.name, type: known.type, value: null, timestamp });
     }
     device.alive = true;
     if (online && (!device.born || structural)) return [{ kind: 'dbirth', device: id }];
@@ -417,6 +439,8 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
         for (const m of item.metrics) {
           const known = device.metrics.get(m.name);
           if (!known || known.type !== m.type) continue;
+          // the latest of the buffered values went out in the DBIRTH already, with the same timestamp
+          if (replay && known.value === m.value && known.timestamp === m.timestamp) continue;
           metrics.push(dataMetric(known.alias, m, replay));
         }
         if (metrics.length === 0) return [];
@@ -457,10 +481,11 @@ export function isRebirthRequest(payload: Uint8Array): boolean {
   return metrics.some((m) => m.name === REBIRTH_METRIC && has(m, 'booleanValue') && m.booleanValue === true && m.isNull !== true);
 }
 
-/** A DDATA metric: alias, timestamp and value, no name and no datatype (the DBIRTH has them). */
+/** A DDATA metric: alias, timestamp and value (or is_null), no name and no datatype (the DBIRTH has them). */
 function dataMetric(alias: number, m: ChangedMetric, historical: boolean): RawMetric {
   const metric: RawMetric = { alias, timestamp: m.timestamp };
-  if (m.type === 'Double') metric.doubleValue = m.value as number;
+  if (m.value === null) metric.isNull = true;
+  else if (m.type === 'Double') metric.doubleValue = m.value as number;
   else if (m.type === 'Boolean') metric.booleanValue = m.value as boolean;
   else metric.stringValue = m.value as string;
   if (historical) metric.isHistorical = true;

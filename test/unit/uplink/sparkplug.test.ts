@@ -185,8 +185,9 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     expect(births.map((b) => b.type)).to.deep.equal(['NBIRTH', 'DBIRTH']);
     expect(births[1].metrics.find((m) => m.name === 'voltage')?.value).to.equal(51);
     const replay = buffered.flatMap((b) => sp.render(b, true, NOW)).map(decode);
-    expect(replay.map((r) => r.type)).to.deep.equal(['DDATA', 'DDATA']);
-    expect(replay.map((r) => r.metrics[0].value)).to.deep.equal([52, 51]);
+    // the latest value (51 at NOW - 4) went out in the DBIRTH already: repeating it would be no change
+    expect(replay.map((r) => r.type)).to.deep.equal(['DDATA']);
+    expect(replay.map((r) => r.metrics[0].value)).to.deep.equal([52]);
     expect(replay.every((r) => r.metrics[0].isHistorical === true)).to.equal(true);
   });
 
@@ -202,6 +203,88 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     const [data] = online(sp, input({ payload: { ...event, state: 'ack_active', acknowledged: true } }));
     expect(data.type).to.equal('DDATA');
     expect(data.metrics.map((m) => m.value).sort()).to.deep.equal(['ack_active', true].sort());
+  });
+});
+
+describe('Sparkplug B current values, names and order', () => {
+  const P = tahu.org.eclipse.tahu.protobuf.Payload;
+  const make = (): SparkplugProfile => {
+    const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms' });
+    sp.will(NOW);
+    sp.births(NOW);
+    return sp;
+  };
+  const rawMetrics = (p: Packet): tahu.org.eclipse.tahu.protobuf.Payload.IMetric[] => P.decode(p.payload).metrics;
+  const has = (o: object, field: string): boolean => Object.prototype.hasOwnProperty.call(o, field);
+
+  it('a value a whole reading no longer carries turns null: DDATA is_null, and is_null in every later DBIRTH', () => {
+    const sp = make();
+    online(sp, envelope('pack1', { voltage: 53, soc: 80, cellVoltages: [3.3, 3.31] }));
+    const [gone] = online(sp, envelope('pack1', { voltage: 53, cellVoltages: [3.3] }, 'good', NOW - 5));
+    expect(gone.type).to.equal('DDATA');
+    expect(gone.metrics.map((m) => m.value)).to.deep.equal([null, null]);
+    // on the wire: is_null and no value field, no datatype
+    const item = sp.accept(envelope('pack1', { voltage: 54, cellVoltages: [3.3] }, 'good', NOW - 4), true)[0];
+    expect(item.kind).to.equal('ddata');
+    const rebirth = sp.command('spBv1.0/g/NCMD/e', encodeSparkplug({ timestamp: NOW, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] }) as Buffer, NOW);
+    const dbirth = rebirth.find((p) => p.topic === 'spBv1.0/g/DBIRTH/e/pack1');
+    if (!dbirth) throw new Error('no DBIRTH');
+    const soc = rawMetrics(dbirth).find((m) => m.name === 'soc');
+    expect(soc?.isNull).to.equal(true);
+    expect(soc?.datatype).to.equal(10);
+    expect(has(soc ?? {}, 'doubleValue'), 'no value beside is_null').to.equal(false);
+    const cell1 = decode(dbirth).metrics.find((m) => m.name === 'cellVoltages/1');
+    expect(cell1?.value).to.equal(null);
+    // reported again: a plain DDATA with the value
+    const [back] = online(sp, envelope('pack1', { voltage: 54, soc: 79, cellVoltages: [3.3] }, 'good', NOW - 3));
+    expect(back.type).to.equal('DDATA');
+    expect(back.metrics.map((m) => m.value)).to.deep.equal([79]);
+  });
+
+  it('a null DDATA metric carries alias, timestamp and is_null only', () => {
+    const sp = make();
+    online(sp, envelope('pack1', { voltage: 53, soc: 80 }));
+    const [item] = sp.accept(envelope('pack1', { voltage: 53 }, 'good', NOW - 5), true);
+    const [packet] = sp.render(item, false, NOW);
+    const [m] = rawMetrics(packet);
+    expect(Object.keys(m).sort()).to.deep.equal(['alias', 'isNull', 'timestamp']);
+    expect(m.isNull).to.equal(true);
+  });
+
+  it('only the message stream that reported a value can retire it (one message per value, BACS modules)', () => {
+    const sp = make();
+    online(sp, envelope('pack1', { voltage: 53, soc: 80 }));
+    // another stream of the same device (msg.topic differs) carries other keys: nothing turns null
+    expect(online(sp, envelope('pack1', { mosTemperature: 30 }, 'good', NOW - 5, 'jk/pack1/mos')).map((d) => d.type)).to.deep.equal(['DBIRTH']);
+    const [data] = online(sp, envelope('pack1', { voltage: 52, soc: 80 }, 'good', NOW - 4));
+    expect(data.metrics.map((m) => m.value)).to.deep.equal([52]);
+    // one message per value: the key's own topic
+    const perValue = input({ topic: 'jk/pack1/current', payload: 4.5, device: { kind: 'jk-bms', name: 'pack1', model: 'JK-B2A24S' }, timestamp: NOW - 3 });
+    expect(online(sp, perValue).map((d) => d.type)).to.deep.equal(['DBIRTH']);
+    expect(online(sp, envelope('pack1', { voltage: 52, soc: 80 }, 'good', NOW - 2))).to.deep.equal([]);
+  });
+
+  it("an alarm event without a field retires only that alarm's field", () => {
+    const sp = make();
+    const event = { id: 'a/1', rule: 'r', state: 'unack_active', active: true, value: 3.7, since: NOW - 9 };
+    online(sp, input({ payload: event }));
+    online(sp, input({ payload: { ...event, id: 'a/1/x' } }));
+    const [data] = online(sp, input({ payload: { id: 'a/1', rule: 'r', state: 'rtn_unack', active: false, since: NOW - 8 } }));
+    expect(data.type).to.equal('DDATA');
+    expect(data.metrics.map((m) => m.value).sort()).to.deep.equal([false, null, 'rtn_unack'].sort());
+  });
+
+  it('a DBIRTH lists its metrics oldest first', () => {
+    const sp = make();
+    online(sp, envelope('pack1', { voltage: 53, soc: 80 }, 'good', NOW - 9));
+    online(sp, envelope('pack1', { voltage: 54 }, 'good', NOW - 5, 'jk/pack1/v'));
+    const births = sp.births(NOW).map(decode);
+    const dbirth = births.find((b) => b.type === 'DBIRTH');
+    const raw = rawMetrics(sp.births(NOW)[1]);
+    const stamps = raw.map((m) => longToNumber(m.timestamp));
+    expect(stamps).to.deep.equal([...stamps].sort((a, b) => a - b));
+    // soc was last reported at NOW - 9, everything else at NOW - 5
+    expect(dbirth?.metrics[0].name).to.equal('soc');
   });
 });
 
