@@ -12,6 +12,8 @@
  *   without datatype; a new metric or a changed datatype means a new DBIRTH first;
  * - a value that the message stream which reported it (`msg.topic`) no longer carries turns null: DDATA with
  *   `is_null`, and `is_null` in every birth until it is reported again;
+ * - metric names within a device, and device ids within the edge node, that differ only in case are refused (a
+ *   case-insensitive host would merge them), with a warning;
  * - a device whose envelope turns `stale` or `comm_error` gets a DDEATH and a fresh DBIRTH when it recovers;
  * - NCMD `Node Control/Rebirth` = true re-sends the NBIRTH (same bdSeq) and every DBIRTH;
  * - values buffered while disconnected go out after the births as DDATA flagged historical, so a host never
@@ -184,6 +186,10 @@ interface MetricState {
 interface DeviceState {
   id: string;
   metrics: Map<string, MetricState>;
+  /** lower-case name -> name, to refuse names a case-insensitive host would merge */
+  lowerNames: Map<string, string>;
+  /** names refused for their case, each warned about once */
+  refused: Set<string>;
   /** has good or bad_data values (not stale / comm_error) */
   alive: boolean;
   /** a DBIRTH went out on the current connection and no DDEATH since */
@@ -202,6 +208,13 @@ export type SparkplugItem =
   | { kind: 'ddata'; device: string; metrics: ChangedMetric[] }
   | { kind: 'ddeath'; device: string };
 
+/** Something the profile refused, for the node to tell the user once. */
+export type SparkplugWarning =
+  /** `name` differs only in case from the device's metric `existing` */
+  | { kind: 'metricCase'; device: string; name: string; existing: string }
+  /** device id `device` differs only in case from the edge node's device `existing` */
+  | { kind: 'deviceCase'; device: string; existing: string };
+
 export interface SparkplugOptions extends SparkplugIds {
   /** the device id under which alarm-rules events are published */
   alarmsDevice: string;
@@ -211,6 +224,8 @@ export interface SparkplugOptions extends SparkplugIds {
   primaryHost?: { id: string; form: HostStateForm };
   /** called with the bdSeq of each CONNECT's will, before the CONNECT goes out (to persist it) */
   onBdSeq?(bdSeq: number): void;
+  /** called once per refused metric name or device id */
+  onWarning?(warning: SparkplugWarning): void;
 }
 
 function validBdSeq(value: unknown): value is number {
@@ -223,6 +238,9 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
   private nextAlias = FIRST_ALIAS;
   private nodeBorn = false;
   private readonly devices = new Map<string, DeviceState>();
+  /** lower-case device id -> device id; and the ids refused for their case */
+  private readonly lowerDevices = new Map<string, string>();
+  private readonly refusedDevices = new Set<string>();
   private connects = 0;
   private readonly host: { topic: string; form: HostStateForm; tracker: PrimaryHostTracker } | undefined;
   /** inputs ignored because a device or metric limit was reached */
@@ -369,7 +387,7 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
     return this.update(id, [...flattenReading(input.reading, input.units), ...deviceMetrics(input)], input.source, input.timestamp, online);
   }
 
-  /** The device, created on first sight; undefined when the device limit is reached. */
+  /** The device, created on first sight; undefined when refused (limit, or an id differing only in case). */
   private device(id: string): DeviceState | undefined {
     const known = this.devices.get(id);
     if (known) return known;
@@ -377,8 +395,19 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
       this.ignored++;
       return undefined;
     }
-    const device: DeviceState = { id, metrics: new Map(), alive: false, born: false };
+    const lower = id.toLowerCase();
+    const existing = this.lowerDevices.get(lower);
+    if (existing !== undefined) {
+      this.ignored++;
+      if (!this.refusedDevices.has(id)) {
+        this.refusedDevices.add(id);
+        this.options.onWarning?.({ kind: 'deviceCase', device: id, existing });
+      }
+      return undefined;
+    }
+    const device: DeviceState = { id, metrics: new Map(), lowerNames: new Map(), refused: new Set(), alive: false, born: false };
     this.devices.set(id, device);
+    this.lowerDevices.set(lower, id);
     return device;
   }
 
@@ -391,10 +420,23 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
     for (const m of flat) {
       const known = device.metrics.get(m.name);
       if (!known) {
+        if (device.refused.has(m.name)) {
+          this.ignored++;
+          continue;
+        }
         if (device.metrics.size >= MAX_METRICS_PER_DEVICE) {
           this.ignored++;
           continue;
         }
+        const lower = m.name.toLowerCase();
+        const existing = device.lowerNames.get(lower);
+        if (existing !== undefined) {
+          this.ignored++;
+          device.refused.add(m.name);
+          this.options.onWarning?.({ kind: 'metricCase', device: device.id, name: m.name, existing });
+          continue;
+        }
+        device.lowerNames.set(lower, m.name);
         device.metrics.set(m.name, { name: m.name, alias: this.nextAlias++, type: m.type, value: m.value, timestamp, unit: m.unit, source });
         reported.add(m.name);
         structural = true;

@@ -10,6 +10,7 @@ import {
   longToNumber,
   SparkplugItem,
   SparkplugProfile,
+  SparkplugWarning,
 } from '../../../nodes/uplink/sparkplug';
 import { UnsProfile } from '../../../nodes/uplink/uns';
 
@@ -208,8 +209,8 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
 
 describe('Sparkplug B current values, names and order', () => {
   const P = tahu.org.eclipse.tahu.protobuf.Payload;
-  const make = (): SparkplugProfile => {
-    const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms' });
+  const make = (warnings: SparkplugWarning[] = []): SparkplugProfile => {
+    const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms', onWarning: (w) => warnings.push(w) });
     sp.will(NOW);
     sp.births(NOW);
     return sp;
@@ -285,6 +286,20 @@ describe('Sparkplug B current values, names and order', () => {
     expect(stamps).to.deep.equal([...stamps].sort((a, b) => a - b));
     // soc was last reported at NOW - 9, everything else at NOW - 5
     expect(dbirth?.metrics[0].name).to.equal('soc');
+  });
+
+  it('refuses a metric name or device id that differs only in case, warning once', () => {
+    const warnings: SparkplugWarning[] = [];
+    const sp = make(warnings);
+    const [birth] = online(sp, envelope('pack1', { x: 1, X: 2 }));
+    expect(birth.metrics.filter((m) => m.name === 'x' || m.name === 'X').map((m) => m.name)).to.deep.equal(['x']);
+    online(sp, envelope('pack1', { x: 1, X: 3 }));
+    expect(warnings).to.deep.equal([{ kind: 'metricCase', device: 'pack1', name: 'X', existing: 'x' }]);
+    expect(online(sp, envelope('PACK1', { voltage: 50 }))).to.deep.equal([]);
+    online(sp, envelope('PACK1', { voltage: 51 }));
+    expect(warnings[1]).to.deep.equal({ kind: 'deviceCase', device: 'PACK1', existing: 'pack1' });
+    expect(warnings).to.have.length(2);
+    expect(sp.ignored).to.be.greaterThan(0);
   });
 });
 
