@@ -9,7 +9,8 @@
  *   by an alias); device metrics have aliases unique across the edge node;
  * - a DBIRTH lists every metric of the device with its name, alias, datatype and current value (`is_null` when
  *   the value is no longer reported), oldest first; DDATA carries only the metrics that changed, by alias only and
- *   without datatype; a new metric or a changed datatype means a new DBIRTH first;
+ *   without datatype; a new metric or a changed datatype ends the device's session: DDEATH, then a new DBIRTH
+ *   (a DBIRTH lists every metric the device publishes until its death, and a host sees one DBIRTH per life);
  * - a value that the message stream which reported it (`msg.topic`) no longer carries turns null: DDATA with
  *   `is_null`, and `is_null` in every birth until it is reported again;
  * - metric names within a device, and device ids within the edge node, that differ only in case are refused (a
@@ -194,6 +195,10 @@ interface DeviceState {
   alive: boolean;
   /** a DBIRTH went out on the current connection and no DDEATH since */
   born: boolean;
+  /** counts changes of the metric set (a new metric, a changed datatype) */
+  shape: number;
+  /** `shape` when the current DBIRTH went out */
+  bornShape: number;
 }
 
 export interface ChangedMetric {
@@ -365,6 +370,7 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
       metrics.push(metric);
     }
     device.born = true;
+    device.bornShape = device.shape;
     return this.packet(sparkplugDeviceTopic(this.options, 'DBIRTH', device.id), { timestamp: now, seq: this.nextSeq(), metrics });
   }
 
@@ -405,7 +411,7 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
       }
       return undefined;
     }
-    const device: DeviceState = { id, metrics: new Map(), lowerNames: new Map(), refused: new Set(), alive: false, born: false };
+    const device: DeviceState = { id, metrics: new Map(), lowerNames: new Map(), refused: new Set(), alive: false, born: false, shape: 0, bornShape: 0 };
     this.devices.set(id, device);
     this.lowerDevices.set(lower, id);
     return device;
@@ -459,6 +465,7 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
       changed.push({ name: known.name, type: known.type, value: null, timestamp });
     }
     device.alive = true;
+    if (structural) device.shape++;
     if (online && (!device.born || structural)) return [{ kind: 'dbirth', device: id }];
     return changed.length > 0 ? [{ kind: 'ddata', device: id, metrics: changed }] : [];
   }
@@ -469,11 +476,13 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
     if (!device) return [];
     switch (item.kind) {
       case 'dbirth':
-        return device.alive ? this.dbirth(device, now) : [];
+        if (!device.alive) return [];
+        // already born with this metric set (a second birth request queued behind the first)
+        if (device.born && device.bornShape === device.shape) return [];
+        // a new metric set: end the device's life first, so it never has two DBIRTHs in one
+        return device.born ? [...this.ddeath(device, now), ...this.dbirth(device, now)] : this.dbirth(device, now);
       case 'ddeath':
-        if (!device.born) return [];
-        device.born = false;
-        return this.packet(sparkplugDeviceTopic(this.options, 'DDEATH', device.id), { timestamp: now, seq: this.nextSeq() });
+        return this.ddeath(device, now);
       case 'ddata': {
         // DDATA only after a DBIRTH on this connection (a host drops data of a device it has not seen born)
         if (!device.born) return [];
@@ -490,6 +499,12 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
         return bytes ? [{ topic: sparkplugDeviceTopic(this.options, 'DDATA', device.id), payload: bytes, qos: 0, retain: false }] : [];
       }
     }
+  }
+
+  private ddeath(device: DeviceState, now: number): Packet[] {
+    if (!device.born) return [];
+    device.born = false;
+    return this.packet(sparkplugDeviceTopic(this.options, 'DDEATH', device.id), { timestamp: now, seq: this.nextSeq() });
   }
 
   disconnected(): void {

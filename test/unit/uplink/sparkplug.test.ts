@@ -121,10 +121,13 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     expect(Object.keys(raw.metrics[0]).sort()).to.deep.equal(['alias', 'doubleValue', 'timestamp']);
     // nothing changed: nothing published
     expect(online(sp, envelope('pack1', { voltage: 53.4, cellVoltages: [3.3, 3.31], soc: 80 }))).to.deep.equal([]);
-    // a new metric: a new DBIRTH, not DDATA
-    const [rebirth] = online(sp, envelope('pack1', { voltage: 53.4, cellVoltages: [3.3, 3.31], soc: 80, mosTemperature: 30 }));
-    expect(rebirth.type).to.equal('DBIRTH');
+    // a new metric: not DDATA but a new life of the device, DDEATH then a DBIRTH with every metric, seq counting on
+    const [death, rebirth] = online(sp, envelope('pack1', { voltage: 53.4, cellVoltages: [3.3, 3.31], soc: 80, mosTemperature: 30 }));
+    expect([death.type, death.seq, rebirth.type, rebirth.seq]).to.deep.equal(['DDEATH', 4, 'DBIRTH', 5]);
     expect(rebirth.metrics.find((m) => m.name === 'voltage')?.alias).to.equal(voltage?.alias);
+    expect(rebirth.metrics.find((m) => m.name === 'mosTemperature')?.value).to.equal(30);
+    // a birth request queued behind one that already went out changes nothing
+    expect(sp.render({ kind: 'dbirth', device: 'pack1' }, false, NOW)).to.deep.equal([]);
   });
 
   it('DDEATH when a device turns stale or comm_error, DBIRTH when it recovers', () => {
@@ -256,12 +259,12 @@ describe('Sparkplug B current values, names and order', () => {
     const sp = make();
     online(sp, envelope('pack1', { voltage: 53, soc: 80 }));
     // another stream of the same device (msg.topic differs) carries other keys: nothing turns null
-    expect(online(sp, envelope('pack1', { mosTemperature: 30 }, 'good', NOW - 5, 'jk/pack1/mos')).map((d) => d.type)).to.deep.equal(['DBIRTH']);
+    expect(online(sp, envelope('pack1', { mosTemperature: 30 }, 'good', NOW - 5, 'jk/pack1/mos')).map((d) => d.type)).to.deep.equal(['DDEATH', 'DBIRTH']);
     const [data] = online(sp, envelope('pack1', { voltage: 52, soc: 80 }, 'good', NOW - 4));
     expect(data.metrics.map((m) => m.value)).to.deep.equal([52]);
     // one message per value: the key's own topic
     const perValue = input({ topic: 'jk/pack1/current', payload: 4.5, device: { kind: 'jk-bms', name: 'pack1', model: 'JK-B2A24S' }, timestamp: NOW - 3 });
-    expect(online(sp, perValue).map((d) => d.type)).to.deep.equal(['DBIRTH']);
+    expect(online(sp, perValue).map((d) => d.type)).to.deep.equal(['DDEATH', 'DBIRTH']);
     expect(online(sp, envelope('pack1', { voltage: 52, soc: 80 }, 'good', NOW - 2))).to.deep.equal([]);
   });
 
