@@ -731,18 +731,17 @@ const CHECKS: Record<string, (r: Run) => void> = {
         owner.set(alias, who);
       }
     }
-    // within one birth sequence (NBIRTH and its DBIRTHs), as the TCK counts them
+    // among the births of what is alive at once (the TCK counts one birth sequence): no alias twice
     for (const s of r.sessions) {
-      let seen = new Set<number>();
+      const alive = new Map<number, string>();
       for (const m of s.published) {
-        if (m.type === 'NBIRTH') seen = new Set();
-        if (m.type === 'DDEATH' || m.type === 'DDATA') continue;
+        if (m.type === 'NBIRTH') alive.clear();
+        if (m.type === 'DDEATH') for (const [alias, device] of [...alive]) if (device === m.device) alive.delete(alias);
+        if (m.type !== 'DBIRTH' || !m.device) continue;
         for (const metric of m.payload?.metrics ?? []) {
-          if (!has(metric, 'alias') || m.type !== 'DBIRTH') continue;
-          if (seen.has(num(metric.alias)) && !(s.published.some((x) => x.type === 'DDEATH' && x.device === m.device && x.index < m.index))) {
-            throw new Error(`alias ${num(metric.alias)} twice in one birth sequence`);
-          }
-          seen.add(num(metric.alias));
+          if (!has(metric, 'alias')) continue;
+          expect(alive.has(num(metric.alias)), `${m.topic}: alias ${num(metric.alias)} already in use`).to.equal(false);
+          alive.set(num(metric.alias), m.device);
         }
       }
     }
