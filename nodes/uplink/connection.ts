@@ -3,9 +3,15 @@
  * exponential back-off, and a clean close. Each attempt builds a new client from scratch
  * (docs/node-red-notes.md B2 #1: a reused client object is how peers get stuck in "connecting"), which also gives
  * every CONNECT its own will: Sparkplug needs a new bdSeq in the NDEATH of each CONNECT.
+ *
+ * The connection opens the TCP (or TLS) transport itself and asks the profile for the will only once it is up:
+ * mqtt.connect() writes the CONNECT into a socket that may never connect, and Sparkplug counts bdSeq per CONNECT
+ * packet actually sent, not per attempt.
  */
-import * as mqtt from 'mqtt';
-import type { IClientOptions, MqttClient } from 'mqtt';
+import * as net from 'net';
+import * as tls from 'tls';
+import { MqttClient } from 'mqtt';
+import type { IClientOptions } from 'mqtt';
 import { Backoff } from '../../lib/backoff';
 import { asError } from '../../lib/red';
 import { TimerSet } from '../../lib/timers';
@@ -41,6 +47,8 @@ export interface ConnectionOptions {
 }
 
 const CLOSE_TIMEOUT_MS = 2_000;
+/** MQTT 5 DISCONNECT reason code "Disconnect with Will Message" */
+const DISCONNECT_WITH_WILL = 0x04;
 /** after ending a session because the primary host went offline: reconnect soon, then wait for it */
 const HOST_RECONNECT_MS = 1_000;
 
@@ -94,8 +102,28 @@ export class DropOldestQueue<T> {
   }
 }
 
+/** Where the transport goes: the URLs the broker config node builds (mqtt://, mqtts://). */
+export interface BrokerTarget {
+  secure: boolean;
+  host: string;
+  port: number;
+}
+
+export function brokerTarget(url: string): BrokerTarget {
+  const parsed = new URL(url);
+  const scheme = parsed.protocol.replace(/:$/, '');
+  const secure = scheme === 'mqtts' || scheme === 'tls' || scheme === 'ssl';
+  if (!secure && scheme !== 'mqtt' && scheme !== 'tcp') throw new Error(`unsupported broker URL ${url}: mqtt:// or mqtts://`);
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (host === '') throw new Error(`no host in broker URL ${url}`);
+  const port = parsed.port === '' ? (secure ? 8883 : 1883) : Number(parsed.port);
+  return { secure, host, port };
+}
+
 export class UplinkConnection<T> {
   private client: MqttClient | undefined;
+  /** the transport of the next CONNECT, while its TCP/TLS handshake runs */
+  private transport: net.Socket | undefined;
   private online = false;
   private closing = false;
   /** items waiting: `replay` marks those accepted while disconnected (Sparkplug sends them as history) */
@@ -176,11 +204,64 @@ export class UplinkConnection<T> {
   private connect(): void {
     if (this.closing) return;
     this.emit('connecting');
+    let target: BrokerTarget;
+    let socket: net.Socket;
+    try {
+      target = brokerTarget(this.options.url);
+      const o = this.options.clientOptions;
+      socket = target.secure
+        ? tls.connect({
+            host: target.host,
+            port: target.port,
+            // SNI takes a host name only
+            servername: net.isIP(target.host) === 0 ? target.host : undefined,
+            rejectUnauthorized: o.rejectUnauthorized !== false,
+            ca: o.ca,
+            cert: o.cert,
+            key: o.key,
+          } as tls.ConnectionOptions)
+        : net.connect({ host: target.host, port: target.port });
+    } catch (err) {
+      // a bad URL or option throws synchronously
+      this.lastError = asError(err);
+      this.scheduleReconnect();
+      return;
+    }
+    this.transport = socket;
+    const failed = this.guard((err: Error) => {
+      if (this.transport !== socket) return;
+      this.transport = undefined;
+      socket.on('error', () => undefined);
+      socket.destroy();
+      this.lastError = err;
+      this.scheduleReconnect();
+    });
+    socket.on('error', failed);
+    socket.once(
+      target.secure ? 'secureConnect' : 'connect',
+      this.guard(() => {
+        if (this.transport !== socket) return;
+        this.transport = undefined;
+        socket.removeListener('error', failed);
+        this.open(socket);
+      }),
+    );
+    this.timers.timeout(() => {
+      if (this.transport === socket) failed(new Error('connect timed out'));
+    }, this.options.connectTimeoutMs ?? 10_000);
+  }
+
+  /** The transport is up: now the CONNECT (with this attempt's will) goes out. */
+  private open(socket: net.Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
     const will = this.profile.will(Date.now());
     this.connects++;
     let client: MqttClient;
     try {
-      client = mqtt.connect(this.options.url, {
+      client = new MqttClient(() => socket, {
         ...this.options.clientOptions,
         clean: true,
         reconnectPeriod: 0,
@@ -190,7 +271,7 @@ export class UplinkConnection<T> {
         will: { topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain },
       });
     } catch (err) {
-      // a bad URL or option throws synchronously
+      socket.destroy();
       this.lastError = asError(err);
       this.scheduleReconnect();
       return;
@@ -219,6 +300,12 @@ export class UplinkConnection<T> {
         this.drop(client);
       }
     }, timeout);
+  }
+
+  /** The DISCONNECT packet's options: with the will under MQTT 5 when the profile wants it and a session was born. */
+  private disconnectOptions(born: boolean): { reasonCode?: number } {
+    const v5 = this.options.clientOptions.protocolVersion === 5;
+    return v5 && born && this.profile.disconnectWithWill?.() === true ? { reasonCode: DISCONNECT_WITH_WILL } : {};
   }
 
   private onConnect(client: MqttClient): void {
@@ -272,8 +359,9 @@ export class UplinkConnection<T> {
   }
 
   /**
-   * The primary host went offline: the farewell (NDEATH with this CONNECT's bdSeq), a clean DISCONNECT (so the
-   * broker does not send the will as a second NDEATH), and a new CONNECT soon that waits for the host again.
+   * The primary host went offline: the farewell (NDEATH with this CONNECT's bdSeq), the DISCONNECT (under MQTT 5
+   * with the will, so the broker sends the NDEATH too: a second one with the same bdSeq, which hosts ignore), and a
+   * new CONNECT soon that waits for the host again.
    */
   private endSession(client: MqttClient): void {
     this.publish(client, this.profile.farewell(Date.now()));
@@ -291,7 +379,7 @@ export class UplinkConnection<T> {
       if (this.retiring === client) this.retiring = undefined;
     };
     // not forced: the QoS 1 NDEATH is acknowledged before the DISCONNECT; forced if the broker does not answer
-    client.end(false, {}, retired);
+    client.end(false, this.disconnectOptions(true), retired);
     this.timers.timeout(() => {
       if (this.retiring === client) client.end(true, {}, retired);
     }, CLOSE_TIMEOUT_MS);
@@ -357,6 +445,8 @@ export class UplinkConnection<T> {
     this.timers.close();
     this.retiring?.end(true);
     this.retiring = undefined;
+    this.transport?.destroy();
+    this.transport = undefined;
     const client = this.client;
     this.client = undefined;
     this.buffer.clear();
@@ -380,7 +470,7 @@ export class UplinkConnection<T> {
       try {
         client.on('error', () => undefined);
         if (wasOnline && client.connected) this.publish(client, this.profile.farewell(Date.now()));
-        client.end(!client.connected, {}, () => finish());
+        client.end(!client.connected, this.disconnectOptions(wasOnline), () => finish());
       } catch {
         client.end(true);
         finish();

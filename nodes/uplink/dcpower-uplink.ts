@@ -10,7 +10,7 @@ import { isBrokerNode } from '../links/mqtt-endpoint';
 import { ConnectionState, UplinkConnection } from './connection';
 import { classify } from './input';
 import type { SessionSignal, UplinkProfile } from './profile';
-import { SparkplugProfile } from './sparkplug';
+import { SparkplugProfile, SparkplugWarning } from './sparkplug';
 import { UnsProfile } from './uns';
 
 interface UplinkDef extends NodeDef {
@@ -101,6 +101,11 @@ export = function (RED: NodeAPI): void {
         after(asError(err));
       }
     };
+    /** names a case-insensitive host would merge: the profile refuses them and reports each once */
+    const warnRefused = (w: SparkplugWarning): void => {
+      if (w.kind === 'metricCase') node.warn(t('dcpower-uplink.warnings.metricCase', { device: w.device, name: w.name, existing: w.existing }));
+      else node.warn(t('dcpower-uplink.warnings.deviceCase', { device: w.device, existing: w.existing }));
+    };
     const sparkplug =
       def.format === 'sparkplug'
         ? new SparkplugProfile({
@@ -110,6 +115,7 @@ export = function (RED: NodeAPI): void {
             previousBdSeq: lastBdSeq.get(edgeKey),
             primaryHost: primaryHost !== '' ? { id: primaryHost, form: def.legacyHostState === true ? 'legacy' : 'v3' } : undefined,
             onBdSeq: persistBdSeq,
+            onWarning: warnRefused,
           })
         : undefined;
     const profile: UplinkProfile<unknown> = sparkplug

@@ -4,9 +4,11 @@
  * Sparkplug B 3.0: the host publishes `spBv1.0/STATE/<host id>`, retained, QoS 1, payload JSON
  * `{"online":true,"timestamp":<ms>}`, and sets the same topic with `"online":false` and the *same* timestamp as its
  * MQTT will. An edge node configured with a primary host subscribes to that topic, publishes its births only while
- * the host is online, and on `online:false` publishes its NDEATH and disconnects. A will of an older host session
- * can arrive after the birth of a newer one (the broker notices the dead socket late), so an offline message whose
- * timestamp is older than the last online one is ignored.
+ * the host is online, and on `online:false` publishes its NDEATH and disconnects. STATE messages can arrive out of
+ * order (the will of an older host session after the birth of a newer one, a stale retained message), so the edge
+ * node keeps the newest timestamp of any STATE it has seen and ignores every STATE older than it, online or offline
+ * (Sparkplug 3.0 [tck-id-message-flow-edge-node-birth-publish-phid-wait-timestamp],
+ * [tck-id-operational-behavior-edge-node-termination-host-offline-timestamp]).
  *
  * Sparkplug B 2.2 (legacy): `STATE/<host id>`, payload `ONLINE` or `OFFLINE`, no timestamp: the last message wins.
  */
@@ -63,13 +65,14 @@ export type HostVerdict =
   | 'online'
   /** the host is offline: NDEATH and disconnect if born, otherwise keep waiting */
   | 'offline'
-  /** an offline message older than the last online one (the will of an earlier host session), or an empty one */
+  /** a STATE older than the newest one seen (the will of an earlier host session, a replayed one), or an empty one */
   | 'ignored';
 
 /** The last known state of the primary host, across connections (ordering by timestamp spans sessions). */
 export class PrimaryHostTracker {
   private current: HostState = 'unknown';
-  private lastOnlineAt: number | undefined;
+  /** the newest timestamp of any STATE seen; it never moves backwards */
+  private newest: number | undefined;
 
   get state(): HostState {
     return this.current;
@@ -77,13 +80,13 @@ export class PrimaryHostTracker {
 
   apply(message: HostStateMessage | undefined): HostVerdict {
     if (message === undefined) return 'ignored';
-    if (message.online) {
-      if (message.timestamp !== undefined) this.lastOnlineAt = message.timestamp;
-      this.current = 'online';
-      return 'online';
+    const at = message.timestamp;
+    if (at !== undefined) {
+      // equal counts: a host's will repeats the timestamp of its own online STATE
+      if (this.newest !== undefined && at < this.newest) return 'ignored';
+      this.newest = at;
     }
-    if (message.timestamp !== undefined && this.lastOnlineAt !== undefined && message.timestamp < this.lastOnlineAt) return 'ignored';
-    this.current = 'offline';
-    return 'offline';
+    this.current = message.online ? 'online' : 'offline';
+    return this.current;
   }
 }

@@ -22,6 +22,11 @@ export interface ReadingInput {
   reading: Record<string, unknown>;
   /** set for a "one message per value" envelope */
   key?: string;
+  /**
+   * `msg.topic`: which message stream of the device this is (the whole reading, one value, one BACS module). A
+   * value that a later message of the same stream no longer carries is no longer current.
+   */
+  source: string;
   units: Record<string, string>;
   alarms: Array<{ id: string; text?: string; severity?: string; since?: number }>;
 }
@@ -101,7 +106,8 @@ export function classify(msg: Record<string, unknown>, now: number): Classified 
     const text = optionalText(device[field]);
     if (text !== undefined) info[field] = text;
   }
-  const base = { type: 'reading' as const, device: info, quality, timestamp: timestampOf(msg.timestamp, now), units, alarms };
+  const topic = typeof msg.topic === 'string' ? msg.topic : '';
+  const base = { type: 'reading' as const, device: info, quality, timestamp: timestampOf(msg.timestamp, now), units, alarms, source: topic };
   if (isRecord(payload)) return { ok: true, value: { ...base, reading: payload } };
   if (payload === undefined || payload === null) {
     // a stale or comm_error envelope may carry no values at all
@@ -110,7 +116,6 @@ export function classify(msg: Record<string, unknown>, now: number): Classified 
   }
   // "one message per value": topic <prefix>/<device>/<key>, payload the bare value
   const unitKeys = Object.keys(units);
-  const topic = typeof msg.topic === 'string' ? msg.topic : '';
   const levels = topic.split('/').filter((l) => l.length > 0);
   const key = unitKeys.length === 1 ? unitKeys[0] : levels.length > 1 ? levels[levels.length - 1] : undefined;
   if (key === undefined) return { ok: false, error: 'a single-value envelope needs msg.topic <prefix>/<device>/<key>' };

@@ -23,7 +23,7 @@ export interface SessionSignal {
 }
 
 export interface UplinkProfile<T> {
-  /** the MQTT will for the next CONNECT; called exactly once per CONNECT packet */
+  /** the MQTT will for the next CONNECT; called exactly once per CONNECT packet, once the transport is up */
   will(now: number): Packet;
   /** topics to subscribe to before the births go out */
   subscriptions(): string[];
@@ -35,8 +35,13 @@ export interface UplinkProfile<T> {
   render(item: T, replay: boolean, now: number): Packet[];
   /** the connection was lost: nothing is born any more */
   disconnected(): void;
-  /** published before a clean DISCONNECT (the broker does not send the will then) */
+  /** published before a clean DISCONNECT */
   farewell(now: number): Packet[];
+  /**
+   * true: under MQTT 5 the DISCONNECT carries reason code 0x04 "Disconnect with Will Message", so the broker
+   * delivers the will too (Sparkplug requires it); otherwise, and under MQTT 3.1.1, a clean DISCONNECT drops it
+   */
+  disconnectWithWill?(): boolean;
   /** a message arrived on a subscribed topic; returns what to publish in reply */
   command(topic: string, payload: Buffer, now: number): Packet[];
   /** true: after each CONNECT the births wait until `session` says `announce` */

@@ -32,9 +32,19 @@ export class Mosquitto {
   private child: ChildProcess | undefined;
   readonly log: string[] = [];
 
-  /** `users`: a broker that wants a user name and password (mosquitto_passwd writes the password file) */
-  constructor(readonly port: number, users?: Record<string, string>) {
+  /**
+   * `users`: a broker that wants a user name and password (mosquitto_passwd writes the password file);
+   * `tls`: the listener speaks TLS only, with a self-signed certificate for CN=localhost made by openssl
+   */
+  constructor(readonly port: number, users?: Record<string, string>, options: { tls?: boolean } = {}) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcpower-mosquitto-'));
+    const tls: string[] = [];
+    if (options.tls) {
+      const key = path.join(this.dir, 'key.pem');
+      const cert = path.join(this.dir, 'cert.pem');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+      tls.push(`certfile ${cert}`, `keyfile ${key}`);
+    }
     const auth: string[] = ['allow_anonymous true'];
     if (users) {
       const file = path.join(this.dir, 'passwords');
@@ -47,6 +57,7 @@ export class Mosquitto {
       path.join(this.dir, 'mosquitto.conf'),
       [
         `listener ${port} 127.0.0.1`,
+        ...tls,
         // run as root, mosquitto drops to the `mosquitto` user, which cannot read this private directory
         `user ${os.userInfo().username}`,
         ...auth,

@@ -382,6 +382,35 @@ describe('dcpower-uplink against a real mosquitto', function () {
     }
   });
 
+  it('TLS: mqtts with the server unverified when told to, and a refusal of a certificate it cannot verify otherwise', async () => {
+    const secure = new Mosquitto(await freeTcpPort(), undefined, { tls: true });
+    await secure.start();
+    const open = (rejectUnauthorized: boolean, states: string[]): UplinkConnection<Packet> =>
+      new UplinkConnection<Packet>(new UnsProfile({ enterprise: 'dcpower-test', site: 'tls', edge: 'e', qos: 0, retain: false, splitValues: false }), {
+        url: `mqtts://127.0.0.1:${secure.port}`,
+        clientOptions: { clientId: `tls-${rejectUnauthorized}`, protocolVersion: 5, rejectUnauthorized },
+        bufferSize: 10,
+        onState: (s) => states.push(s.phase === 'disconnected' ? `disconnected ${s.error?.message ?? ''}` : s.phase),
+      });
+    const unverified: string[] = [];
+    const verified: string[] = [];
+    const a = open(false, unverified);
+    const b = open(true, verified);
+    try {
+      a.start();
+      b.start();
+      await waitFor(() => a.isOnline, 10_000, 'online over TLS');
+      await waitFor(() => verified.some((s) => s.startsWith('disconnected')), 10_000, 'the refused certificate');
+      expect(verified.find((s) => s.startsWith('disconnected'))).to.match(/self[- ]signed/i);
+      expect(b.isOnline).to.equal(false);
+      expect(b.connects, 'no CONNECT over an unverified transport').to.equal(0);
+    } finally {
+      await a.close();
+      await b.close();
+      await secure.dispose();
+    }
+  });
+
   it('without a broker configured: grey ring, and every message is refused with a reason for Catch', async () => {
     const nodes = flow(broker.port, { broker: '' }).filter((n) => (n as { id: string }).id !== 'broker');
     await helper.load([brokerNode, uplinkNode], nodes);
@@ -412,7 +441,10 @@ describe('dcpower-uplink against a real mosquitto', function () {
       await helper.unload();
     }
     const view = (): SpMessage[] => sub.messages.map((m) => ({ index: 0, type: m.topic.split('/')[2], metrics: [] }));
-    await waitFor(() => view().filter((m) => m.type === 'NDEATH').length === rounds, 30_000, 'one NDEATH per close');
+    // MQTT 5: the node's own NDEATH, then the broker's (the DISCONNECT carries "with will"), same bdSeq
+    await waitFor(() => view().filter((m) => m.type === 'NDEATH').length >= 2 * rounds, 30_000, 'two NDEATHs per close');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(view().filter((m) => m.type === 'NDEATH').length).to.equal(2 * rounds);
     expect(view().filter((m) => m.type === 'NBIRTH').length).to.equal(rounds);
     await new Promise((r) => setTimeout(r, 500));
     const after = resources();

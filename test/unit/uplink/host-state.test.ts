@@ -78,6 +78,22 @@ describe('Sparkplug primary host STATE', () => {
       expect(t.apply({ online: false, timestamp: 200 })).to.equal('offline');
     });
 
+    it('ignores an online older than the newest STATE, and never moves its timestamp backwards', () => {
+      const t = new PrimaryHostTracker();
+      t.apply({ online: true, timestamp: 1_000 });
+      expect(t.apply({ online: false, timestamp: 1_000 })).to.equal('offline');
+      // the TCK's wrong-timestamp step: an old online after the current offline
+      expect(t.apply({ online: true, timestamp: 16_671_135 - 16_671_000 })).to.equal('ignored');
+      expect(t.state).to.equal('offline');
+      // an old offline after that: still ignored against the newest (1000), not against the old online
+      expect(t.apply({ online: false, timestamp: 500 })).to.equal('ignored');
+      expect(t.apply({ online: true, timestamp: 999 })).to.equal('ignored');
+      expect(t.apply({ online: true, timestamp: 2_000 })).to.equal('online');
+      // a host that disconnects cleanly stamps its offline with the time of the disconnect: newer, obeyed
+      expect(t.apply({ online: false, timestamp: 3_000 })).to.equal('offline');
+      expect(t.apply({ online: true, timestamp: 2_000 })).to.equal('ignored');
+    });
+
     it('an offline before any online counts; legacy messages without timestamps always count', () => {
       const t = new PrimaryHostTracker();
       expect(t.apply({ online: false, timestamp: 5 })).to.equal('offline');

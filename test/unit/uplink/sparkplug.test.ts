@@ -1,8 +1,17 @@
 import { expect } from 'chai';
 import { classify, UplinkInput } from '../../../nodes/uplink/input';
 import type { Packet } from '../../../nodes/uplink/profile';
-import { decodeSparkplug, flattenReading, longToNumber, REBIRTH_ALIAS, SparkplugItem, SparkplugProfile } from '../../../nodes/uplink/sparkplug';
-import { encodeSparkplug } from '../../../nodes/uplink/sparkplug';
+import * as tahu from 'sparkplug-payload/lib/sparkplugPayloadProto';
+import {
+  decodeSparkplug,
+  encodeSparkplug,
+  flattenReading,
+  isRebirthRequest,
+  longToNumber,
+  SparkplugItem,
+  SparkplugProfile,
+  SparkplugWarning,
+} from '../../../nodes/uplink/sparkplug';
 import { UnsProfile } from '../../../nodes/uplink/uns';
 
 const NOW = 1_700_000_000_000;
@@ -13,8 +22,8 @@ function input(msg: Record<string, unknown>): UplinkInput {
   return r.value;
 }
 
-function envelope(name: string, payload: Record<string, unknown>, quality = 'good'): UplinkInput {
-  return input({ topic: `jk/${name}`, payload, device: { kind: 'jk-bms', name, model: 'JK-B2A24S' }, quality, timestamp: NOW - 10, units: { voltage: 'V', cellVoltages: 'V' }, alarms: [] });
+function envelope(name: string, payload: Record<string, unknown>, quality = 'good', timestamp = NOW - 10, topic = `jk/${name}`): UplinkInput {
+  return input({ topic, payload, device: { kind: 'jk-bms', name, model: 'JK-B2A24S' }, quality, timestamp, units: { voltage: 'V', cellVoltages: 'V' }, alarms: [] });
 }
 
 interface Decoded {
@@ -70,7 +79,9 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     expect(births[0].type).to.equal('NBIRTH');
     expect(births[0].seq).to.equal(0);
     expect(births[0].metrics.find((m) => m.name === 'bdSeq')?.value).to.equal(0);
-    expect(births[0].metrics.find((m) => m.name === 'Node Control/Rebirth')).to.include({ alias: REBIRTH_ALIAS, type: 'Boolean', value: false });
+    // the rebirth control and bdSeq carry no alias: a host addresses the rebirth control by name only
+    expect(births[0].metrics.find((m) => m.name === 'Node Control/Rebirth')).to.include({ alias: undefined, type: 'Boolean', value: false });
+    expect(births[0].metrics.find((m) => m.name === 'bdSeq')).to.include({ alias: undefined, type: 'Int64' });
     sp.disconnected();
     expect(decode(sp.will(NOW)).metrics[0].value).to.equal(1);
     expect(decode(sp.births(NOW)[0]).metrics.find((m) => m.name === 'bdSeq')?.value).to.equal(1);
@@ -104,13 +115,19 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     expect(data.type).to.equal('DDATA');
     expect(data.seq).to.equal(2);
     expect(data.metrics).to.have.length(1);
-    expect(data.metrics[0]).to.include({ name: undefined, alias: voltage?.alias, type: 'Double', value: 53.4 });
+    // by alias only, without name or datatype (the DBIRTH defined both)
+    expect(data.metrics[0]).to.include({ name: undefined, alias: voltage?.alias, type: undefined, value: 53.4 });
+    const raw = tahu.org.eclipse.tahu.protobuf.Payload.decode(sp.render({ kind: 'ddata', device: 'pack1', metrics: [{ name: 'soc', type: 'Double', value: 81, timestamp: NOW }] }, false, NOW)[0].payload);
+    expect(Object.keys(raw.metrics[0]).sort()).to.deep.equal(['alias', 'doubleValue', 'timestamp']);
     // nothing changed: nothing published
     expect(online(sp, envelope('pack1', { voltage: 53.4, cellVoltages: [3.3, 3.31], soc: 80 }))).to.deep.equal([]);
-    // a new metric: a new DBIRTH, not DDATA
-    const [rebirth] = online(sp, envelope('pack1', { voltage: 53.4, cellVoltages: [3.3, 3.31], soc: 80, mosTemperature: 30 }));
-    expect(rebirth.type).to.equal('DBIRTH');
+    // a new metric: not DDATA but a new life of the device, DDEATH then a DBIRTH with every metric, seq counting on
+    const [death, rebirth] = online(sp, envelope('pack1', { voltage: 53.4, cellVoltages: [3.3, 3.31], soc: 80, mosTemperature: 30 }));
+    expect([death.type, death.seq, rebirth.type, rebirth.seq]).to.deep.equal(['DDEATH', 4, 'DBIRTH', 5]);
     expect(rebirth.metrics.find((m) => m.name === 'voltage')?.alias).to.equal(voltage?.alias);
+    expect(rebirth.metrics.find((m) => m.name === 'mosTemperature')?.value).to.equal(30);
+    // a birth request queued behind one that already went out changes nothing
+    expect(sp.render({ kind: 'dbirth', device: 'pack1' }, false, NOW)).to.deep.equal([]);
   });
 
   it('DDEATH when a device turns stale or comm_error, DBIRTH when it recovers', () => {
@@ -131,16 +148,22 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     expect(sp.births(NOW).map(decode).map((d) => d.type)).to.deep.equal(['NBIRTH']);
   });
 
-  it('re-sends NBIRTH and every DBIRTH on NCMD Node Control/Rebirth, by name or by alias', () => {
+  it('re-sends NBIRTH and every DBIRTH on NCMD Node Control/Rebirth by name, with or without datatype; never by alias', () => {
     const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms' });
     sp.will(NOW);
     sp.births(NOW);
     online(sp, envelope('pack1', { voltage: 53 }));
     online(sp, envelope('pack2', { voltage: 54 }));
     const byName = encodeSparkplug({ timestamp: NOW, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] });
-    const byAlias = encodeSparkplug({ timestamp: NOW, metrics: [{ alias: REBIRTH_ALIAS, type: 'Boolean', value: true }] });
+    // the specification recommends leaving the datatype out of an NCMD
+    const P = tahu.org.eclipse.tahu.protobuf.Payload;
+    const noType = Buffer.from(P.encode(P.create({ timestamp: NOW, metrics: [P.Metric.create({ name: 'Node Control/Rebirth', booleanValue: true })] })).finish());
+    // alias 1 is a device metric now: a command by alias must not trigger a rebirth
+    const byAlias = encodeSparkplug({ timestamp: NOW, metrics: [{ alias: 1, type: 'Boolean', value: true }] });
     const no = encodeSparkplug({ timestamp: NOW, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: false }] });
-    for (const cmd of [byName, byAlias]) {
+    expect(isRebirthRequest(byAlias as Buffer)).to.equal(false);
+    expect(sp.command('spBv1.0/g/NCMD/e', byAlias as Buffer, NOW)).to.deep.equal([]);
+    for (const cmd of [byName, noType]) {
       const out = sp.command('spBv1.0/g/NCMD/e', cmd as Buffer, NOW).map(decode);
       expect(out.map((d) => d.type)).to.deep.equal(['NBIRTH', 'DBIRTH', 'DBIRTH']);
       expect(out.map((d) => d.seq)).to.deep.equal([0, 1, 2]);
@@ -157,7 +180,7 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     sp.births(NOW);
     online(sp, envelope('pack1', { voltage: 53 }));
     sp.disconnected();
-    const buffered = [...sp.accept(envelope('pack1', { voltage: 52 }), false), ...sp.accept(envelope('pack1', { voltage: 51 }), false)];
+    const buffered = [...sp.accept(envelope('pack1', { voltage: 52 }, 'good', NOW - 5), false), ...sp.accept(envelope('pack1', { voltage: 51 }, 'good', NOW - 4), false)];
     expect(buffered.map((b) => b.kind)).to.deep.equal(['ddata', 'ddata']);
     // rendering before the births (a connection not yet announced) yields nothing
     expect(sp.render(buffered[0], true, NOW)).to.deep.equal([]);
@@ -166,8 +189,9 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     expect(births.map((b) => b.type)).to.deep.equal(['NBIRTH', 'DBIRTH']);
     expect(births[1].metrics.find((m) => m.name === 'voltage')?.value).to.equal(51);
     const replay = buffered.flatMap((b) => sp.render(b, true, NOW)).map(decode);
-    expect(replay.map((r) => r.type)).to.deep.equal(['DDATA', 'DDATA']);
-    expect(replay.map((r) => r.metrics[0].value)).to.deep.equal([52, 51]);
+    // the latest value (51 at NOW - 4) went out in the DBIRTH already: repeating it would be no change
+    expect(replay.map((r) => r.type)).to.deep.equal(['DDATA']);
+    expect(replay.map((r) => r.metrics[0].value)).to.deep.equal([52]);
     expect(replay.every((r) => r.metrics[0].isHistorical === true)).to.equal(true);
   });
 
@@ -183,6 +207,102 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
     const [data] = online(sp, input({ payload: { ...event, state: 'ack_active', acknowledged: true } }));
     expect(data.type).to.equal('DDATA');
     expect(data.metrics.map((m) => m.value).sort()).to.deep.equal(['ack_active', true].sort());
+  });
+});
+
+describe('Sparkplug B current values, names and order', () => {
+  const P = tahu.org.eclipse.tahu.protobuf.Payload;
+  const make = (warnings: SparkplugWarning[] = []): SparkplugProfile => {
+    const sp = new SparkplugProfile({ group: 'g', edge: 'e', alarmsDevice: 'alarms', onWarning: (w) => warnings.push(w) });
+    sp.will(NOW);
+    sp.births(NOW);
+    return sp;
+  };
+  const rawMetrics = (p: Packet): tahu.org.eclipse.tahu.protobuf.Payload.IMetric[] => P.decode(p.payload).metrics;
+  const has = (o: object, field: string): boolean => Object.prototype.hasOwnProperty.call(o, field);
+
+  it('a value a whole reading no longer carries turns null: DDATA is_null, and is_null in every later DBIRTH', () => {
+    const sp = make();
+    online(sp, envelope('pack1', { voltage: 53, soc: 80, cellVoltages: [3.3, 3.31] }));
+    const [gone] = online(sp, envelope('pack1', { voltage: 53, cellVoltages: [3.3] }, 'good', NOW - 5));
+    expect(gone.type).to.equal('DDATA');
+    expect(gone.metrics.map((m) => m.value)).to.deep.equal([null, null]);
+    // on the wire: is_null and no value field, no datatype
+    const item = sp.accept(envelope('pack1', { voltage: 54, cellVoltages: [3.3] }, 'good', NOW - 4), true)[0];
+    expect(item.kind).to.equal('ddata');
+    const rebirth = sp.command('spBv1.0/g/NCMD/e', encodeSparkplug({ timestamp: NOW, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] }) as Buffer, NOW);
+    const dbirth = rebirth.find((p) => p.topic === 'spBv1.0/g/DBIRTH/e/pack1');
+    if (!dbirth) throw new Error('no DBIRTH');
+    const soc = rawMetrics(dbirth).find((m) => m.name === 'soc');
+    expect(soc?.isNull).to.equal(true);
+    expect(soc?.datatype).to.equal(10);
+    expect(has(soc ?? {}, 'doubleValue'), 'no value beside is_null').to.equal(false);
+    const cell1 = decode(dbirth).metrics.find((m) => m.name === 'cellVoltages/1');
+    expect(cell1?.value).to.equal(null);
+    // reported again: a plain DDATA with the value
+    const [back] = online(sp, envelope('pack1', { voltage: 54, soc: 79, cellVoltages: [3.3] }, 'good', NOW - 3));
+    expect(back.type).to.equal('DDATA');
+    expect(back.metrics.map((m) => m.value)).to.deep.equal([79]);
+  });
+
+  it('a null DDATA metric carries alias, timestamp and is_null only', () => {
+    const sp = make();
+    online(sp, envelope('pack1', { voltage: 53, soc: 80 }));
+    const [item] = sp.accept(envelope('pack1', { voltage: 53 }, 'good', NOW - 5), true);
+    const [packet] = sp.render(item, false, NOW);
+    const [m] = rawMetrics(packet);
+    expect(Object.keys(m).sort()).to.deep.equal(['alias', 'isNull', 'timestamp']);
+    expect(m.isNull).to.equal(true);
+  });
+
+  it('only the message stream that reported a value can retire it (one message per value, BACS modules)', () => {
+    const sp = make();
+    online(sp, envelope('pack1', { voltage: 53, soc: 80 }));
+    // another stream of the same device (msg.topic differs) carries other keys: nothing turns null
+    expect(online(sp, envelope('pack1', { mosTemperature: 30 }, 'good', NOW - 5, 'jk/pack1/mos')).map((d) => d.type)).to.deep.equal(['DDEATH', 'DBIRTH']);
+    const [data] = online(sp, envelope('pack1', { voltage: 52, soc: 80 }, 'good', NOW - 4));
+    expect(data.metrics.map((m) => m.value)).to.deep.equal([52]);
+    // one message per value: the key's own topic
+    const perValue = input({ topic: 'jk/pack1/current', payload: 4.5, device: { kind: 'jk-bms', name: 'pack1', model: 'JK-B2A24S' }, timestamp: NOW - 3 });
+    expect(online(sp, perValue).map((d) => d.type)).to.deep.equal(['DDEATH', 'DBIRTH']);
+    expect(online(sp, envelope('pack1', { voltage: 52, soc: 80 }, 'good', NOW - 2))).to.deep.equal([]);
+  });
+
+  it("an alarm event without a field retires only that alarm's field", () => {
+    const sp = make();
+    const event = { id: 'a/1', rule: 'r', state: 'unack_active', active: true, value: 3.7, since: NOW - 9 };
+    online(sp, input({ payload: event }));
+    online(sp, input({ payload: { ...event, id: 'a/1/x' } }));
+    const [data] = online(sp, input({ payload: { id: 'a/1', rule: 'r', state: 'rtn_unack', active: false, since: NOW - 8 } }));
+    expect(data.type).to.equal('DDATA');
+    expect(data.metrics.map((m) => m.value).sort()).to.deep.equal([false, null, 'rtn_unack'].sort());
+  });
+
+  it('a DBIRTH lists its metrics oldest first', () => {
+    const sp = make();
+    online(sp, envelope('pack1', { voltage: 53, soc: 80 }, 'good', NOW - 9));
+    online(sp, envelope('pack1', { voltage: 54 }, 'good', NOW - 5, 'jk/pack1/v'));
+    const births = sp.births(NOW).map(decode);
+    const dbirth = births.find((b) => b.type === 'DBIRTH');
+    const raw = rawMetrics(sp.births(NOW)[1]);
+    const stamps = raw.map((m) => longToNumber(m.timestamp));
+    expect(stamps).to.deep.equal([...stamps].sort((a, b) => a - b));
+    // soc was last reported at NOW - 9, everything else at NOW - 5
+    expect(dbirth?.metrics[0].name).to.equal('soc');
+  });
+
+  it('refuses a metric name or device id that differs only in case, warning once', () => {
+    const warnings: SparkplugWarning[] = [];
+    const sp = make(warnings);
+    const [birth] = online(sp, envelope('pack1', { x: 1, X: 2 }));
+    expect(birth.metrics.filter((m) => m.name === 'x' || m.name === 'X').map((m) => m.name)).to.deep.equal(['x']);
+    online(sp, envelope('pack1', { x: 1, X: 3 }));
+    expect(warnings).to.deep.equal([{ kind: 'metricCase', device: 'pack1', name: 'X', existing: 'x' }]);
+    expect(online(sp, envelope('PACK1', { voltage: 50 }))).to.deep.equal([]);
+    online(sp, envelope('PACK1', { voltage: 51 }));
+    expect(warnings[1]).to.deep.equal({ kind: 'deviceCase', device: 'PACK1', existing: 'pack1' });
+    expect(warnings).to.have.length(2);
+    expect(sp.ignored).to.be.greaterThan(0);
   });
 });
 
