@@ -192,6 +192,25 @@ describe('dialogs and help of every node in en-US and zh-CN', function () {
           expect(shown[i].trim(), `${type}: the ${language.locale} help is what the editor shows`).to.equal(written[0].trim());
         });
       });
+
+      it('keeps each help inside the sidebar: long code wraps instead of running past its edge', async () => {
+        const page = editor.page;
+        const overflowing: string[] = [];
+        for (const type of editorFiles().keys()) {
+          await page.evaluate((t) => (window as unknown as { RED: { sidebar: { help: { show(type: string): void } } } }).RED.sidebar.help.show(t), type);
+          await page.waitForTimeout(100);
+          const over = await page.evaluate(() => {
+            const panel = Array.from(document.querySelectorAll('#red-ui-sidebar .red-ui-help')).find((p) => (p as HTMLElement).offsetParent !== null);
+            if (!panel) return ['no help panel shown'];
+            const right = panel.getBoundingClientRect().right;
+            return Array.from(panel.querySelectorAll('*'))
+              .filter((e) => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > right + 1)
+              .map((e) => `${e.tagName.toLowerCase()} "${(e.textContent ?? '').trim().slice(0, 40)}"`);
+          });
+          overflowing.push(...over.map((o) => `${type}: ${o}`));
+        }
+        expect(overflowing, overflowing.join('\n')).to.deep.equal([]);
+      });
     });
   }
 });
