@@ -5,7 +5,8 @@
  * for that language. Node-RED keeps the first help block it is served for a type, so an en-US block in the
  * editor .html must not shadow the zh-CN one. What the help says is checked offline in
  * test/unit/package-conventions.test.ts. The en-US run keeps a picture of each dialog: in
- * docs/screenshots/<type>.png when DCPOWER_SCREENSHOTS=1 (the README shows them), else in test-results/.
+ * docs/screenshots/<type>.png when DCPOWER_SCREENSHOTS=1 (the README shows them), else in test-results/; the
+ * zh-CN run keeps its pictures in test-results/zh-CN/.
  */
 import { expect } from 'chai';
 import * as fs from 'fs';
@@ -17,6 +18,8 @@ import { EditorSession, startEditor } from './harness';
 const MODULE = '@dcpower/node-red-nodes';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SHOTS = process.env.DCPOWER_SCREENSHOTS === '1' ? path.join(ROOT, 'docs', 'screenshots') : path.join(ROOT, 'test-results');
+/** the zh-CN pictures are for looking at (clipped or wrapped Chinese texts), not for the README */
+const SHOTS_ZH = path.join(ROOT, 'test-results', 'zh-CN');
 
 interface Language {
   locale: 'en-US' | 'zh-CN';
@@ -154,12 +157,41 @@ describe('dialogs and help of every node in en-US and zh-CN', function () {
               .filter((p) => p.length > 0);
             return { texts, placeholders };
           });
+          // each field's label on one line, within its column (a wrapped label pushes its field down; an overflowing one
+          // runs into it); the sentence beside a checkbox may wrap
+          const badLabels = await tray.evaluate((el) => {
+            const out: string[] = [];
+            el.querySelectorAll('.form-row > label:first-child').forEach((label) => {
+              if ((label as HTMLElement).offsetParent === null) return;
+              const rects: DOMRect[] = [];
+              const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+              for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                if (!(n.textContent ?? '').trim()) continue;
+                const range = document.createRange();
+                range.selectNodeContents(n);
+                rects.push(...Array.from(range.getClientRects()).filter((r) => r.width > 0));
+              }
+              if (rects.length === 0) return;
+              const tops = rects.map((r) => r.top).sort((a, b) => a - b);
+              const wrapped = tops.some((top, i) => i > 0 && top - tops[i - 1] > 6);
+              const overflow = Math.max(...rects.map((r) => r.right)) - label.getBoundingClientRect().right;
+              const text = (label.textContent ?? '').trim();
+              if (wrapped) out.push(`"${text}" wraps`);
+              else if (overflow > 1) out.push(`"${text}" runs ${Math.round(overflow)} px past its column`);
+            });
+            return out;
+          });
+          expect(badLabels, `${type} dialog labels in ${language.locale}`).to.deep.equal([]);
           const untranslated = [...shown.texts, ...shown.placeholders].filter((t) => UNTRANSLATED_KEY.test(t));
           expect(untranslated, `${type} dialog shows i18n keys instead of text`).to.deep.equal([]);
           expect(shown.texts.join(' '), `${type} dialog text in ${language.locale}`).to.match(language.script);
+          // some lists open scrolled to their end after oneditprepare adds the rows: show them from the top
+          await tray.evaluate((el) => el.querySelectorAll('.red-ui-editableList-container').forEach((list) => (list.scrollTop = 0)));
+          if (language.locale === 'zh-CN') {
+            fs.mkdirSync(SHOTS_ZH, { recursive: true });
+            await tray.screenshot({ path: path.join(SHOTS_ZH, `${type}.png`) });
+          }
           if (language.locale === 'en-US') {
-            // lists open scrolled to their end after oneditprepare adds the rows: show them from the top
-            await tray.evaluate((el) => el.querySelectorAll('.red-ui-editableList-container').forEach((list) => (list.scrollTop = 0)));
             fs.mkdirSync(SHOTS, { recursive: true });
             await tray.screenshot({ path: path.join(SHOTS, `${type}.png`) });
             const detail = DETAILS[type];
@@ -191,6 +223,25 @@ describe('dialogs and help of every node in en-US and zh-CN', function () {
           expect(written.length, `${type}: ${language.locale} help written once`).to.equal(1);
           expect(shown[i].trim(), `${type}: the ${language.locale} help is what the editor shows`).to.equal(written[0].trim());
         });
+      });
+
+      it('keeps each help inside the sidebar: long code wraps instead of running past its edge', async () => {
+        const page = editor.page;
+        const overflowing: string[] = [];
+        for (const type of editorFiles().keys()) {
+          await page.evaluate((t) => (window as unknown as { RED: { sidebar: { help: { show(type: string): void } } } }).RED.sidebar.help.show(t), type);
+          await page.waitForTimeout(100);
+          const over = await page.evaluate(() => {
+            const panel = Array.from(document.querySelectorAll('#red-ui-sidebar .red-ui-help')).find((p) => (p as HTMLElement).offsetParent !== null);
+            if (!panel) return ['no help panel shown'];
+            const right = panel.getBoundingClientRect().right;
+            return Array.from(panel.querySelectorAll('*'))
+              .filter((e) => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > right + 1)
+              .map((e) => `${e.tagName.toLowerCase()} "${(e.textContent ?? '').trim().slice(0, 40)}"`);
+          });
+          overflowing.push(...over.map((o) => `${type}: ${o}`));
+        }
+        expect(overflowing, overflowing.join('\n')).to.deep.equal([]);
       });
     });
   }

@@ -34,6 +34,11 @@ describe('jk-bms and rs485-bus dialogs (real editor in Chromium)', function () {
     expect(await page.isVisible('#node-input-allowCharge')).to.equal(false);
     await page.check('#node-input-allowWrites');
     expect(await page.isVisible('#node-input-allowCharge')).to.equal(true);
+    // listen-only cannot write: the dialog says so, in words
+    await page.selectOption('#node-input-protocol', 'jk02-listen');
+    expect(await page.isVisible('#node-input-allowCharge')).to.equal(false);
+    expect(await page.textContent('#jk-bms-write-listen')).to.match(/^\s*Listen-only transmits nothing, so it cannot write/);
+    await page.selectOption('#node-input-protocol', 'jk02');
     await page.uncheck('#node-input-allowWrites');
 
     await page.fill('#node-input-addresses', '1-2');
@@ -45,6 +50,8 @@ describe('jk-bms and rs485-bus dialogs (real editor in Chromium)', function () {
     await page.waitForSelector('#node-config-input-link', { state: 'visible' });
     // the port list came from GET /dcpower/serial-ports
     await waitFor(async () => ((await page.textContent('#dcpower-rs485-portcount')) ?? '').length > 0, 10_000, 'the port list');
+    // in words from the rs485-bus catalogue, not its key
+    expect(await page.textContent('#dcpower-rs485-portcount')).to.match(/^\d+ port\(s\) found; type any path if yours is not listed$|^could not list the serial ports; type the path$/);
     expect(await page.isVisible('#node-config-input-path')).to.equal(true);
     await page.selectOption('#node-config-input-link', 'tcp');
     expect(await page.isVisible('#node-config-input-path')).to.equal(false);

@@ -550,7 +550,7 @@ describe('jupiter-hvdc node (real runtime, simulated agents)', function () {
     // from the first status on, not only after a poll
     expect(statuses('jh')[0]).to.deep.include({ fill: 'yellow', shape: 'ring', text: 'connecting rack-3 +1 not on link' });
     expect(warnings('jh')).to.deep.equal([
-      "unit names rack-3 (#3), rack-9 (10.9.9.9) point to no unit of the link (it has 2): they are not used; pick the link's units in the node's dialog",
+      "unit names rack-3 (#3), rack-9 (10.9.9.9) point to no unit of the link (units on the link: 2): they are not used; pick the link's units in the node's dialog",
     ]);
     expect(rig.msgs.some((m) => m.device.name === 'rack-3' || m.device.name === 'rack-9')).to.equal(false);
     expect(rig.caught, 'a warning, not an error for Catch').to.deep.equal([]);
