@@ -57,9 +57,9 @@ function sorted(value: unknown): unknown {
 }
 
 /**
- * FlowFuse Dashboard's page and group dialogs store visible/disabled as booleans in oneditsave and the form puts
- * the strings back, so Node-RED lights Deploy though the node ends up as it was: not ours to fix, so for these
- * only the node itself is held to the rule.
+ * FlowFuse Dashboard 1.31's page and group dialogs record visible/disabled as changed (the undo step names them)
+ * and light Deploy, though the node's export stays as it was, with the examples' "true"/"false" and with booleans
+ * alike: not ours to fix, so for these only the node itself is held to the rule.
  */
 const MARKS_DIRTY_UNCHANGED: ReadonlySet<string> = new Set(['ui-page', 'ui-group']);
 
