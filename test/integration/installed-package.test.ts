@@ -282,6 +282,8 @@ describe('the installed package: npm pack into a fresh user directory on Node-RE
               opened.push(type);
             }
             expect(opened).to.deep.equal(types);
+            // the dialogs' shared script comes from the package's resources/ folder, which the tarball must carry
+            expect(await page.evaluate(() => typeof (window as unknown as { dcpowerKeepUnsetDefaults?: unknown }).dcpowerKeepUnsetDefaults)).to.equal('function');
             expect(pageErrors, pageErrors.join('\n')).to.deep.equal([]);
           } finally {
             await browser?.close();
