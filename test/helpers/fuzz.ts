@@ -18,3 +18,18 @@ export function allFinite(value: unknown, where: string): void {
   if (Array.isArray(value)) value.forEach((v, i) => allFinite(v, `${where}[${i}]`));
   else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) for (const [k, v] of Object.entries(value)) allFinite(v, `${where}.${k}`);
 }
+
+/** 1 to `maxEdits` random byte edits of a captured frame: overwrite, insert, delete or truncate. */
+export function mutateBytes(rand: () => number, seed: Uint8Array, maxEdits: number): Buffer {
+  let f: Buffer = Buffer.from(seed);
+  const edits = 1 + Math.floor(rand() * maxEdits);
+  for (let e = 0; e < edits; e++) {
+    const kind = rand();
+    const at = Math.floor(rand() * Math.max(1, f.length));
+    if (kind < 0.55 && f.length > 0) f[at] = Math.floor(rand() * 256);
+    else if (kind < 0.7) f = Buffer.concat([f.subarray(0, at), Buffer.of(Math.floor(rand() * 256)), f.subarray(at)]);
+    else if (kind < 0.85 && f.length > 0) f = Buffer.concat([f.subarray(0, at), f.subarray(at + 1)]);
+    else f = f.subarray(0, at);
+  }
+  return f;
+}

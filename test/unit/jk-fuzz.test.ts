@@ -8,7 +8,7 @@ import { crc16Modbus } from '../../lib/modbus/crc16';
 import { buildSwitchWrite, buildTrigger, JK_PROTOCOLS, JkDecodeContext, JkProtocolId, JkStreamFramer } from '../../nodes/jk-bms/protocol';
 import { JkSimulator } from '../../nodes/jk-bms/simulator';
 import { loadVectors, PROTOCOL_OF } from './jk-vectors';
-import { seededRandom as rng } from '../helpers/fuzz';
+import { mutateBytes, seededRandom as rng } from '../helpers/fuzz';
 
 const CASES = 100_000;
 
@@ -56,19 +56,8 @@ function seeds(protocol: JkProtocolId): Buffer[] {
   return out;
 }
 
-function mutate(rand: () => number, seed: Uint8Array): Buffer {
-  let f: Buffer = Buffer.from(seed);
-  const edits = 1 + Math.floor(rand() * 4);
-  for (let e = 0; e < edits; e++) {
-    const kind = rand();
-    const at = Math.floor(rand() * Math.max(1, f.length));
-    if (kind < 0.55 && f.length > 0) f[at] = Math.floor(rand() * 256);
-    else if (kind < 0.7) f = Buffer.concat([f.subarray(0, at), Buffer.of(Math.floor(rand() * 256)), f.subarray(at)]);
-    else if (kind < 0.85 && f.length > 0) f = Buffer.concat([f.subarray(0, at), f.subarray(at + 1)]);
-    else f = f.subarray(0, at);
-  }
-  return f;
-}
+/** the shared mutator with at most 4 edits per frame, as this test always drew them */
+const mutate = (rand: () => number, seed: Uint8Array): Buffer => mutateBytes(rand, seed, 4);
 
 describe('JK codec fuzz (random and mutated frames, no exception escapes)', function () {
   this.timeout(120_000);

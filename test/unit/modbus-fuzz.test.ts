@@ -24,24 +24,13 @@ import {
 import { decodeRtu, encodeRtu, rtuResponseLength } from '../../lib/modbus/rtu';
 import { encodeMbap, MAX_ADU_LENGTH, MbapSplitter } from '../../lib/modbus/tcp';
 import type { CodecErrorCode } from '../../lib/result';
-import { seededRandom as rng } from '../helpers/fuzz';
+import { mutateBytes, seededRandom as rng } from '../helpers/fuzz';
 
 const CODES: readonly CodecErrorCode[] = ['short_frame', 'bad_header', 'bad_checksum', 'bad_length', 'unknown_variant', 'unknown_command', 'exception', 'mismatch', 'bad_value'];
 const CASES = 20_000;
 
-function mutate(rand: () => number, seed: Uint8Array): Buffer {
-  let f = Buffer.from(seed);
-  const edits = 1 + Math.floor(rand() * 3);
-  for (let e = 0; e < edits; e++) {
-    const kind = rand();
-    const at = Math.floor(rand() * Math.max(1, f.length));
-    if (kind < 0.55 && f.length > 0) f[at] = Math.floor(rand() * 256);
-    else if (kind < 0.7) f = Buffer.concat([f.subarray(0, at), Buffer.of(Math.floor(rand() * 256)), f.subarray(at)]);
-    else if (kind < 0.85 && f.length > 0) f = Buffer.concat([f.subarray(0, at), f.subarray(at + 1)]);
-    else f = f.subarray(0, at);
-  }
-  return f;
-}
+/** the shared mutator with at most 3 edits per frame, as this test always drew them */
+const mutate = (rand: () => number, seed: Uint8Array): Buffer => mutateBytes(rand, seed, 3);
 
 function typed(error: { code: CodecErrorCode; message: string }): void {
   if (!CODES.includes(error.code) || error.message === '') throw new Error(`untyped error ${JSON.stringify(error)}`);
