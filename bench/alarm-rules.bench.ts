@@ -7,7 +7,7 @@
  *    against the core `filter` node (rbe) in deadband mode, same messages, same run; target >= 0.8x.
  */
 import { AlarmEngine } from '../nodes/alarm-rules/engine';
-import type { AlarmRuleConfig } from '../nodes/alarm-rules/types';
+import type { AlarmRuleConfig } from '../lib/alarm-types';
 import { Comparison, opsPerSecond, report } from './report';
 
 const CELLS = 16;

@@ -10,7 +10,7 @@
  */
 import { BacsSimulator } from '../nodes/bacs/simulator';
 import { DEFAULT_MODULE_TEMPLATE, pollRanges } from '../nodes/bacs/registers';
-import { minimumRequests } from '../lib/modbus/planner';
+import { minimumRequests } from '../lib/wire/modbus-planner';
 import { helper, startServer, stopServer, TestNode } from '../test/node/red-helper';
 import { Comparison, report } from './report';
 

@@ -2,7 +2,7 @@
  * "Only on change" with a numeric deadband per key (docs/node-red-notes.md B1). The first reading after start,
  * reconnect or reset always passes (victron #279: users expect the first value).
  */
-import type { ReadingValue } from './envelope';
+import type { ReadingValue } from './wire/envelope';
 
 export interface ChangeFilterOptions {
   /** absolute deadband per key; a numeric change within it is not a change */

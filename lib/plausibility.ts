@@ -8,7 +8,7 @@
  * implausible values (a value that cannot be real is absent, never null or 0 — docs/design.md §3), the keys it
  * named, and whether the whole frame is nonsense and should be treated like a checksum error.
  */
-import type { Unit } from './envelope';
+import type { Unit } from './wire/envelope';
 
 export interface PhysicalRange {
   /** inclusive bounds in the reading's unit */

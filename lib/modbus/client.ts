@@ -22,8 +22,8 @@ import {
   ReadFunctionCode,
   ReadRequest,
   ReadResponse,
-} from './pdu';
-import { encodeMbap, MbapSplitter } from './tcp';
+} from '../wire/modbus-pdu';
+import { encodeMbap, MbapSplitter } from '../wire/mbap';
 
 export type ModbusErrorKind =
   /** no reply within the request timeout */

@@ -6,8 +6,8 @@
  * for the endpoint's 0- or 1-based setting.
  */
 import { ClientState, ClientStateEvent, ClientStats, ModbusError, ModbusTcpClient } from './client';
-import { MAX_READ_BITS, MAX_READ_REGISTERS } from './pdu';
-import { minimumRequests, PlannedRead, planReads, RegisterRange, RegisterSnapshot } from './planner';
+import { MAX_READ_BITS, MAX_READ_REGISTERS } from '../wire/modbus-pdu';
+import { minimumRequests, PlannedRead, planReads, RegisterRange, RegisterSnapshot } from '../wire/modbus-planner';
 
 export interface ModbusLinkSettings {
   host: string;

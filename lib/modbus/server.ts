@@ -1,5 +1,5 @@
 /**
- * A generic Modbus/TCP server on the package's own codecs (lib/modbus/pdu.ts, tcp.ts): the BACS simulator
+ * A generic Modbus/TCP server on the package's own codecs (lib/wire/modbus-pdu.ts, mbap.ts): the BACS simulator
  * serves its register bank through it, and the PLC bridge can reuse it. The register bank is a set of
  * callbacks; a request hook lets simulators and tests inject faults (drop, delay, exception, corrupt reply).
  * Hostile or broken clients cost bounded resources: a connection limit where the newest replaces the one idle
@@ -14,8 +14,8 @@ import {
   MAX_READ_BITS,
   MAX_READ_REGISTERS,
   ParsedRequest,
-} from './pdu';
-import { encodeMbap, MbapSplitter } from './tcp';
+} from '../wire/modbus-pdu';
+import { encodeMbap, MbapSplitter } from '../wire/mbap';
 
 /** A bank answers with values, or with a Modbus exception code (2 = illegal data address). */
 export type BankAnswer<T> = T[] | { exception: number };

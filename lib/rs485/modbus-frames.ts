@@ -2,8 +2,8 @@
  * Frame descriptions for Modbus RTU on a shared RS485 bus. RTU has no start bytes, so a description is narrowed
  * to the unit ids and function codes the caller expects; otherwise any byte could start a 260-byte "frame".
  */
-import { crc16Modbus } from '../modbus/crc16';
-import { rtuResponseLength } from '../modbus/rtu';
+import { crc16Modbus } from '../wire/crc16';
+import { rtuResponseLength } from '../wire/modbus-rtu';
 import type { FrameDescription } from './framer';
 
 export function crcValid(frame: Uint8Array): boolean {

@@ -7,7 +7,7 @@
  * Type numbers are the BER tags, which are also net-snmp's ObjectType numbers (Integer 2, OctetString 4, ...,
  * NoSuchObject 128, NoSuchInstance 129, EndOfMibView 130).
  */
-import { CodecErrorCode, fail, guarded, ok, Result } from '../result';
+import { CodecErrorCode, fail, guarded, ok, Result } from '../wire/result';
 
 export const PDU_GET = 0xa0;
 export const PDU_RESPONSE = 0xa2;

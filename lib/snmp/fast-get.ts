@@ -9,7 +9,7 @@ import * as net from 'net';
 import type { SnmpTarget } from './types';
 import { decodeResponse, DecodedVarbind, getRequestTemplate, GetTemplate, PDU_RESPONSE, withRequestId } from './ber';
 import { targetKey } from './targets';
-import { escapeWireText } from '../wire-text';
+import { escapeWireText } from '../wire/wire-text';
 
 export interface FastGetOptions {
   version: 0 | 1;

@@ -4,7 +4,7 @@
  */
 import type * as dgram from 'dgram';
 import * as snmp from 'net-snmp';
-import { escapeWireText } from '../wire-text';
+import { escapeWireText } from '../wire/wire-text';
 import type { SnmpTarget, SnmpTrap, SnmpVarbind } from './types';
 import { fromRaw } from './session';
 

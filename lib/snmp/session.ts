@@ -10,7 +10,7 @@ import { targetKey } from './targets';
 import { DropKind, SnmpTrapReceiver, TrapReceiverOptions } from './receiver';
 import { FastGet, FastGetError } from './fast-get';
 import { LimitedReport, OVERFLOW_SOURCE, ReportLimiter } from '../report-limiter';
-import { escapeWireText } from '../wire-text';
+import { escapeWireText } from '../wire/wire-text';
 
 export type SnmpVersion = 'v1' | 'v2c' | 'v3';
 export type SnmpSecurityLevel = 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';

@@ -3,7 +3,7 @@
  * IPv4 range `10.0.0.1-10.0.0.50` (or `10.0.0.1-50`, the last octet), or a port range `127.0.0.1:16161-16170`.
  * Pure: returns a Result, never throws on what a user typed.
  */
-import { Result } from '../result';
+import { Result } from '../wire/result';
 import type { SnmpTarget } from './types';
 
 /** more targets than this in one link is almost certainly a typo in a range */

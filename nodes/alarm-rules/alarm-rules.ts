@@ -9,7 +9,7 @@ import { TimerSet } from '../../lib/timers';
 import type { NodeStatus } from '../../lib/status';
 import { AlarmCommand, AlarmEngine, AlarmEvent, AlarmTable, Scheduler } from './engine';
 import { compileRules } from './rules';
-import { PRESETS } from './presets';
+import { alarmPresets } from '../../lib/alarm-presets';
 
 interface AlarmRulesDef extends NodeDef {
   rules?: unknown;
@@ -54,7 +54,7 @@ export = function (RED: NodeAPI): void {
   // The dialog's preset picker reads the catalogue from here (docs/node-red-notes.md A8: admin endpoints need a
   // permission).
   RED.httpAdmin.get('/dcpower/alarm-rules/presets', RED.auth.needsPermission('alarm-rules.read'), (_req, res) => {
-    res.json(PRESETS);
+    res.json(alarmPresets());
   });
 
   function AlarmRulesNode(this: Node, config: AlarmRulesDef): void {

@@ -13,7 +13,7 @@
  */
 import { Agg, CompiledRule, compileRules, isCompiledRule, Kind, Template } from './rules';
 import { walk } from './path';
-import type { AlarmRuleConfig, AlarmSeverity } from './types';
+import type { AlarmRuleConfig, AlarmSeverity } from '../../lib/alarm-types';
 
 export type AlarmStateName =
   | 'normal'

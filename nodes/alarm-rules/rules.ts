@@ -3,7 +3,7 @@
  * matcher, clear level, delays in ms, message template) is decided here, so the engine's hot path only
  * compares numbers. A malformed rule is refused with its id (or position) in the message.
  */
-import type { AlarmRuleConfig, AlarmSeverity, RuleAggregate, RuleReference, RuleType } from './types';
+import type { AlarmRuleConfig, AlarmSeverity, RuleAggregate, RuleReference, RuleType } from '../../lib/alarm-types';
 import { CompiledPath, compilePath, compileTopicFilter } from './path';
 
 export const SEVERITIES: readonly AlarmSeverity[] = ['critical', 'major', 'minor', 'warning'];

@@ -15,7 +15,7 @@
  *   compares a block with its string or its baseline: warning at +30 %, alarm at +50 % over the string median
  *   → 'preset'. Only the product sheet's measuring range is an absolute level.
  */
-import type { AlarmPreset, AlarmRuleConfig, AlarmSeverity, LocalizedText } from '../alarm-rules/types';
+import type { AlarmPreset, AlarmRuleConfig, AlarmSeverity, LocalizedText } from '../../lib/alarm-types';
 
 export type MonitorType = 'C20' | 'C23' | 'C30' | 'C40' | 'C41';
 

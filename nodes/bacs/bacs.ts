@@ -3,13 +3,13 @@
  * whole system — status flags, strings, every module — as one envelope per poll, or one message per module.
  * Thin glue (docs/design.md §1.4): poller + planner read + registers.ts decoders + message shaping + status.
  */
-import type { DeviceAlarm, DeviceIdentity, DeviceMessage, Quality, Reading, ReadingValue, Unit } from '../../lib/envelope';
-import { deviceTopic, envelope } from '../../lib/envelope';
+import type { DeviceAlarm, DeviceIdentity, DeviceMessage, Quality, Reading, ReadingValue, Unit } from '../../lib/wire/envelope';
+import { deviceTopic, envelope } from '../../lib/wire/envelope';
 import { ChangeFilter } from '../../lib/change-filter';
 import { ModbusError } from '../../lib/modbus/client';
 import { badKeysUnder, describeViolations, screenReading } from '../../lib/plausibility';
 import type { LinkStateEvent, ModbusLink } from '../../lib/modbus/link';
-import { RegisterSnapshot } from '../../lib/modbus/planner';
+import { RegisterSnapshot } from '../../lib/wire/modbus-planner';
 import { Poller } from '../../lib/poller';
 import { asError, DoneFunction, ErrorOnce, Node, NodeAPI, NodeDef, NodeMessage, SendFunction, translator } from '../../lib/red';
 import { statusVocabulary } from '../../lib/status';
@@ -30,6 +30,8 @@ import {
 import { BACS_RANGES } from './ranges';
 import { BacsReading, bacsSettings, bacsUnits, mergeStrings, moduleUnits } from './settings';
 import { readSnmpTables } from './snmp';
+import { registerAlarmPresets } from '../../lib/alarm-presets';
+import { bacsPresets } from './alarms';
 
 interface BacsDef extends NodeDef {
   endpoint: string;
@@ -57,6 +59,7 @@ interface BacsDef extends NodeDef {
 type BacsNode = Node & { endpoint?: ModbusLink };
 
 export = function (RED: NodeAPI): void {
+  registerAlarmPresets(bacsPresets);
   const t = translator(RED);
   const tt = (key: string, subs?: Record<string, string | number>): string => t(`bacs.${key}`, subs);
   const vocabulary = statusVocabulary(t);

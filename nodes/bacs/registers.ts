@@ -8,8 +8,8 @@
  *
  * Decoders are pure and never throw: a register that was not read gives an absent value.
  */
-import type { DeviceAlarm, Severity, Unit } from '../../lib/envelope';
-import type { RegisterRange, RegisterSnapshot } from '../../lib/modbus/planner';
+import type { DeviceAlarm, Severity, Unit } from '../../lib/wire/envelope';
+import type { RegisterRange, RegisterSnapshot } from '../../lib/wire/modbus-planner';
 
 export type RegisterType = 'U16' | 'S16';
 

@@ -1,5 +1,5 @@
 /** Settings of the bacs node from its editor properties, the reading it sends, and the units of that reading. */
-import type { Unit } from '../../lib/envelope';
+import type { Unit } from '../../lib/wire/envelope';
 import {
   MODULE_UNITS,
   ModuleReading,

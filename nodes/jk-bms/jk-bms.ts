@@ -4,7 +4,7 @@
  * client.ts speaks the protocols, messages.ts shapes the envelope. One message per pack (or per value), errors
  * to Catch once per change of state, writes only to allow-listed switches and read back.
  */
-import { DeviceMessage, Quality } from '../../lib/envelope';
+import { DeviceMessage, Quality } from '../../lib/wire/envelope';
 import { ChangeFilter } from '../../lib/change-filter';
 import { Poller } from '../../lib/poller';
 import { translatorWithFallback } from '../../lib/i18n';
@@ -18,6 +18,8 @@ import { BadFrameError, descriptionsFor, detectPack, ImplausibleFrameError, Jk02
 import { AlarmTracker, identity, packMessages, parseAddresses, parseDeadbands, screenPack } from './messages';
 import { getProtocol, JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocolId, JkReading, maskSecrets } from './protocol';
 import type { Frame } from '../../lib/rs485/framer';
+import { registerAlarmPresets } from '../../lib/alarm-presets';
+import { jkPresets } from './alarms';
 
 interface JkBmsDef extends NodeDef {
   bus?: string;
@@ -63,6 +65,7 @@ function num(value: unknown, fallback: number, min: number, max: number): number
 const DEVICE_REFRESH_POLLS = 500;
 
 export = function (RED: NodeAPI): void {
+  registerAlarmPresets(jkPresets);
   function JkBms(this: import('node-red').Node, config: JkBmsDef): void {
     RED.nodes.createNode(this, config);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -177,7 +180,7 @@ export = function (RED: NodeAPI): void {
       const deviceAlarms = alarms.update(key, reading.alarms ?? [], now, lang);
       let keys: string[] | undefined;
       if (config.onlyChanged === true) {
-        keys = filter.changedKeys(key, reading as { [k: string]: import('../../lib/envelope').ReadingValue });
+        keys = filter.changedKeys(key, reading as { [k: string]: import('../../lib/wire/envelope').ReadingValue });
         if (keys.length === 0 && sameQuality) return;
         if (!sameQuality) keys = undefined;
       }

@@ -2,7 +2,7 @@
  * Pure helpers of the jk-bms node: the address list syntax, the units of the JK reading keys, the device
  * alarms with their texts and first-seen times, and the envelope of one pack's reading.
  */
-import { DeviceAlarm, DeviceIdentity, DeviceMessage, envelope, envelopePerValue, Quality, Reading, Unit } from '../../lib/envelope';
+import { DeviceAlarm, DeviceIdentity, DeviceMessage, envelope, envelopePerValue, Quality, Reading, Unit } from '../../lib/wire/envelope';
 import { screenReading, Screened } from '../../lib/plausibility';
 import { alarmText, JK_ALARM_BY_ID } from './alarms';
 import type { JkDeviceInfo, JkReading } from './protocol';

@@ -9,9 +9,9 @@
  */
 import { EventEmitter } from 'events';
 import * as net from 'net';
-import { encodeException, encodeRegistersResponse } from '../../lib/modbus/pdu';
-import { encodeRtu } from '../../lib/modbus/rtu';
-import { alarmWord, JK02_ALARM_BITS } from './alarms';
+import { encodeException, encodeRegistersResponse } from '../../lib/wire/modbus-pdu';
+import { encodeRtu } from '../../lib/wire/modbus-rtu';
+import { alarmWord, JK02_ALARM_BITS } from './protocol/alarm-bits';
 import { BALANCER_COMMANDS, BALANCER_LIMITS, BALANCER_REQUEST_SHAPE, encodeBalancerSetReply, encodeBalancerStatus, balancerAlarmBits } from './protocol/balancer';
 import { buildAck, buildTrigger, encodeJk02, JK02_TRIGGERS } from './protocol/jk02';
 import { blockOf, BLOCKS, encodeBlockImage, MODBUS_SWITCHES } from './protocol/modbus';

@@ -8,7 +8,7 @@
  * `manualLog`. The thresholds the manual does state (in the alarm names and causes) are in `signal`.
  * The manual lists only part of the alarms: add rows here, the node and the preset follow.
  */
-import type { AlarmPreset, AlarmRuleConfig, AlarmSeverity, LocalizedText } from '../alarm-rules/types';
+import type { AlarmPreset, AlarmRuleConfig, AlarmSeverity, LocalizedText } from '../../lib/alarm-types';
 
 /** the manual's own class: 一般告警 (general) or 严重告警 (serious) */
 export type ManualClass = 'general' | 'serious';

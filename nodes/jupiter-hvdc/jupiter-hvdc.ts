@@ -5,7 +5,7 @@
  * Thin glue (docs/design.md §1.4): profile.ts decodes, unit.ts merges alarms, contacts.ts debounces.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from 'node-red';
-import { envelope, envelopePerValue, type EnvelopeInput, type DeviceAlarm, type Quality, type Reading, type ReadingValue, type Unit } from '../../lib/envelope';
+import { envelope, envelopePerValue, type EnvelopeInput, type DeviceAlarm, type Quality, type Reading, type ReadingValue, type Unit } from '../../lib/wire/envelope';
 import { Poller } from '../../lib/poller';
 import { ErrorOnce, asError, guard, translator, type DoneFunction, type SendFunction } from '../../lib/red';
 import { statusVocabulary, type NodeStatus } from '../../lib/status';
@@ -33,6 +33,8 @@ import { asSnmpLink } from './link';
 import { describeViolations } from '../../lib/plausibility';
 import { screenUnit } from './ranges';
 import { missingSummary, parseUnitRows, resolveUnitNames, type MissingUnit } from './naming';
+import { registerAlarmPresets } from '../../lib/alarm-presets';
+import { jupiterPreset } from './alarms';
 
 interface JupiterNodeDef extends NodeDef {
   link?: string;
@@ -134,6 +136,7 @@ function seconds(v: unknown, fallback: number, min: number): number {
 }
 
 export = function (RED: NodeAPI): void {
+  registerAlarmPresets([jupiterPreset]);
   const t = translator(RED);
 
   function JupiterHvdcNode(this: Node, config: JupiterNodeDef): void {

@@ -4,7 +4,7 @@
  * the manual's EM software logs them (docs/jupiter-hvdc.md §2.1). Pure: the clock is passed in.
  */
 import { JUPITER_ALARMS, aggregateValue, alarmText, analogActive, jupiterAlarm, type JupiterAlarmDef } from './alarms';
-import type { AlarmSeverity } from '../alarm-rules/types';
+import type { AlarmSeverity } from '../../lib/alarm-types';
 import { UPS_WELL_KNOWN_ALARMS, upsAlarmId, type DecodedUnit, type WellKnownAlarm } from './profile';
 
 export type AlarmSource = 'snmp' | 'contact' | 'trap';

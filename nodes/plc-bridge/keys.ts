@@ -5,7 +5,7 @@
  * power, temperature); 32-bit where the range at that scale needs it. Adding a key is one line here.
  */
 
-import type { LocalizedText } from '../alarm-rules/types';
+import type { LocalizedText } from '../../lib/alarm-types';
 import { COMMUNICATION_LOST, STATUS_FLAGS } from '../bacs/registers';
 import * as BACS_EN from '../bacs/locales/en-US/bacs.json';
 import { JK_ALARMS } from '../jk-bms/alarms';

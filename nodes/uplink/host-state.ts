@@ -12,7 +12,7 @@
  *
  * Sparkplug B 2.2 (legacy): `STATE/<host id>`, payload `ONLINE` or `OFFLINE`, no timestamp: the last message wins.
  */
-import { fail, ok, Result } from '../../lib/result';
+import { fail, ok, Result } from '../../lib/wire/result';
 import { topicLevel } from './topics';
 
 export type HostStateForm = 'v3' | 'legacy';

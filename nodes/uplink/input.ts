@@ -2,7 +2,7 @@
  * What the uplink accepts: the device envelope (docs/design.md §3) and
  * alarm-rules state changes (output 1). Anything else is a clear error for the message's Catch, never a crash.
  */
-import type { Quality } from '../../lib/envelope';
+import type { Quality } from '../../lib/wire/envelope';
 
 export interface DeviceInfo {
   kind: string;

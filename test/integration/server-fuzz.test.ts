@@ -7,8 +7,8 @@
 import { expect } from 'chai';
 import * as net from 'net';
 import { ModbusTcpServer } from '../../lib/modbus/server';
-import { encodeReadRequest } from '../../lib/modbus/pdu';
-import { decodeRtu, encodeRtu } from '../../lib/modbus/rtu';
+import { encodeReadRequest } from '../../lib/wire/modbus-pdu';
+import { decodeRtu, encodeRtu } from '../../lib/wire/modbus-rtu';
 import { JkSimulator } from '../../nodes/jk-bms/simulator';
 import { modbusRequest } from '../helpers/modbus-raw';
 import { mutate, seededRandom } from '../helpers/snmp-fuzz';

@@ -10,8 +10,8 @@ import { JupiterUnit, simulatorProfile, type Scenario } from '../../nodes/jupite
 import { exportProfile } from '../../nodes/jupiter-hvdc/profile';
 import { JkSimulator, type JkScenario } from '../../nodes/jk-bms/simulator';
 import { BacsSimulator, type BacsScenario } from '../../nodes/bacs/simulator';
-import { findPreset } from '../../nodes/alarm-rules/presets';
-import type { AlarmRuleConfig } from '../../nodes/alarm-rules/types';
+import { findPreset } from '../helpers/presets';
+import type { AlarmRuleConfig } from '../../lib/alarm-types';
 import type { AlarmEvent } from '../../nodes/alarm-rules/engine';
 import { freeUdpPort, waitFor } from '../helpers/ports';
 import { helper, startServer, stopServer, type TestNode } from '../node/red-helper';

@@ -9,12 +9,12 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import { AlarmEngine, type AlarmEvent, type Scheduler } from '../../nodes/alarm-rules/engine';
 import { compilePath } from '../../nodes/alarm-rules/path';
-import { PRESETS } from '../../nodes/alarm-rules/presets';
-import type { AlarmRuleConfig } from '../../nodes/alarm-rules/types';
+import { PRESETS } from '../helpers/presets';
+import type { AlarmRuleConfig } from '../../lib/alarm-types';
 import { matrixCases, ruleOf, type Case, type Input } from './cases';
 import { renderMatrix } from './render';
 import { EXAMPLE_PRESETS, EXAMPLES_DIR, syncedExample } from './examples';
-import { findPreset } from '../../nodes/alarm-rules/presets';
+import { findPreset } from '../helpers/presets';
 
 /** A clock the test moves: timers fire when advance() passes them. */
 class ManualClock implements Scheduler {

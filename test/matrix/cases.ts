@@ -7,9 +7,9 @@
  *
  * Quiet cases are the devices' normal operating points: a preset that raises on them is a nuisance, a defect.
  */
-import { PRESETS } from '../../nodes/alarm-rules/presets';
+import { PRESETS } from '../helpers/presets';
 import { MONITOR_LIMITS, RESISTANCE_DRIFT } from '../../nodes/bacs/alarms';
-import type { AlarmRuleConfig } from '../../nodes/alarm-rules/types';
+import type { AlarmRuleConfig } from '../../lib/alarm-types';
 
 export type SourceKind = 'manual' | 'sheet' | 'standard' | 'capture' | 'package';
 

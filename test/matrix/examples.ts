@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { findPreset } from '../../nodes/alarm-rules/presets';
+import { findPreset } from '../helpers/presets';
 
 export const EXAMPLE_PRESETS: ReadonlyArray<{ file: string; node: string; preset: string }> = [
   { file: 'jupiter-hvdc-three-units.json', node: 'jupiter-ex-alarms', preset: 'jupiter-hvdc' },

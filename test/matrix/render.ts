@@ -2,8 +2,8 @@
  * docs/alarm-matrix.md from the matrix data (cases.ts) and the presets: scripts/alarm-matrix.js writes it, and the
  * matrix test fails when the committed file differs, so the document always shows the cases the tests run.
  */
-import { PRESETS } from '../../nodes/alarm-rules/presets';
-import type { AlarmRuleConfig } from '../../nodes/alarm-rules/types';
+import { PRESETS } from '../helpers/presets';
+import type { AlarmRuleConfig } from '../../lib/alarm-types';
 import { matrixCases, ruleOf, type Case, type Input, type RuleCases, type SourceKind } from './cases';
 
 const KIND: Record<SourceKind, string> = {

@@ -11,6 +11,7 @@ import * as path from 'path';
 const helper = require('node-red-node-test-helper') as TestHelper;
 const context = require('@node-red/runtime/lib/nodes/context') as { init(s: unknown): void; load(): Promise<unknown>; close(): Promise<unknown> };
 const alarmRulesNode = require('../../nodes/alarm-rules/alarm-rules') as NodeModule;
+const jupiterNode = require('../../nodes/jupiter-hvdc/jupiter-hvdc') as NodeModule;
 
 type NodeModule = (RED: unknown) => void;
 interface TestNode {
@@ -246,8 +247,8 @@ describe('alarm-rules node (Node-RED runtime)', function () {
     await until(() => last().fill === 'green' && last().shape === 'dot', 'green dot');
   });
 
-  it('serves the preset catalogue to the editor', async () => {
-    await helper.load([alarmRulesNode], flow());
+  it('serves the preset catalogue the loaded device nodes registered', async () => {
+    await helper.load([alarmRulesNode, jupiterNode], flow());
     const res = await helper.request().get('/dcpower/alarm-rules/presets').expect(200);
     const presets = res.body as Array<{ id: string; rules: Array<{ thresholdSource?: string }> }>;
     expect(presets.map((p) => p.id)).to.include('jupiter-hvdc');

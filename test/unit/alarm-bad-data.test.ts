@@ -6,8 +6,8 @@
  */
 import { expect } from 'chai';
 import { AlarmEngine, AlarmEvent } from '../../nodes/alarm-rules/engine';
-import { PRESETS } from '../../nodes/alarm-rules/presets';
-import type { AlarmRuleConfig } from '../../nodes/alarm-rules/types';
+import { PRESETS } from '../helpers/presets';
+import type { AlarmRuleConfig } from '../../lib/alarm-types';
 
 function engine(rules: AlarmRuleConfig[]): { e: AlarmEngine; timed: AlarmEvent[] } {
   const timed: AlarmEvent[] = [];

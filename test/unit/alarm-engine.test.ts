@@ -3,8 +3,8 @@ import * as sinon from 'sinon';
 import { AlarmEngine, AlarmEvent, EngineOptions } from '../../nodes/alarm-rules/engine';
 import { compileRules } from '../../nodes/alarm-rules/rules';
 import { compilePath, compileTopicFilter } from '../../nodes/alarm-rules/path';
-import type { AlarmRuleConfig } from '../../nodes/alarm-rules/types';
-import { PRESETS } from '../../nodes/alarm-rules/presets';
+import type { AlarmRuleConfig } from '../../lib/alarm-types';
+import { PRESETS } from '../helpers/presets';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { bacsPresets, MONITOR_LIMITS } from '../../nodes/bacs/alarms';
 import { compileRule } from '../../nodes/alarm-rules/rules';
-import { PRESETS } from '../../nodes/alarm-rules/presets';
+import { PRESETS } from '../helpers/presets';
 
 describe('BACS alarm-rules presets', () => {
   it('has one preset per monitor type plus the SJ 11237-2001 temperature preset', () => {

@@ -5,7 +5,7 @@
  * is finite, and after nodes/bacs/ranges.ts nothing out of range is left. Seeded and bounded in count and time.
  */
 import { expect } from 'chai';
-import { RegisterSnapshot } from '../../lib/modbus/planner';
+import { RegisterSnapshot } from '../../lib/wire/modbus-planner';
 import { screenReading } from '../../lib/plausibility';
 import type { SnmpVarbind } from '../../lib/snmp/types';
 import { BACS_RANGES } from '../../nodes/bacs/ranges';

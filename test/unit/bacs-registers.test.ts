@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { RegisterSnapshot, planReads, minimumRequests } from '../../lib/modbus/planner';
+import { RegisterSnapshot, planReads, minimumRequests } from '../../lib/wire/modbus-planner';
 import {
   DEFAULT_MODULE_TEMPLATE,
   decodeGeneral,

@@ -4,7 +4,7 @@
  * checksum refusal. Nothing may throw; every decode returns a Result. Seeded, so a failure reproduces.
  */
 import { expect } from 'chai';
-import { crc16Modbus } from '../../lib/modbus/crc16';
+import { crc16Modbus } from '../../lib/wire/crc16';
 import { buildSwitchWrite, buildTrigger, JK_PROTOCOLS, JkDecodeContext, JkProtocolId, JkStreamFramer } from '../../nodes/jk-bms/protocol';
 import { JkSimulator } from '../../nodes/jk-bms/simulator';
 import { loadVectors, PROTOCOL_OF } from './jk-vectors';

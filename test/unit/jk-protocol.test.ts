@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { decodeCapture } from '../../bin/decode';
-import { jkPresets, JK_ALARM_BY_ID, JK02_ALARM_BITS, NW_ALARM_BITS, BALANCER_ALARM_BITS } from '../../nodes/jk-bms/alarms';
+import { jkPresets, JK_ALARM_BY_ID } from '../../nodes/jk-bms/alarms';
+import { JK02_ALARM_BITS, NW_ALARM_BITS, BALANCER_ALARM_BITS } from '../../nodes/jk-bms/protocol/alarm-bits';
 import {
   autoProbes,
   buildBalancerWrite,

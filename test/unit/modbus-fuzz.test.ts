@@ -5,7 +5,7 @@
  * Seeded and bounded in count and time.
  */
 import { expect } from 'chai';
-import { crc16Modbus } from '../../lib/modbus/crc16';
+import { crc16Modbus } from '../../lib/wire/crc16';
 import {
   decodeReadResponse,
   decodeRequest,
@@ -20,10 +20,10 @@ import {
   MAX_WRITE_REGISTERS,
   ReadFunctionCode,
   ReadRequest,
-} from '../../lib/modbus/pdu';
-import { decodeRtu, encodeRtu, rtuResponseLength } from '../../lib/modbus/rtu';
-import { encodeMbap, MAX_ADU_LENGTH, MbapSplitter } from '../../lib/modbus/tcp';
-import type { CodecErrorCode } from '../../lib/result';
+} from '../../lib/wire/modbus-pdu';
+import { decodeRtu, encodeRtu, rtuResponseLength } from '../../lib/wire/modbus-rtu';
+import { encodeMbap, MAX_ADU_LENGTH, MbapSplitter } from '../../lib/wire/mbap';
+import type { CodecErrorCode } from '../../lib/wire/result';
 import { mutateBytes, seededRandom as rng } from '../helpers/fuzz';
 
 const CODES: readonly CodecErrorCode[] = ['short_frame', 'bad_header', 'bad_checksum', 'bad_length', 'unknown_variant', 'unknown_command', 'exception', 'mismatch', 'bad_value'];

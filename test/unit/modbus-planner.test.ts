@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { minimumRequests, normalizeRanges, planReads, RegisterRange } from '../../lib/modbus/planner';
+import { minimumRequests, normalizeRanges, planReads, RegisterRange } from '../../lib/wire/modbus-planner';
 
 /** Independent oracle: every split of the sorted wanted addresses into consecutive groups. */
 function bruteForce(addresses: number[], maxCount: number, maxGap = Infinity): { requests: number; registers: number } {

@@ -4,7 +4,7 @@
  * has OIDs made of 32-bit arcs (never `Infinity` or `NaN`). Seeded and bounded in count and time.
  */
 import { expect } from 'chai';
-import type { CodecErrorCode } from '../../lib/result';
+import type { CodecErrorCode } from '../../lib/wire/result';
 import { decodeResponse, encodeOidContent, getRequestTemplate, withRequestId } from '../../lib/snmp/ber';
 import { seededRandom as rng } from '../helpers/fuzz';
 

@@ -6,8 +6,8 @@
  * max-balance-current limit (1000 mA in V1.3, 2000 mA per esphome notes) and the numbering base of the highest/lowest
  * cell bytes.
  */
-import { fail, guarded, ok, Result } from '../../../lib/result';
-import { alarmIds, alarmWord, BALANCER_ALARM_BITS } from '../alarms';
+import { fail, guarded, ok, Result } from '../../../lib/wire/result';
+import { alarmIds, alarmWord, BALANCER_ALARM_BITS } from './alarm-bits';
 import { cellStats } from './blocks';
 import { arr, FieldSpec, FieldValues, num, readFields, tidy, writeFields } from './fields';
 import { sum8 } from './shapes';

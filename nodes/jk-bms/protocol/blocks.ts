@@ -3,7 +3,7 @@
  * sits at its Modbus block byte offset + 6 (docs/jk-bms-protocols.md §4.2), so one table per block serves both,
  * walked LE for JK02 and BE for Modbus. The 24S cell-info layout has its own table. Offsets are block byte offsets.
  */
-import { alarmIds, JK02_ALARM_BITS } from '../alarms';
+import { alarmIds, JK02_ALARM_BITS } from './alarm-bits';
 import { arr, FieldSpec, FieldValues, num, str, tidy } from './fields';
 import type { JkDeviceInfo, JkReading, JkSettings } from './types';
 

@@ -3,9 +3,9 @@
  * plan for `auto` (docs/jk-bms-protocols.md §2.2, §4.1). The 24S/32S heuristic is unverified: it looks for a plausible
  * cell-present mask (contiguous low bits) at frame offset 70 (32S) or 54 (24S).
  */
-import { encodeRtu } from '../../../lib/modbus/rtu';
-import { encodeReadRequest } from '../../../lib/modbus/pdu';
-import { fail, ok, Result } from '../../../lib/result';
+import { encodeRtu } from '../../../lib/wire/modbus-rtu';
+import { encodeReadRequest } from '../../../lib/wire/modbus-pdu';
+import { fail, ok, Result } from '../../../lib/wire/result';
 import { readNumber } from './fields';
 import type { Jk02Variant, JkProtocolId } from './types';
 

@@ -2,7 +2,7 @@
  * The JK protocol contract the jk-bms node, the rs485-bus framer, the simulator and `dcpower decode` use.
  * Types live in types.ts; each codec in its own file as field tables walked by one decoder.
  */
-import { fail, Result } from '../../../lib/result';
+import { fail, Result } from '../../../lib/wire/result';
 import { balancer } from './balancer';
 import { jk02 } from './jk02';
 import { decodeModbusPoll, modbus } from './modbus';

@@ -5,9 +5,9 @@
  * the only place the responder's address appears (docs/jk-bms-protocols.md §4, §5). In listen mode (a pack at DIP 0 is
  * master) the same frames, triggers and acks are decoded without transmitting.
  */
-import { encodeRtu } from '../../../lib/modbus/rtu';
-import { encodeWriteMultipleRegisters } from '../../../lib/modbus/pdu';
-import { fail, guarded, ok, Result } from '../../../lib/result';
+import { encodeRtu } from '../../../lib/wire/modbus-rtu';
+import { encodeWriteMultipleRegisters } from '../../../lib/wire/modbus-pdu';
+import { fail, guarded, ok, Result } from '../../../lib/wire/result';
 import { DEVICE_BLOCK, deviceFromValues, LIVE_BLOCK_24S, LIVE_BLOCK_32S, liveReading, SETTINGS_FIELDS, settingsFromValues } from './blocks';
 import { detectJk02Variant } from './detect';
 import { FieldValues, readFields, writeFields } from './fields';

@@ -3,9 +3,9 @@
  * Modbus: the register address on the wire is block + byte offset, while the quantity counts 16-bit
  * registers (docs/jk-bms-protocols.md §6.2). The blocks are the same tables as the JK02 frames (blocks.ts), walked BE.
  */
-import { decodeRequest, encodeReadRequest, encodeRegistersResponse, encodeWriteMultipleRegisters, EXCEPTION_NAMES } from '../../../lib/modbus/pdu';
-import { encodeRtu } from '../../../lib/modbus/rtu';
-import { fail, guarded, ok, Result } from '../../../lib/result';
+import { decodeRequest, encodeReadRequest, encodeRegistersResponse, encodeWriteMultipleRegisters, EXCEPTION_NAMES } from '../../../lib/wire/modbus-pdu';
+import { encodeRtu } from '../../../lib/wire/modbus-rtu';
+import { fail, guarded, ok, Result } from '../../../lib/wire/result';
 import { DEVICE_BLOCK, deviceFromValues, LIVE_BLOCK_32S, liveReading, SETTINGS_FIELDS, settingsFromValues } from './blocks';
 import { FieldSpec, FieldValues, readFields, writeFields } from './fields';
 import { crcValid, MODBUS_RTU_SHAPE } from './shapes';

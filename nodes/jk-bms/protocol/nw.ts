@@ -3,8 +3,8 @@
  * of newer boards set to 000: one read-all request, one reply of `ID, data` records (docs/jk-bms-protocols.md §3).
  * The reply is walked record by record from a table of IDs, never at fixed offsets, because firmware omits IDs.
  */
-import { fail, guarded, ok, Result } from '../../../lib/result';
-import { alarmIds, alarmWord, NW_ALARM_BITS } from '../alarms';
+import { fail, guarded, ok, Result } from '../../../lib/wire/result';
+import { alarmIds, alarmWord, NW_ALARM_BITS } from './alarm-bits';
 import { cellStats } from './blocks';
 import { readNumber, tidy, writeNumber } from './fields';
 import { sum16 } from './shapes';

@@ -1,5 +1,5 @@
 /** Checksums and frame shapes shared by the JK codecs. */
-import { crc16Modbus } from '../../../lib/modbus/crc16';
+import { crc16Modbus } from '../../../lib/wire/crc16';
 import type { JkFrameShape } from './types';
 
 /** Low 8 bits of the byte sum of bytes[start, end). */

@@ -3,7 +3,7 @@
  * and `dcpower decode`. Units follow docs/design.md §3: V, A, W, °C, %, Ah, s, mΩ;
  * positive current = charging; a value the device did not report is absent (never null or 0).
  */
-import type { Result } from '../../../lib/result';
+import type { Result } from '../../../lib/wire/result';
 
 /** The wire protocols the node speaks (docs/jk-bms-protocols.md §1). */
 export type JkProtocolId = 'jk-nw' | 'jk02' | 'jk-modbus' | 'jk-balancer';

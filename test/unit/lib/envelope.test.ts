@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { envelope, envelopePerValue } from '../../../lib/envelope';
+import { envelope, envelopePerValue } from '../../../lib/wire/envelope';
 
 describe('lib/envelope', () => {
   const input = {

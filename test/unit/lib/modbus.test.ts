@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { crc16Modbus } from '../../../lib/modbus/crc16';
+import { crc16Modbus } from '../../../lib/wire/crc16';
 import {
   decodeReadResponse,
   decodeRequest,
@@ -8,9 +8,9 @@ import {
   encodeReadRequest,
   encodeRegistersResponse,
   encodeWriteMultipleRegisters,
-} from '../../../lib/modbus/pdu';
-import { decodeRtu, encodeRtu, rtuResponseLength } from '../../../lib/modbus/rtu';
-import { encodeMbap, MbapSplitter } from '../../../lib/modbus/tcp';
+} from '../../../lib/wire/modbus-pdu';
+import { decodeRtu, encodeRtu, rtuResponseLength } from '../../../lib/wire/modbus-rtu';
+import { encodeMbap, MbapSplitter } from '../../../lib/wire/mbap';
 
 describe('lib/modbus codecs', () => {
   it('CRC-16/MODBUS of the standard check string is 0x4B37', () => {

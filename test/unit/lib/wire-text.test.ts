@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { escapeWireText } from '../../../lib/wire-text';
+import { escapeWireText } from '../../../lib/wire/wire-text';
 
 describe('lib/wire-text escapeWireText', () => {
   it('escapes control characters, ESC sequences, DEL, C1, backslash and line breaks', () => {

@@ -3,8 +3,8 @@ import { EventEmitter } from 'events';
 import { Rs485Bus, LinkDownError } from '../../../lib/rs485/bus';
 import type { Link, LinkSettings } from '../../../lib/rs485/link';
 import { rtuResponse } from '../../../lib/rs485/modbus-frames';
-import { encodeRtu, decodeRtu } from '../../../lib/modbus/rtu';
-import { encodeReadRequest, encodeRegistersResponse } from '../../../lib/modbus/pdu';
+import { encodeRtu, decodeRtu } from '../../../lib/wire/modbus-rtu';
+import { encodeReadRequest, encodeRegistersResponse } from '../../../lib/wire/modbus-pdu';
 import { acquireBus, releaseBus, PortInUseError, openBusCount } from '../../../lib/rs485/registry';
 import { waitFor } from '../../helpers/ports';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Framer, FrameDescription } from '../../../lib/rs485/framer';
 import { rtuRequest, rtuResponse } from '../../../lib/rs485/modbus-frames';
-import { encodeRtu } from '../../../lib/modbus/rtu';
+import { encodeRtu } from '../../../lib/wire/modbus-rtu';
 
 /** A JK02-shaped test format: 55 AA EB 90, 300 bytes, 8-bit sum in the last byte. */
 const jk02Like: FrameDescription = {

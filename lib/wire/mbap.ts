@@ -1,5 +1,5 @@
 /** Modbus/TCP MBAP framing (transaction id, protocol 0, length, unit id) and a stream splitter. */
-import { fail, ok, Result } from '../result';
+import { fail, ok, Result } from './result';
 
 export const MBAP_HEADER_LENGTH = 7;
 /** largest legal ADU: 7-byte header + 253-byte PDU */

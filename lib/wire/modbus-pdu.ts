@@ -2,7 +2,7 @@
  * Modbus PDUs (function code + data), shared by the RTU framing of the JK Modbus map, the Modbus/TCP client of
  * the BACS endpoint and the PLC bridge server. Pure: bytes in, typed results out, never a throw.
  */
-import { fail, ok, Result } from '../result';
+import { fail, ok, Result } from './result';
 
 export type ReadFunctionCode = 1 | 2 | 3 | 4;
 export type WriteFunctionCode = 5 | 6 | 15 | 16;

@@ -1,6 +1,6 @@
 /** Modbus RTU framing: unit id + PDU + CRC-16 (low byte first). */
 import { crc16Modbus } from './crc16';
-import { fail, ok, Result } from '../result';
+import { fail, ok, Result } from './result';
 
 export function encodeRtu(unitId: number, pdu: Uint8Array): Buffer {
   const frame = Buffer.alloc(pdu.length + 3);

@@ -13,7 +13,7 @@
  * window's end moved on to the end of its run or its reach), so its result is the true minimum, not a
  * heuristic; test/unit/modbus-planner.test.ts checks it against exhaustive search.
  */
-import { MAX_READ_REGISTERS } from './pdu';
+import { MAX_READ_REGISTERS } from './modbus-pdu';
 
 export interface RegisterRange {
   address: number;
