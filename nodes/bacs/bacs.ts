@@ -27,7 +27,7 @@ import {
   StringReading,
   stringSizes,
 } from './registers';
-import { BACS_RANGES } from './ranges';
+import { BACS_RANGES } from './schema';
 import { BacsReading, bacsSettings, bacsUnits, mergeStrings, moduleUnits } from './settings';
 import { readSnmpTables } from './snmp';
 import { registerAlarmPresets } from '../../lib/alarm-presets';

@@ -10,6 +10,8 @@
  */
 import type { DeviceAlarm, Severity, Unit } from '../../lib/wire/envelope';
 import type { RegisterRange, RegisterSnapshot } from '../../lib/wire/modbus-planner';
+import { unitsOf } from '../../lib/schema';
+import { BACS_SCHEMA } from './schema';
 
 export type RegisterType = 'U16' | 'S16';
 
@@ -119,11 +121,17 @@ export interface StringField {
   unit: Unit;
 }
 
+/** the units of the string and module fields, from the schema */
+const STRING_FIELD_UNITS = unitsOf(BACS_SCHEMA, undefined, 'strings');
+const MODULE_FIELD_UNITS = unitsOf(BACS_SCHEMA, undefined, 'modules');
+const stringUnit = (key: StringFieldKey): Unit => STRING_FIELD_UNITS[key] ?? '';
+const moduleUnit = (key: ModuleFieldKey): Unit => MODULE_FIELD_UNITS[key] ?? '';
+
 export const STRING_FIELDS: readonly StringField[] = [
-  { key: 'current', offset: 0, type: 'S16', scale: 1, unit: 'A' }, // STRING_nn_CUR
-  { key: 'voltage', offset: 1, type: 'S16', scale: 1, unit: 'V' }, // BACS_StrSumVolt
-  { key: 'averageVoltage', offset: 2, type: 'S16', scale: 1, unit: 'V' }, // BACS_StrAvgVolt
-  { key: 'rippleCurrent', offset: 3, type: 'S16', scale: 1, unit: 'A' }, // BACS_Str_CurrAC (RMS)
+  { key: 'current', offset: 0, type: 'S16', scale: 1, unit: stringUnit('current') }, // STRING_nn_CUR
+  { key: 'voltage', offset: 1, type: 'S16', scale: 1, unit: stringUnit('voltage') }, // BACS_StrSumVolt
+  { key: 'averageVoltage', offset: 2, type: 'S16', scale: 1, unit: stringUnit('averageVoltage') }, // BACS_StrAvgVolt
+  { key: 'rippleCurrent', offset: 3, type: 'S16', scale: 1, unit: stringUnit('rippleCurrent') }, // BACS_Str_CurrAC (RMS)
 ];
 
 export type StringScales = Partial<Record<StringFieldKey, number>>;
@@ -169,13 +177,14 @@ export interface ModuleTemplate {
   verifiedNote?: string;
 }
 
+/** the template's fields with their units (schema.ts) */
 export const MODULE_UNITS: Record<ModuleFieldKey, Unit> = {
-  voltage: 'V',
-  temperature: '°C',
-  resistance: 'mΩ',
-  equalizing: '%',
-  state: '',
-  soc: '%',
+  voltage: moduleUnit('voltage'),
+  temperature: moduleUnit('temperature'),
+  resistance: moduleUnit('resistance'),
+  equalizing: moduleUnit('equalizing'),
+  state: moduleUnit('state'),
+  soc: moduleUnit('soc'),
 };
 
 /** §5.2 module alarm states, in the order the web manager help lists them */

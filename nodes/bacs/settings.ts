@@ -1,7 +1,7 @@
 /** Settings of the bacs node from its editor properties, the reading it sends, and the units of that reading. */
 import type { Unit } from '../../lib/wire/envelope';
+import { unitsOf } from '../../lib/schema';
 import {
-  MODULE_UNITS,
   ModuleReading,
   ModuleTemplate,
   normalizeTemplate,
@@ -9,6 +9,7 @@ import {
   StringScales,
   templateProblem,
 } from './registers';
+import { BACS_SCHEMA } from './schema';
 
 export interface BacsSettings {
   deviceName: string;
@@ -104,23 +105,14 @@ export interface BacsReading {
   moduleSource?: 'modbus' | 'snmp';
 }
 
-const STRING_UNITS: { [key: string]: Unit } = { current: 'A', voltage: 'V', averageVoltage: 'V', rippleCurrent: 'A' };
-
-/** Units of the envelope: top-level keys, and nested ones as `strings.voltage`, `modules.resistance`. */
+/** Units of the envelope (schema.ts): nested keys as `strings.voltage`, `modules.resistance`; no top-level key has one. */
 export function bacsUnits(): { [key: string]: Unit } {
-  const units: { [key: string]: Unit } = {};
-  for (const [k, u] of Object.entries(STRING_UNITS)) units[`strings.${k}`] = u;
-  for (const [k, u] of Object.entries(MODULE_UNITS)) if (u) units[`modules.${k}`] = u;
-  return units;
+  return unitsOf(BACS_SCHEMA);
 }
 
+/** Units of one module's own message. */
 export function moduleUnits(m: ModuleReading): { [key: string]: Unit } {
-  const units: { [key: string]: Unit } = {};
-  for (const key of Object.keys(m)) {
-    const unit = (MODULE_UNITS as { [key: string]: Unit })[key];
-    if (unit) units[key] = unit;
-  }
-  return units;
+  return unitsOf(BACS_SCHEMA, m, 'modules');
 }
 
 /**

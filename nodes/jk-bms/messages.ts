@@ -1,12 +1,13 @@
 /**
- * Pure helpers of the jk-bms node: the address list syntax, the units of the JK reading keys, the device
- * alarms with their texts and first-seen times, and the envelope of one pack's reading.
+ * Pure helpers of the jk-bms node: the address list syntax, the device alarms with their texts and first-seen
+ * times, and the envelope of one pack's reading (its units and ranges from schema.ts).
  */
 import { DeviceAlarm, DeviceIdentity, DeviceMessage, envelope, envelopePerValue, Quality, Reading, Unit } from '../../lib/wire/envelope';
 import { screenReading, Screened } from '../../lib/plausibility';
+import { unitsOf } from '../../lib/schema';
 import { alarmText, JK_ALARM_BY_ID } from './alarms';
 import type { JkDeviceInfo, JkReading } from './protocol';
-import { JK_RANGES } from './ranges';
+import { JK_RANGES, JK_SCHEMA } from './schema';
 
 /** `1-4,7` -> [1, 2, 3, 4, 7]; an error names the bad part. Addresses 0-247, at most 64 packs per node. */
 export function parseAddresses(text: string, max = 247): { ok: true; value: number[] } | { ok: false; error: string } {
@@ -31,26 +32,8 @@ export function parseAddresses(text: string, max = 247): { ok: true; value: numb
   return { ok: true, value: [...out].sort((a, b) => a - b) };
 }
 
-export const JK_UNITS: { [key: string]: Unit } = {
-  cellVoltages: 'V',
-  cellResistances: 'mΩ',
-  cellMin: 'V',
-  cellMax: 'V',
-  cellDelta: 'V',
-  cellAverage: 'V',
-  voltage: 'V',
-  current: 'A',
-  power: 'W',
-  soc: '%',
-  soh: '%',
-  remainingCapacity: 'Ah',
-  nominalCapacity: 'Ah',
-  cycleCapacity: 'Ah',
-  mosTemperature: '°C',
-  temperatures: '°C',
-  balanceCurrent: 'A',
-  runtime: 's',
-};
+/** the unit of every JK reading key that has one (schema.ts) */
+export const JK_UNITS: { readonly [key: string]: Unit } = unitsOf(JK_SCHEMA);
 
 /** Tracks when each device alarm was first seen, per pack, so `since` stays put while it is active. */
 export class AlarmTracker {
@@ -81,7 +64,7 @@ export function identity(kind: DeviceIdentity['kind'], name: string, address: nu
 }
 
 /**
- * The reading of one frame without the values no real pack can report (nodes/jk-bms/ranges.ts). `rejected` means
+ * The reading of one frame without the values no real pack can report (nodes/jk-bms/schema.ts). `rejected` means
  * the frame is nonsense (an impossible cell, or most keys out of range): the node then treats it as a failed read.
  */
 export function screenPack(reading: JkReading): Screened<JkReading> {

@@ -31,7 +31,9 @@ import {
 import { UnitAlarms, type AlarmEvent } from './unit';
 import { asSnmpLink } from './link';
 import { describeViolations } from '../../lib/plausibility';
-import { screenUnit } from './ranges';
+import { screenUnit } from './screen';
+import { JUPITER_SCHEMA } from './schema';
+import { unitsOf } from '../../lib/schema';
 import { missingSummary, parseUnitRows, resolveUnitNames, type MissingUnit } from './naming';
 import { registerAlarmPresets } from '../../lib/alarm-presets';
 import { jupiterPreset } from './alarms';
@@ -81,22 +83,8 @@ interface UnitRuntime {
   trapOnBattery?: boolean;
 }
 
-const UNITS: { [key: string]: Unit } = {
-  dcOutputVoltage: 'V',
-  loadVoltage: 'V',
-  batteryVoltage: 'V',
-  batteryCurrent: 'A',
-  soc: '%',
-  batteryTemperature: '°C',
-  acInputVoltage: 'V',
-  acInputFrequency: 'Hz',
-  cellVoltages: 'V',
-  cellMin: 'V',
-  cellMax: 'V',
-  cellDelta: 'V',
-  secondsOnBattery: 's',
-  outputLoad: '%',
-};
+/** the unit of every reading key that has one (schema.ts) */
+const UNITS: { [key: string]: Unit } = unitsOf(JUPITER_SCHEMA);
 
 /** the reading keys a Jupiter message carries, in this order (docs/design.md §3.3) */
 const READING_ORDER = ['dcOutputVoltage', 'loadVoltage', 'batteryVoltage', 'batteryCurrent', 'soc', 'batteryTemperature'];

@@ -1,17 +1,19 @@
 /**
- * The keys the PLC bridge can serve, per device kind, as data (docs/design.md §3).
- * Each entry says where the value sits in the envelope's payload, its unit, the default scale (register =
- * round(value x scale)) and the register format. Signed formats where the value can be negative (current,
- * power, temperature); 32-bit where the range at that scale needs it. Adding a key is one line here.
+ * The keys the PLC bridge can serve, per device kind (docs/design.md §3). The values come from each device's schema
+ * (nodes/<device>/schema.ts: where the value sits in the payload, its unit, the default scale — register =
+ * round(value x scale) — and the register format, signed where the value can be negative, 32-bit where the range at
+ * that scale needs it), in the schema's register order; this file adds the bit fields, whose bits are named from the
+ * devices' alarm and status tables. Serving a new reading key is a `register` entry in its schema.
  */
 
 import type { LocalizedText } from '../../lib/alarm-types';
+import { servedKeys, type DeviceSchema, type RegisterFormat } from '../../lib/schema';
+import { DEVICE_SCHEMAS } from '../device-schemas';
 import { COMMUNICATION_LOST, STATUS_FLAGS } from '../bacs/registers';
 import * as BACS_EN from '../bacs/locales/en-US/bacs.json';
 import { JK_ALARMS } from '../jk-bms/alarms';
 
-/** `bool` is one register holding 0 or 1 */
-export type RegisterFormat = 'int16' | 'uint16' | 'int32' | 'uint32' | 'bool';
+export type { RegisterFormat };
 export const REGISTER_FORMATS: readonly RegisterFormat[] = ['int16', 'uint16', 'int32', 'uint32', 'bool'];
 
 export interface KeySpec {
@@ -61,35 +63,19 @@ const PACKAGE = '@dcpower/node-red-nodes';
 export type BridgeKind = 'jk-bms' | 'jk-balancer' | 'bacs' | 'jupiter-hvdc' | 'custom';
 export const BRIDGE_KINDS: readonly BridgeKind[] = ['jk-bms', 'jk-balancer', 'bacs', 'jupiter-hvdc', 'custom'];
 
-const k = (key: string, unit: string, scale: number, format: RegisterFormat, extra: Partial<KeySpec> = {}): KeySpec => ({
-  key,
-  path: key,
-  unit,
-  scale,
-  format,
-  ...extra,
-});
-/** an array of numbers, `key[*]` */
-const arr = (key: string, unit: string, scale: number, format: RegisterFormat, count: number, maxCount: number, extra: Partial<KeySpec> = {}): KeySpec => ({
-  key,
-  path: `${key}[*]`,
-  unit,
-  scale,
-  format,
-  count,
-  maxCount,
-  ...extra,
-});
-/** one field of an array of objects, `list[*].field`, served under the key `list.field` */
-const field = (list: string, name: string, unit: string, scale: number, format: RegisterFormat, count: number, maxCount: number): KeySpec => ({
-  key: `${list}.${name}`,
-  path: `${list}[*].${name}`,
-  unit,
-  scale,
-  format,
-  count,
-  maxCount,
-});
+/** The schema's served keys as the map builder and the dialog take them (the property order is the dialog's JSON). */
+function schemaKeys(schema: DeviceSchema): KeySpec[] {
+  return servedKeys(schema).map(({ key, path, unit, register: r }) => ({
+    key,
+    path,
+    unit,
+    scale: r.scale,
+    format: r.format,
+    ...(r.count !== undefined ? { count: r.count } : {}),
+    ...(r.maxCount !== undefined ? { maxCount: r.maxCount } : {}),
+    ...(r.indexBase !== undefined ? { indexBase: r.indexBase } : {}),
+  }));
+}
 
 /** a bit field key: no register of its own, one bit per entry */
 const bitField = (key: string, path: string, bits: readonly NamedBit[]): KeySpec => ({ key, path, unit: '', scale: 1, format: 'bool', bits });
@@ -131,76 +117,17 @@ const BACS_STATUS_BITS: readonly NamedBit[] = [
 /** JK alarms as bits, one per catalogue id, from the reading's `alarms` id list: the same on every JK protocol. */
 const JK_ALARM_BITS: readonly NamedBit[] = JK_ALARMS.map((a) => ({ name: a.id, test: { id: a.id }, english: a.text['en-US'], label: { text: a.text } }));
 
-const JK_KEYS: readonly KeySpec[] = [
-  k('voltage', 'V', 100, 'uint16'),
-  k('current', 'A', 100, 'int32'),
-  k('power', 'W', 1, 'int32'),
-  k('soc', '%', 1, 'uint16'),
-  k('soh', '%', 1, 'uint16'),
-  k('cellMin', 'V', 1000, 'uint16'),
-  k('cellMax', 'V', 1000, 'uint16'),
-  k('cellDelta', 'V', 1000, 'uint16'),
-  k('cellAverage', 'V', 1000, 'uint16'),
-  k('remainingCapacity', 'Ah', 100, 'uint32'),
-  k('nominalCapacity', 'Ah', 100, 'uint32'),
-  k('cycleCapacity', 'Ah', 10, 'uint32'),
-  k('cycles', '', 1, 'uint16'),
-  k('mosTemperature', '°C', 10, 'int16'),
-  k('balanceCurrent', 'A', 1000, 'int16'),
-  k('chargeEnabled', '', 1, 'bool'),
-  k('dischargeEnabled', '', 1, 'bool'),
-  k('balancerEnabled', '', 1, 'bool'),
-  k('balancing', '', 1, 'bool'),
-  k('cellCount', '', 1, 'uint16'),
-  arr('cellVoltages', 'V', 1000, 'uint16', 16, 32),
-  arr('cellResistances', 'mΩ', 100, 'uint16', 16, 32),
-  arr('temperatures', '°C', 10, 'int16', 4, 8),
-  bitField('alarmFlags', 'alarms', JK_ALARM_BITS),
-];
+const JK_KEYS: readonly KeySpec[] = [...schemaKeys(DEVICE_SCHEMAS['jk-bms']), bitField('alarmFlags', 'alarms', JK_ALARM_BITS)];
 
 const BACS_KEYS: readonly KeySpec[] = [
-  k('statusWord', '', 1, 'uint16'),
-  k('stringCount', '', 1, 'uint16'),
-  k('moduleCount', '', 1, 'uint16'),
-  field('strings', 'current', 'A', 10, 'int16', 4, 16),
-  field('strings', 'voltage', 'V', 10, 'uint16', 4, 16),
-  field('strings', 'averageVoltage', 'V', 1000, 'uint16', 4, 16),
-  field('strings', 'rippleCurrent', 'A', 10, 'int16', 4, 16),
-  field('modules', 'voltage', 'V', 1000, 'uint16', 16, 512),
-  field('modules', 'temperature', '°C', 10, 'int16', 16, 512),
-  field('modules', 'resistance', 'mΩ', 100, 'uint16', 16, 512),
-  field('modules', 'soc', '%', 1, 'uint16', 16, 512),
-  k('batteryStatusWord', '', 1, 'uint16'),
-  k('alarmFlagsWord', '', 1, 'uint16'),
+  ...schemaKeys(DEVICE_SCHEMAS.bacs),
   bitField('statusFlags', 'statusWord', BACS_STATUS_BITS),
   // registers 1001 and 1002: no public bit table (docs/bacs.md §3.3), so the bits carry numbers, not names
   bitField('batteryStatusBits', 'batteryStatusWord', unnamedBits('batteryStatusWord')),
   bitField('alarmFlagBits', 'alarmFlagsWord', unnamedBits('alarmFlagsWord')),
 ];
 
-const JUPITER_KEYS: readonly KeySpec[] = [
-  k('dcOutputVoltage', 'V', 10, 'uint16'),
-  k('loadVoltage', 'V', 10, 'uint16'),
-  k('batteryVoltage', 'V', 10, 'uint16'),
-  k('batteryCurrent', 'A', 10, 'int32'),
-  k('soc', '%', 1, 'uint16'),
-  k('batteryTemperature', '°C', 10, 'int16'),
-  k('acInputVoltage', 'V', 10, 'uint16'),
-  k('acInputFrequency', 'Hz', 100, 'uint16'),
-  k('outputLoad', '%', 1, 'uint16'),
-  k('estimatedMinutesRemaining', 'min', 1, 'uint16'),
-  k('secondsOnBattery', 's', 1, 'uint32'),
-  k('acInputOk', '', 1, 'bool'),
-  k('onBattery', '', 1, 'bool'),
-  k('rectifierCount', '', 1, 'uint16'),
-  k('cellMin', 'V', 1000, 'uint16'),
-  k('cellMax', 'V', 1000, 'uint16'),
-  k('cellDelta', 'V', 1000, 'uint16'),
-  arr('cellVoltages', 'V', 1000, 'uint16', 20, 120),
-  arr('rectifierCurrents', 'A', 10, 'int16', 4, 32),
-  field('rectifiers', 'ok', '', 1, 'bool', 4, 32),
-  arr('contacts', '', 1, 'bool', 8, 32, { indexBase: 1 }),
-];
+const JUPITER_KEYS: readonly KeySpec[] = schemaKeys(DEVICE_SCHEMAS['jupiter-hvdc']);
 
 export const KIND_KEYS: { readonly [kind in BridgeKind]: readonly KeySpec[] } = {
   'jk-bms': JK_KEYS,

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { RegisterSnapshot } from '../../lib/wire/modbus-planner';
 import { screenReading } from '../../lib/plausibility';
 import type { SnmpVarbind } from '../../lib/snmp/types';
-import { BACS_RANGES } from '../../nodes/bacs/ranges';
+import { BACS_RANGES } from '../../nodes/bacs/schema';
 import {
   decodeGeneral,
   decodeModule,

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { JK_UNITS, screenPack } from '../../nodes/jk-bms/messages';
 import { buildTrigger, decodePoll, getProtocol, JK_PROTOCOLS, JkReading, splitFrames } from '../../nodes/jk-bms/protocol';
-import { JK_RANGES } from '../../nodes/jk-bms/ranges';
+import { JK_RANGES } from '../../nodes/jk-bms/schema';
 import { JkChemistry, JkSimulator } from '../../nodes/jk-bms/simulator';
 import { corruptedNwCapture, nwCapture, nwOffset, resumNw } from '../helpers/jk-corrupt';
 import { loadVectors, PROTOCOL_OF } from './jk-vectors';

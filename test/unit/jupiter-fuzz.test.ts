@@ -17,7 +17,8 @@ import {
   type DecodedUnit,
   type JupiterProfile,
 } from '../../nodes/jupiter-hvdc/profile';
-import { JUPITER_RANGES, screenUnit } from '../../nodes/jupiter-hvdc/ranges';
+import { JUPITER_RANGES } from '../../nodes/jupiter-hvdc/schema';
+import { screenUnit } from '../../nodes/jupiter-hvdc/screen';
 import { SIM_OIDS } from '../../nodes/jupiter-hvdc/simulator';
 import { screenReading } from '../../lib/plausibility';
 import { seededRandom as rng, allFinite } from '../helpers/fuzz';

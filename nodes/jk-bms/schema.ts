@@ -1,0 +1,304 @@
+/**
+ * Every key of a JK reading (jk-bms and jk-balancer messages): type, unit, physical range, PLC register mapping,
+ * label and description (lib/schema.ts says what each field means and who reads it).
+ *
+ * The ranges are what no real pack can report at any operating point, so a value outside is a corrupted frame that
+ * passed its checksum (JK02's 8-bit sum, NW's 16-bit sum), not a measurement (docs/design.md §3.1). They are
+ * deliberately wide: a pack reporting its true state must never be flagged.
+ */
+import { rangeTable, text, type DeviceSchema, type KeySchema, type SchemaRange } from '../../lib/schema';
+
+/** every JK board has at most 32 cell slots (JK02 32S, the Modbus block); the DZ11 balancer 24 */
+const MAX_CELLS = 32;
+/** JK hardware measures cells up to 5 V (the JK-B2A4S manual: cell range 1–5 V, docs/jk-bms-protocols.md §9) */
+const MAX_CELL_V = 5;
+/**
+ * −55 °C: the bottom of common NTC probes and below NW's lowest code (raw 140 reads −41 °C under the rule of
+ * docs/jk-bms-protocols.md §3.6, one below the vendor's −40). 150 °C: above every protection limit, so a real
+ * over-temperature still arrives as a number and raises its alarm.
+ */
+const TEMPERATURE: SchemaRange = { min: -55, max: 150 };
+/**
+ * ±2000 A: the largest JK boards are rated a few hundred A; the reading is an average over the BMS's sample, so a
+ * surge never reads near this. NW protocol 1 cannot even encode more than ±327.67 A.
+ */
+const MAX_CURRENT = 2000;
+/** 32 cells × 5 V */
+const MAX_PACK_V = MAX_CELLS * MAX_CELL_V;
+/** far above any pack one JK board manages (the largest LiFePO4 cells are around 1000 Ah) */
+const MAX_CAPACITY_AH = 10_000;
+
+const CELL_V: SchemaRange = { min: 0, max: MAX_CELL_V };
+const FROM_CELLS = ['cellVoltages'] as const;
+
+/** a cell statistic: computed from the cells, so it goes when they go */
+const cellStat = (label: KeySchema['label'], description: KeySchema['description']): KeySchema => ({
+  type: 'number',
+  unit: 'V',
+  quantity: 'voltage',
+  category: 'measurement',
+  precision: 3,
+  range: { ...CELL_V, derivedFrom: FROM_CELLS },
+  label,
+  description,
+  register: { scale: 1000, format: 'uint16' },
+});
+
+const cellIndex = (label: KeySchema['label'], description: KeySchema['description']): KeySchema => ({
+  type: 'integer',
+  unit: '',
+  quantity: 'index',
+  category: 'diagnostic',
+  range: { min: 1, max: MAX_CELLS, derivedFrom: FROM_CELLS },
+  label,
+  description,
+});
+
+const switchState = (label: KeySchema['label'], description: KeySchema['description'], register = true): KeySchema => ({
+  type: 'boolean',
+  unit: '',
+  quantity: 'flag',
+  category: 'state',
+  label,
+  description,
+  ...(register ? { register: { scale: 1, format: 'bool' as const } } : {}),
+});
+
+export const JK_SCHEMA: DeviceSchema = {
+  node: 'jk-bms',
+  keys: {
+    // the cells are what the node is for: a frame with an impossible cell is rejected whole
+    cellVoltages: {
+      type: 'number[]',
+      unit: 'V',
+      quantity: 'voltage',
+      category: 'measurement',
+      precision: 3,
+      range: { ...CELL_V, critical: true },
+      label: text('Cells', '单体电压'),
+      description: text('voltage of each cell, in cell order; a cell that reads 0 mV is present and reads 0', '各单体电压，按单体顺序；读数为 0 mV 的单体仍存在，值为 0'),
+      register: { scale: 1000, format: 'uint16', count: 16, maxCount: 32 },
+    },
+    cellMin: cellStat(text('Lowest cell', '最低单体'), text('voltage of the lowest cell', '最低单体电压')),
+    cellMax: cellStat(text('Highest cell', '最高单体'), text('voltage of the highest cell', '最高单体电压')),
+    cellAverage: cellStat(text('Cell average', '单体平均'), text('average cell voltage', '单体平均电压')),
+    cellDelta: cellStat(text('Cell difference', '单体压差'), text('highest minus lowest cell voltage', '最高与最低单体电压之差')),
+    cellMinIndex: cellIndex(text('Lowest cell no.', '最低单体号'), text('number of the lowest cell, from 1', '最低单体的编号，从 1 开始')),
+    cellMaxIndex: cellIndex(text('Highest cell no.', '最高单体号'), text('number of the highest cell, from 1', '最高单体的编号，从 1 开始')),
+    cellCount: {
+      type: 'integer',
+      unit: '',
+      quantity: 'count',
+      category: 'diagnostic',
+      range: { min: 0, max: MAX_CELLS },
+      label: text('Cells', '单体数'),
+      description: text('number of cells the device reports or has present', '设备上报或检测到的单体数'),
+      register: { scale: 1, format: 'uint16' },
+    },
+    // balance-wire resistances are around 50–160 mΩ in every capture; 10 Ω is an open lead, which the BMS reports
+    // through its wire-resistance alarm rather than as a number
+    cellResistances: {
+      type: 'number[]',
+      unit: 'mΩ',
+      quantity: 'resistance',
+      category: 'diagnostic',
+      precision: 1,
+      range: { min: 0, max: 10_000 },
+      label: text('Wire resistances', '均衡线电阻'),
+      description: text('balance-wire resistance of each cell', '各单体均衡线电阻'),
+      register: { scale: 100, format: 'uint16', count: 16, maxCount: 32 },
+    },
+    voltage: {
+      type: 'number',
+      unit: 'V',
+      quantity: 'voltage',
+      category: 'measurement',
+      precision: 2,
+      range: { min: 0, max: MAX_PACK_V },
+      label: text('Voltage', '总电压'),
+      description: text('pack voltage', '电池包总电压'),
+      register: { scale: 100, format: 'uint16' },
+    },
+    current: {
+      type: 'number',
+      unit: 'A',
+      quantity: 'current',
+      category: 'measurement',
+      precision: 2,
+      range: { min: -MAX_CURRENT, max: MAX_CURRENT },
+      label: text('Current', '电流'),
+      description: text('pack current, + charging, − discharging (after "invert current")', '电池包电流，充电为正、放电为负（已按“电流取反”处理）'),
+      register: { scale: 100, format: 'int32' },
+    },
+    // NW computes power from voltage and current; JK02 and Modbus take the sign from the current
+    power: {
+      type: 'number',
+      unit: 'W',
+      quantity: 'power',
+      category: 'measurement',
+      precision: 0,
+      range: { min: -MAX_PACK_V * MAX_CURRENT, max: MAX_PACK_V * MAX_CURRENT, derivedFrom: ['voltage', 'current'] },
+      label: text('Power', '功率'),
+      description: text('pack power, signed like the current', '电池包功率，符号与电流相同'),
+      register: { scale: 1, format: 'int32' },
+    },
+    soc: {
+      type: 'number',
+      unit: '%',
+      quantity: 'battery',
+      category: 'measurement',
+      precision: 0,
+      range: { min: 0, max: 100 },
+      label: text('SOC', '剩余电量'),
+      description: text('state of charge', '荷电状态（SOC）'),
+      register: { scale: 1, format: 'uint16' },
+    },
+    soh: {
+      type: 'number',
+      unit: '%',
+      quantity: 'percentage',
+      category: 'measurement',
+      precision: 0,
+      range: { min: 0, max: 100 },
+      label: text('SOH', '健康度'),
+      description: text('state of health', '健康状态（SOH）'),
+      register: { scale: 1, format: 'uint16' },
+    },
+    // signed on the JK-PB (i32): a coulomb counter may run below zero near empty, so only the magnitude is bounded
+    remainingCapacity: {
+      type: 'number',
+      unit: 'Ah',
+      quantity: 'charge',
+      category: 'measurement',
+      precision: 2,
+      range: { min: -MAX_CAPACITY_AH, max: MAX_CAPACITY_AH },
+      label: text('Remaining', '剩余容量'),
+      description: text('remaining capacity', '剩余容量'),
+      register: { scale: 100, format: 'uint32' },
+    },
+    nominalCapacity: {
+      type: 'number',
+      unit: 'Ah',
+      quantity: 'charge',
+      category: 'diagnostic',
+      precision: 2,
+      range: { min: 0, max: MAX_CAPACITY_AH },
+      label: text('Capacity', '标称容量'),
+      description: text('nominal capacity set in the BMS', 'BMS 中设置的标称容量'),
+      register: { scale: 100, format: 'uint32' },
+    },
+    // lifetime total: 10,000 full cycles of the largest pack
+    cycleCapacity: {
+      type: 'number',
+      unit: 'Ah',
+      quantity: 'charge',
+      category: 'diagnostic',
+      accumulation: 'totalIncreasing',
+      precision: 1,
+      range: { min: 0, max: 10_000 * MAX_CAPACITY_AH },
+      label: text('Cycled charge', '累计循环容量'),
+      description: text('charge cycled over the pack\'s life', '电池包寿命内累计循环的容量'),
+      register: { scale: 10, format: 'uint32' },
+    },
+    // LiFePO4 is rated for 6,000–10,000 cycles; the counter also counts partial charges
+    cycles: {
+      type: 'integer',
+      unit: '',
+      quantity: 'count',
+      category: 'diagnostic',
+      accumulation: 'totalIncreasing',
+      range: { min: 0, max: 100_000 },
+      label: text('Cycles', '循环次数'),
+      description: text('charge cycles counted by the BMS', 'BMS 统计的充放电循环次数'),
+      register: { scale: 1, format: 'uint16' },
+    },
+    mosTemperature: {
+      type: 'number',
+      unit: '°C',
+      quantity: 'temperature',
+      category: 'measurement',
+      precision: 1,
+      range: TEMPERATURE,
+      label: text('MOS temp.', 'MOS 温度'),
+      description: text('temperature of the power MOSFETs', '功率 MOS 管温度'),
+      register: { scale: 10, format: 'int16' },
+    },
+    temperatures: {
+      type: 'number[]',
+      unit: '°C',
+      quantity: 'temperature',
+      category: 'measurement',
+      precision: 1,
+      range: TEMPERATURE,
+      label: text('Battery temps.', '电池温度'),
+      description: text('battery probes in the device\'s order; absent probes are left out', '电池温度探头，按设备顺序；未接的探头不列出'),
+      register: { scale: 10, format: 'int16', count: 4, maxCount: 8 },
+    },
+    // JK active balancers move up to 2 A (JK-PB, DZ11 at most 2000 mA); 20 A leaves room for any model
+    balanceCurrent: {
+      type: 'number',
+      unit: 'A',
+      quantity: 'current',
+      category: 'measurement',
+      precision: 3,
+      range: { min: -20, max: 20 },
+      label: text('Balance current', '均衡电流'),
+      description: text('balancing current, + while a cell is being charged', '均衡电流，对单体充电时为正'),
+      register: { scale: 1000, format: 'int16' },
+    },
+    // 31 years of uptime
+    runtime: {
+      type: 'number',
+      unit: 's',
+      quantity: 'duration',
+      category: 'diagnostic',
+      accumulation: 'totalIncreasing',
+      precision: 0,
+      range: { min: 0, max: 1e9 },
+      label: text('Run time', '运行时间'),
+      description: text('time the BMS has been running', 'BMS 累计运行时间'),
+    },
+    chargeEnabled: switchState(text('Charging on', '充电开关'), text('charge MOSFET switched on', '充电 MOS 已开启')),
+    dischargeEnabled: switchState(text('Discharging on', '放电开关'), text('discharge MOSFET switched on', '放电 MOS 已开启')),
+    balancerEnabled: switchState(text('Balancer on', '均衡开关'), text('balancer switched on', '均衡功能已开启')),
+    balancing: switchState(text('Balancing', '均衡中'), text('the balancer is moving charge now', '均衡器正在均衡')),
+    heating: switchState(text('Heating', '加热中'), text('the pack heater is on', '电池加热已开启'), false),
+    precharging: switchState(text('Precharging', '预充中'), text('the precharge circuit is on', '预充电路已开启'), false),
+    alarms: {
+      type: 'string[]',
+      unit: '',
+      quantity: 'text',
+      category: 'state',
+      label: text('Alarms', '告警'),
+      description: text('ids of the device\'s active alarms (nodes/jk-bms/alarms.ts)', '设备当前告警的 id（nodes/jk-bms/alarms.ts）'),
+    },
+  },
+  registerOrder: [
+    'voltage',
+    'current',
+    'power',
+    'soc',
+    'soh',
+    'cellMin',
+    'cellMax',
+    'cellDelta',
+    'cellAverage',
+    'remainingCapacity',
+    'nominalCapacity',
+    'cycleCapacity',
+    'cycles',
+    'mosTemperature',
+    'balanceCurrent',
+    'chargeEnabled',
+    'dischargeEnabled',
+    'balancerEnabled',
+    'balancing',
+    'cellCount',
+    'cellVoltages',
+    'cellResistances',
+    'temperatures',
+  ],
+};
+
+/** the physical ranges as lib/plausibility.ts walks them */
+export const JK_RANGES = rangeTable(JK_SCHEMA);
