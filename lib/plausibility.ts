@@ -1,8 +1,9 @@
 /**
  * Plausibility of decoded readings. A frame can pass its checksum and still be corrupt (JK02's 8-bit sum lets
  * about one multi-byte corruption in 256 through), and an SNMP agent or a Modbus controller can hand over any
- * number its encoding allows. Each device folder describes the physical range of its reading keys as one table
- * (`nodes/<device>/ranges.ts`); this walks a reading against such a table.
+ * number its encoding allows. Each device's schema gives the physical range of its reading keys
+ * (`nodes/<device>/schema.ts`, turned into a table by `rangeTable` of lib/schema.ts); this walks a reading against
+ * such a table.
  *
  * Pure: it never throws and never changes its input. The result is a copy of the reading without the
  * implausible values (a value that cannot be real is absent, never null or 0 — docs/design.md §3), the keys it

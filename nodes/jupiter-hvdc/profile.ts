@@ -492,7 +492,7 @@ export interface DecodedUnit {
   invalid: string[];
   /** whether the agent answered with any ENTITY-SENSOR rows (the node stops walking if not) */
   entitySensorSeen: boolean;
-  /** paths of values dropped as physically implausible (ranges.ts screenUnit); absent when none were */
+  /** paths of values dropped as physically implausible (screen.ts screenUnit); absent when none were */
   badKeys?: string[];
   /** the answer was mostly nonsense: none of its values is used, only its flags and alarm table */
   rejected?: boolean;

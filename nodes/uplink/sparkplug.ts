@@ -26,6 +26,8 @@
 import * as sparkplugPayload from 'sparkplug-payload';
 import type { UMetric, UPayload } from 'sparkplug-payload/lib/sparkplugbpayload';
 import * as tahu from 'sparkplug-payload/lib/sparkplugPayloadProto';
+import { entryAt, scalarTypeOf, type DeviceSchema } from '../../lib/schema';
+import { schemaOfKind } from '../device-schemas';
 import type { AlarmInput, ReadingInput, UplinkInput } from './input';
 import { HostStateForm, hostStateTopic, parseHostState, PrimaryHostTracker } from './host-state';
 import type { Packet, SessionSignal, UplinkProfile } from './profile';
@@ -102,38 +104,53 @@ export function longToNumber(value: unknown): number {
   return NaN;
 }
 
-function scalarMetric(name: string, value: unknown, unit: string | undefined): FlatMetric | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? { name, type: 'Double', value, unit } : undefined;
-  if (typeof value === 'boolean') return { name, type: 'Boolean', value, unit };
-  if (typeof value === 'string') return { name, type: 'String', value, unit };
-  return undefined;
+/** the Sparkplug datatype of each scalar type a reading holds */
+const METRIC_TYPES: { readonly [scalar in 'number' | 'boolean' | 'string']: MetricType } = { number: 'Double', boolean: 'Boolean', string: 'String' };
+
+function scalarTypeOfValue(value: unknown): 'number' | 'boolean' | 'string' | undefined {
+  const t = typeof value;
+  return t === 'number' || t === 'boolean' || t === 'string' ? t : undefined;
+}
+
+/**
+ * A scalar as a metric. `declared` is the type the device's schema gives the value: a value of another type is left
+ * out, so a known metric's datatype never changes (which would end the device's session: DDEATH and a new DBIRTH).
+ */
+function scalarMetric(name: string, value: unknown, unit: string | undefined, declared?: 'number' | 'boolean' | 'string'): FlatMetric | undefined {
+  const actual = scalarTypeOfValue(value);
+  if (actual === undefined || (declared !== undefined && declared !== actual)) return undefined;
+  if (actual === 'number' && !Number.isFinite(value)) return undefined;
+  return { name, type: METRIC_TYPES[actual], value: value as Scalar, unit };
 }
 
 /**
  * A reading as Sparkplug metrics: nested objects and arrays become folder paths (`cellVoltages/3`,
  * `strings/0/current`); an array of strings (alarm ids) becomes one comma-separated String metric, so a
  * changing list does not force a new DBIRTH each time. The unit of a top-level key applies to its children.
+ * With the schema of the message's device, each value has the datatype the schema gives it (lib/schema.ts); keys
+ * the schema does not know (a profile's own keys, one BACS module's message) take theirs from the value.
  */
-export function flattenReading(reading: Record<string, unknown>, units: Record<string, string> = {}): FlatMetric[] {
+export function flattenReading(reading: Record<string, unknown>, units: Record<string, string> = {}, schema?: DeviceSchema): FlatMetric[] {
   const out: FlatMetric[] = [];
-  const walk = (name: string, value: unknown, unit: string | undefined, depth: number): void => {
+  const walk = (name: string, steps: Array<string | number>, value: unknown, unit: string | undefined, depth: number): void => {
     if (out.length >= MAX_METRICS_PER_DEVICE || depth > MAX_DEPTH) return;
     if (Array.isArray(value)) {
       if (value.length > 0 && value.every((v) => typeof v === 'string')) {
         out.push({ name, type: 'String', value: value.join(','), unit });
         return;
       }
-      value.forEach((v, i) => walk(`${name}/${i}`, v, unit, depth + 1));
+      value.forEach((v, i) => walk(`${name}/${i}`, [...steps, i], v, unit, depth + 1));
       return;
     }
     if (typeof value === 'object' && value !== null) {
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(`${name}/${k}`, v, unit, depth + 1);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(`${name}/${k}`, [...steps, k], v, unit, depth + 1);
       return;
     }
-    const metric = scalarMetric(name, value, unit);
+    const entry = schema ? entryAt(schema, steps) : undefined;
+    const metric = scalarMetric(name, value, unit, entry ? scalarTypeOf(entry) : undefined);
     if (metric) out.push(metric);
   };
-  for (const [key, value] of Object.entries(reading)) walk(key, value, units[key], 0);
+  for (const [key, value] of Object.entries(reading)) walk(key, [key], value, units[key], 0);
   return out;
 }
 
@@ -390,7 +407,7 @@ export class SparkplugProfile implements UplinkProfile<SparkplugItem> {
       device.born = false;
       return [];
     }
-    return this.update(id, [...flattenReading(input.reading, input.units), ...deviceMetrics(input)], input.source, input.timestamp, online);
+    return this.update(id, [...flattenReading(input.reading, input.units, schemaOfKind(input.device.kind)), ...deviceMetrics(input)], input.source, input.timestamp, online);
   }
 
   /** The device, created on first sight; undefined when refused (limit, or an id differing only in case). */

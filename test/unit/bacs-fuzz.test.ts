@@ -2,7 +2,7 @@
  * The BACS decoders under hostile input, and their plausibility ranges against the simulated controller. Random
  * register images (biased to 0x0000, 0x7FFF, 0x8000, 0xFFFF) through the register decoders with random valid
  * templates, and random varbinds through the SNMP table decoders: nothing may throw, every number that comes out
- * is finite, and after nodes/bacs/ranges.ts nothing out of range is left. Seeded and bounded in count and time.
+ * is finite, and after the ranges of nodes/bacs/schema.ts nothing out of range is left. Seeded and bounded in count and time.
  */
 import { expect } from 'chai';
 import { RegisterSnapshot } from '../../lib/wire/modbus-planner';

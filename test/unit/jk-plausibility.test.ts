@@ -1,5 +1,5 @@
 /**
- * JK plausibility (nodes/jk-bms/ranges.ts through lib/plausibility.ts): no captured frame and no simulated pack is
+ * JK plausibility (the ranges of nodes/jk-bms/schema.ts through lib/plausibility.ts): no captured frame and no simulated pack is
  * ever flagged, and frames corrupted so that they still pass their checksum never come out as good readings with
  * impossible values. The corruption starts from the real NW capture nw-03 and the JK-PB RS485 capture of
  * test/fixtures/jkbms-vectors.json. Seeded, so a failure reproduces.
@@ -24,7 +24,7 @@ function assertInRange(reading: JkReading): void {
   expect(again.badKeys, JSON.stringify(reading)).to.deep.equal([]);
 }
 
-describe('JK plausibility (ranges.ts)', () => {
+describe('JK plausibility (schema ranges)', () => {
   it('every captured frame decodes to a reading with nothing out of range', () => {
     let readings = 0;
     for (const v of loadVectors()) {

@@ -1,5 +1,5 @@
 /**
- * The Jupiter profile decoding under hostile agents, and its plausibility ranges (nodes/jupiter-hvdc/ranges.ts).
+ * The Jupiter profile decoding under hostile agents, and its plausibility ranges (nodes/jupiter-hvdc/schema.ts, screen.ts).
  * Random answers to the poll plan of random profiles (every layer, random scales, signedness, sentinels and
  * decimal-place OIDs; varbinds of every type, errors, garbage OIDs) through decodeUnit, and random JSON through
  * validateProfile: nothing may throw, every number is finite, and nothing out of range survives screenUnit.

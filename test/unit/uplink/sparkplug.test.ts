@@ -13,6 +13,8 @@ import {
   SparkplugWarning,
 } from '../../../nodes/uplink/sparkplug';
 import { UnsProfile } from '../../../nodes/uplink/uns';
+import { BACS_SCHEMA } from '../../../nodes/bacs/schema';
+import { JK_SCHEMA } from '../../../nodes/jk-bms/schema';
 
 const NOW = 1_700_000_000_000;
 
@@ -67,6 +69,16 @@ describe('Sparkplug B encoding (decoded again with sparkplug-payload)', () => {
       { name: 'strings/0/current', type: 'Double', value: 1.5, unit: undefined },
       { name: 'chargeEnabled', type: 'Boolean', value: true, unit: undefined },
       { name: 'alarms', type: 'String', value: 'cellHigh,mosHot', unit: undefined },
+    ]);
+  });
+
+  it('gives each value the datatype of its device schema, and leaves out a value of another type rather than change it', () => {
+    const flat = flattenReading({ voltage: 'high', soc: 80, chargeEnabled: 1, strings: [{ current: 1.5, voltage: true }], ownKey: true }, {}, { ...JK_SCHEMA, keys: { ...JK_SCHEMA.keys, strings: BACS_SCHEMA.keys.strings } });
+    expect(flat).to.deep.equal([
+      { name: 'soc', type: 'Double', value: 80, unit: undefined },
+      { name: 'strings/0/current', type: 'Double', value: 1.5, unit: undefined },
+      // a key the schema does not know takes its type from the value
+      { name: 'ownKey', type: 'Boolean', value: true, unit: undefined },
     ]);
   });
 
