@@ -115,6 +115,46 @@ export function text(en: string, zh: string): LocalizedText {
   return { 'en-US': en, 'zh-CN': zh };
 }
 
+/** the quantity a number in each unit measures, unless its entry says otherwise (a SOC is `battery`, not `percentage`) */
+const QUANTITY_OF_UNIT: { readonly [unit in KeySchema['unit']]: Quantity } = {
+  V: 'voltage',
+  A: 'current',
+  mA: 'current',
+  W: 'power',
+  '°C': 'temperature',
+  K: 'temperature',
+  '%': 'percentage',
+  Ah: 'charge',
+  s: 'duration',
+  min: 'duration',
+  Hz: 'frequency',
+  'mΩ': 'resistance',
+  '': 'count',
+};
+
+/** what an entry adds to the defaults of its builder */
+export type KeyOptions = Partial<Omit<KeySchema, 'label' | 'description'>>;
+
+/** A measured number (`type: 'number[]'` in `more` for one per cell, probe, …); its quantity follows from its unit. */
+export function numberKey(unit: KeySchema['unit'], precision: number, label: LocalizedText, description: LocalizedText, more: KeyOptions = {}): KeySchema {
+  return { type: 'number', unit, quantity: QUANTITY_OF_UNIT[unit], category: 'measurement', precision, label, description, ...more };
+}
+
+/** A whole number without unit: a count by default (`quantity: 'index'` or `'raw'` in `more`), diagnostic. */
+export function integerKey(label: LocalizedText, description: LocalizedText, more: KeyOptions = {}): KeySchema {
+  return { type: 'integer', unit: '', quantity: 'count', category: 'diagnostic', label, description, ...more };
+}
+
+/** A yes/no state. */
+export function flagKey(label: LocalizedText, description: LocalizedText, more: KeyOptions = {}): KeySchema {
+  return { type: 'boolean', unit: '', quantity: 'flag', category: 'state', label, description, ...more };
+}
+
+/** A text: a name, an enumeration (`values`), a list of ids (`type: 'string[]'`). */
+export function textKey(label: LocalizedText, description: LocalizedText, more: KeyOptions = {}): KeySchema {
+  return { type: 'string', unit: '', quantity: 'text', category: 'state', label, description, ...more };
+}
+
 /** A schema path: `voltage`, `cellVoltages[*]` (each element), `modules[*].voltage` (a field of each element). */
 export type SchemaPath = string;
 

@@ -6,7 +6,8 @@
  * passed its checksum (JK02's 8-bit sum, NW's 16-bit sum), not a measurement (docs/design.md §3.1). They are
  * deliberately wide: a pack reporting its true state must never be flagged.
  */
-import { rangeTable, text, type DeviceSchema, type KeySchema, type SchemaRange } from '../../lib/schema';
+import type { LocalizedText } from '../../lib/alarm-types';
+import { flagKey, integerKey, numberKey, rangeTable, text, textKey, type DeviceSchema, type KeySchema, type SchemaRange } from '../../lib/schema';
 
 /** every JK board has at most 32 cell slots (JK02 32S, the Modbus block); the DZ11 balancer 24 */
 const MAX_CELLS = 32;
@@ -32,246 +33,118 @@ const CELL_V: SchemaRange = { min: 0, max: MAX_CELL_V };
 const FROM_CELLS = ['cellVoltages'] as const;
 
 /** a cell statistic: computed from the cells, so it goes when they go */
-const cellStat = (label: KeySchema['label'], description: KeySchema['description']): KeySchema => ({
-  type: 'number',
-  unit: 'V',
-  quantity: 'voltage',
-  category: 'measurement',
-  precision: 3,
-  range: { ...CELL_V, derivedFrom: FROM_CELLS },
-  label,
-  description,
-  register: { scale: 1000, format: 'uint16' },
-});
-
-const cellIndex = (label: KeySchema['label'], description: KeySchema['description']): KeySchema => ({
-  type: 'integer',
-  unit: '',
-  quantity: 'index',
-  category: 'diagnostic',
-  range: { min: 1, max: MAX_CELLS, derivedFrom: FROM_CELLS },
-  label,
-  description,
-});
-
-const switchState = (label: KeySchema['label'], description: KeySchema['description'], register = true): KeySchema => ({
-  type: 'boolean',
-  unit: '',
-  quantity: 'flag',
-  category: 'state',
-  label,
-  description,
-  ...(register ? { register: { scale: 1, format: 'bool' as const } } : {}),
-});
+const cellStat = (label: LocalizedText, description: LocalizedText): KeySchema =>
+  numberKey('V', 3, label, description, { range: { ...CELL_V, derivedFrom: FROM_CELLS }, register: { scale: 1000, format: 'uint16' } });
+const cellIndex = (label: LocalizedText, description: LocalizedText): KeySchema =>
+  integerKey(label, description, { quantity: 'index', range: { min: 1, max: MAX_CELLS, derivedFrom: FROM_CELLS } });
+const BOOL_REGISTER = { register: { scale: 1, format: 'bool' } } as const;
 
 export const JK_SCHEMA: DeviceSchema = {
   node: 'jk-bms',
   keys: {
     // the cells are what the node is for: a frame with an impossible cell is rejected whole
-    cellVoltages: {
-      type: 'number[]',
-      unit: 'V',
-      quantity: 'voltage',
-      category: 'measurement',
-      precision: 3,
-      range: { ...CELL_V, critical: true },
-      label: text('Cells', '单体电压'),
-      description: text('voltage of each cell, in cell order; a cell that reads 0 mV is present and reads 0', '各单体电压，按单体顺序；读数为 0 mV 的单体仍存在，值为 0'),
-      register: { scale: 1000, format: 'uint16', count: 16, maxCount: 32 },
-    },
+    cellVoltages: numberKey(
+      'V',
+      3,
+      text('Cells', '单体电压'),
+      text('voltage of each cell, in cell order; a cell that reads 0 mV is present and reads 0', '各单体电压，按单体顺序；读数为 0 mV 的单体仍存在，值为 0'),
+      { type: 'number[]', range: { ...CELL_V, critical: true }, register: { scale: 1000, format: 'uint16', count: 16, maxCount: 32 } },
+    ),
     cellMin: cellStat(text('Lowest cell', '最低单体'), text('voltage of the lowest cell', '最低单体电压')),
     cellMax: cellStat(text('Highest cell', '最高单体'), text('voltage of the highest cell', '最高单体电压')),
     cellAverage: cellStat(text('Cell average', '单体平均'), text('average cell voltage', '单体平均电压')),
     cellDelta: cellStat(text('Cell difference', '单体压差'), text('highest minus lowest cell voltage', '最高与最低单体电压之差')),
     cellMinIndex: cellIndex(text('Lowest cell no.', '最低单体号'), text('number of the lowest cell, from 1', '最低单体的编号，从 1 开始')),
     cellMaxIndex: cellIndex(text('Highest cell no.', '最高单体号'), text('number of the highest cell, from 1', '最高单体的编号，从 1 开始')),
-    cellCount: {
-      type: 'integer',
-      unit: '',
-      quantity: 'count',
-      category: 'diagnostic',
+    cellCount: integerKey(text('Cells', '单体数'), text('number of cells the device reports or has present', '设备上报或检测到的单体数'), {
       range: { min: 0, max: MAX_CELLS },
-      label: text('Cells', '单体数'),
-      description: text('number of cells the device reports or has present', '设备上报或检测到的单体数'),
       register: { scale: 1, format: 'uint16' },
-    },
+    }),
     // balance-wire resistances are around 50–160 mΩ in every capture; 10 Ω is an open lead, which the BMS reports
     // through its wire-resistance alarm rather than as a number
-    cellResistances: {
+    cellResistances: numberKey('mΩ', 1, text('Wire resistances', '均衡线电阻'), text('balance-wire resistance of each cell', '各单体均衡线电阻'), {
       type: 'number[]',
-      unit: 'mΩ',
-      quantity: 'resistance',
       category: 'diagnostic',
-      precision: 1,
       range: { min: 0, max: 10_000 },
-      label: text('Wire resistances', '均衡线电阻'),
-      description: text('balance-wire resistance of each cell', '各单体均衡线电阻'),
       register: { scale: 100, format: 'uint16', count: 16, maxCount: 32 },
-    },
-    voltage: {
-      type: 'number',
-      unit: 'V',
-      quantity: 'voltage',
-      category: 'measurement',
-      precision: 2,
+    }),
+    voltage: numberKey('V', 2, text('Voltage', '总电压'), text('pack voltage', '电池包总电压'), {
       range: { min: 0, max: MAX_PACK_V },
-      label: text('Voltage', '总电压'),
-      description: text('pack voltage', '电池包总电压'),
       register: { scale: 100, format: 'uint16' },
-    },
-    current: {
-      type: 'number',
-      unit: 'A',
-      quantity: 'current',
-      category: 'measurement',
-      precision: 2,
-      range: { min: -MAX_CURRENT, max: MAX_CURRENT },
-      label: text('Current', '电流'),
-      description: text('pack current, + charging, − discharging (after "invert current")', '电池包电流，充电为正、放电为负（已按“电流取反”处理）'),
-      register: { scale: 100, format: 'int32' },
-    },
+    }),
+    current: numberKey(
+      'A',
+      2,
+      text('Current', '电流'),
+      text('pack current, + charging, − discharging (after "invert current")', '电池包电流，充电为正、放电为负（已按“电流取反”处理）'),
+      { range: { min: -MAX_CURRENT, max: MAX_CURRENT }, register: { scale: 100, format: 'int32' } },
+    ),
     // NW computes power from voltage and current; JK02 and Modbus take the sign from the current
-    power: {
-      type: 'number',
-      unit: 'W',
-      quantity: 'power',
-      category: 'measurement',
-      precision: 0,
+    power: numberKey('W', 0, text('Power', '功率'), text('pack power, signed like the current', '电池包功率，符号与电流相同'), {
       range: { min: -MAX_PACK_V * MAX_CURRENT, max: MAX_PACK_V * MAX_CURRENT, derivedFrom: ['voltage', 'current'] },
-      label: text('Power', '功率'),
-      description: text('pack power, signed like the current', '电池包功率，符号与电流相同'),
       register: { scale: 1, format: 'int32' },
-    },
-    soc: {
-      type: 'number',
-      unit: '%',
+    }),
+    soc: numberKey('%', 0, text('SOC', '剩余电量'), text('state of charge', '荷电状态（SOC）'), {
       quantity: 'battery',
-      category: 'measurement',
-      precision: 0,
       range: { min: 0, max: 100 },
-      label: text('SOC', '剩余电量'),
-      description: text('state of charge', '荷电状态（SOC）'),
       register: { scale: 1, format: 'uint16' },
-    },
-    soh: {
-      type: 'number',
-      unit: '%',
-      quantity: 'percentage',
-      category: 'measurement',
-      precision: 0,
+    }),
+    soh: numberKey('%', 0, text('SOH', '健康度'), text('state of health', '健康状态（SOH）'), {
       range: { min: 0, max: 100 },
-      label: text('SOH', '健康度'),
-      description: text('state of health', '健康状态（SOH）'),
       register: { scale: 1, format: 'uint16' },
-    },
+    }),
     // signed on the JK-PB (i32): a coulomb counter may run below zero near empty, so only the magnitude is bounded
-    remainingCapacity: {
-      type: 'number',
-      unit: 'Ah',
-      quantity: 'charge',
-      category: 'measurement',
-      precision: 2,
+    remainingCapacity: numberKey('Ah', 2, text('Remaining', '剩余容量'), text('remaining capacity', '剩余容量'), {
       range: { min: -MAX_CAPACITY_AH, max: MAX_CAPACITY_AH },
-      label: text('Remaining', '剩余容量'),
-      description: text('remaining capacity', '剩余容量'),
       register: { scale: 100, format: 'uint32' },
-    },
-    nominalCapacity: {
-      type: 'number',
-      unit: 'Ah',
-      quantity: 'charge',
+    }),
+    nominalCapacity: numberKey('Ah', 2, text('Capacity', '标称容量'), text('nominal capacity set in the BMS', 'BMS 中设置的标称容量'), {
       category: 'diagnostic',
-      precision: 2,
       range: { min: 0, max: MAX_CAPACITY_AH },
-      label: text('Capacity', '标称容量'),
-      description: text('nominal capacity set in the BMS', 'BMS 中设置的标称容量'),
       register: { scale: 100, format: 'uint32' },
-    },
+    }),
     // lifetime total: 10,000 full cycles of the largest pack
-    cycleCapacity: {
-      type: 'number',
-      unit: 'Ah',
-      quantity: 'charge',
+    cycleCapacity: numberKey('Ah', 1, text('Cycled charge', '累计循环容量'), text("charge cycled over the pack's life", '电池包寿命内累计循环的容量'), {
       category: 'diagnostic',
       accumulation: 'totalIncreasing',
-      precision: 1,
       range: { min: 0, max: 10_000 * MAX_CAPACITY_AH },
-      label: text('Cycled charge', '累计循环容量'),
-      description: text('charge cycled over the pack\'s life', '电池包寿命内累计循环的容量'),
       register: { scale: 10, format: 'uint32' },
-    },
+    }),
     // LiFePO4 is rated for 6,000–10,000 cycles; the counter also counts partial charges
-    cycles: {
-      type: 'integer',
-      unit: '',
-      quantity: 'count',
-      category: 'diagnostic',
+    cycles: integerKey(text('Cycles', '循环次数'), text('charge cycles counted by the BMS', 'BMS 统计的充放电循环次数'), {
       accumulation: 'totalIncreasing',
       range: { min: 0, max: 100_000 },
-      label: text('Cycles', '循环次数'),
-      description: text('charge cycles counted by the BMS', 'BMS 统计的充放电循环次数'),
       register: { scale: 1, format: 'uint16' },
-    },
-    mosTemperature: {
-      type: 'number',
-      unit: '°C',
-      quantity: 'temperature',
-      category: 'measurement',
-      precision: 1,
+    }),
+    mosTemperature: numberKey('°C', 1, text('MOS temp.', 'MOS 温度'), text('temperature of the power MOSFETs', '功率 MOS 管温度'), {
       range: TEMPERATURE,
-      label: text('MOS temp.', 'MOS 温度'),
-      description: text('temperature of the power MOSFETs', '功率 MOS 管温度'),
       register: { scale: 10, format: 'int16' },
-    },
-    temperatures: {
-      type: 'number[]',
-      unit: '°C',
-      quantity: 'temperature',
-      category: 'measurement',
-      precision: 1,
-      range: TEMPERATURE,
-      label: text('Battery temps.', '电池温度'),
-      description: text('battery probes in the device\'s order; absent probes are left out', '电池温度探头，按设备顺序；未接的探头不列出'),
-      register: { scale: 10, format: 'int16', count: 4, maxCount: 8 },
-    },
+    }),
+    temperatures: numberKey(
+      '°C',
+      1,
+      text('Battery temps.', '电池温度'),
+      text("battery probes in the device's order; absent probes are left out", '电池温度探头，按设备顺序；未接的探头不列出'),
+      { type: 'number[]', range: TEMPERATURE, register: { scale: 10, format: 'int16', count: 4, maxCount: 8 } },
+    ),
     // JK active balancers move up to 2 A (JK-PB, DZ11 at most 2000 mA); 20 A leaves room for any model
-    balanceCurrent: {
-      type: 'number',
-      unit: 'A',
-      quantity: 'current',
-      category: 'measurement',
-      precision: 3,
+    balanceCurrent: numberKey('A', 3, text('Balance current', '均衡电流'), text('balancing current, + while a cell is being charged', '均衡电流，对单体充电时为正'), {
       range: { min: -20, max: 20 },
-      label: text('Balance current', '均衡电流'),
-      description: text('balancing current, + while a cell is being charged', '均衡电流，对单体充电时为正'),
       register: { scale: 1000, format: 'int16' },
-    },
+    }),
     // 31 years of uptime
-    runtime: {
-      type: 'number',
-      unit: 's',
-      quantity: 'duration',
+    runtime: numberKey('s', 0, text('Run time', '运行时间'), text('time the BMS has been running', 'BMS 累计运行时间'), {
       category: 'diagnostic',
       accumulation: 'totalIncreasing',
-      precision: 0,
       range: { min: 0, max: 1e9 },
-      label: text('Run time', '运行时间'),
-      description: text('time the BMS has been running', 'BMS 累计运行时间'),
-    },
-    chargeEnabled: switchState(text('Charging on', '充电开关'), text('charge MOSFET switched on', '充电 MOS 已开启')),
-    dischargeEnabled: switchState(text('Discharging on', '放电开关'), text('discharge MOSFET switched on', '放电 MOS 已开启')),
-    balancerEnabled: switchState(text('Balancer on', '均衡开关'), text('balancer switched on', '均衡功能已开启')),
-    balancing: switchState(text('Balancing', '均衡中'), text('the balancer is moving charge now', '均衡器正在均衡')),
-    heating: switchState(text('Heating', '加热中'), text('the pack heater is on', '电池加热已开启'), false),
-    precharging: switchState(text('Precharging', '预充中'), text('the precharge circuit is on', '预充电路已开启'), false),
-    alarms: {
-      type: 'string[]',
-      unit: '',
-      quantity: 'text',
-      category: 'state',
-      label: text('Alarms', '告警'),
-      description: text('ids of the device\'s active alarms (nodes/jk-bms/alarms.ts)', '设备当前告警的 id（nodes/jk-bms/alarms.ts）'),
-    },
+    }),
+    chargeEnabled: flagKey(text('Charging on', '充电开关'), text('charge MOSFET switched on', '充电 MOS 已开启'), BOOL_REGISTER),
+    dischargeEnabled: flagKey(text('Discharging on', '放电开关'), text('discharge MOSFET switched on', '放电 MOS 已开启'), BOOL_REGISTER),
+    balancerEnabled: flagKey(text('Balancer on', '均衡开关'), text('balancer switched on', '均衡功能已开启'), BOOL_REGISTER),
+    balancing: flagKey(text('Balancing', '均衡中'), text('the balancer is moving charge now', '均衡器正在均衡'), BOOL_REGISTER),
+    heating: flagKey(text('Heating', '加热中'), text('the pack heater is on', '电池加热已开启')),
+    precharging: flagKey(text('Precharging', '预充中'), text('the precharge circuit is on', '预充电路已开启')),
+    alarms: textKey(text('Alarms', '告警'), text("ids of the device's active alarms (nodes/jk-bms/alarms.ts)", '设备当前告警的 id（nodes/jk-bms/alarms.ts）'), { type: 'string[]' }),
   },
   registerOrder: [
     'voltage',

@@ -13,6 +13,8 @@ import { JK_UNITS } from '../../nodes/jk-bms/messages';
 import type { JkReading } from '../../nodes/jk-bms/protocol';
 import { JK_SCHEMA } from '../../nodes/jk-bms/schema';
 import { JUPITER_SCHEMA } from '../../nodes/jupiter-hvdc/schema';
+import { KIND_KEYS, keySpec } from '../../nodes/plc-bridge/keys';
+import { valueAt } from '../../nodes/plc-bridge/map';
 
 const SCHEMAS: readonly DeviceSchema[] = [JK_SCHEMA, BACS_SCHEMA, JUPITER_SCHEMA];
 const NUMERIC = new Set<KeySchema['type']>(['number', 'integer', 'number[]', 'integer[]']);
@@ -133,6 +135,20 @@ describe('device schemas', () => {
       'stringCount', 'moduleCount', 'strings[*].current', 'strings[*].voltage', 'strings[*].averageVoltage', 'strings[*].rippleCurrent',
       'modules[*].voltage', 'modules[*].temperature', 'modules[*].resistance', 'modules[*].equalizing', 'modules[*].soc',
     ]);
+  });
+
+  it('gives the PLC bridge its key lists in register order, then the bit fields', () => {
+    expect(KIND_KEYS['jk-bms'].map((k) => k.key)).to.deep.equal([...JK_SCHEMA.registerOrder, 'alarmFlags']);
+    expect(KIND_KEYS.bacs.map((k) => k.key)).to.deep.equal([...BACS_SCHEMA.registerOrder, 'statusFlags', 'batteryStatusBits', 'alarmFlagBits']);
+    expect(KIND_KEYS['jupiter-hvdc'].map((k) => k.key)).to.deep.equal(JUPITER_SCHEMA.registerOrder);
+    expect(keySpec('bacs', 'modules.voltage')).to.deep.equal({ key: 'modules.voltage', path: 'modules[*].voltage', unit: 'V', scale: 1000, format: 'uint16', count: 16, maxCount: 512 });
+    expect(keySpec('jupiter-hvdc', 'contacts')).to.include({ path: 'contacts[*]', indexBase: 1 });
+  });
+
+  it('serves the Jupiter rectifier currents from where the node puts them (rectifiers[*].current)', () => {
+    const spec = keySpec('jupiter-hvdc', 'rectifierCurrents');
+    const payload = { rectifiers: [{ index: 1, ok: true, current: 12.5 }, { index: 2, ok: false, current: 0.4 }] };
+    expect([0, 1].map((i) => valueAt(payload, spec?.path ?? '', i))).to.deep.equal([12.5, 0.4]);
   });
 
   it('finds the schema of every device kind of the envelope, and none for others', () => {
