@@ -16,9 +16,10 @@ export const LANGUAGES: readonly Language[] = ['en-US', 'zh-CN'];
 
 /**
  * The value's shape in the payload. `record` is an object keyed by name or number whose values all have the type
- * in `of` (Jupiter `contacts`, `flags`, `sensors`); `object[]` an array of objects described by `fields`.
+ * in `of` (Jupiter `contacts`, `flags`, `sensors`); `object[]` an array of objects described by `fields`; `object` one
+ * object with the named `fields` (a device's settings, each with its own unit and range).
  */
-export type ValueType = 'number' | 'integer' | 'boolean' | 'string' | 'number[]' | 'integer[]' | 'string[]' | 'object[]' | 'record';
+export type ValueType = 'number' | 'integer' | 'boolean' | 'string' | 'number[]' | 'integer[]' | 'string[]' | 'object[]' | 'object' | 'record';
 
 /** What a number measures: the basis of a dashboard's or a home-automation system's device class. */
 export type Quantity =
@@ -90,7 +91,7 @@ export interface KeySchema {
   description: LocalizedText;
   /** a `string` or `string[]` key: the values it takes (a help file may quote them without naming a key) */
   values?: readonly string[];
-  /** `object[]`: the fields of each element */
+  /** `object[]`: the fields of each element; `object`: its fields */
   fields?: { readonly [field: string]: KeySchema };
   /** `record`: the type of each value */
   of?: 'number' | 'boolean' | 'string';
@@ -166,7 +167,8 @@ export function schemaPaths(schema: DeviceSchema): Array<{ path: SchemaPath; ent
   const out: Array<{ path: SchemaPath; entry: KeySchema }> = [];
   for (const [key, entry] of Object.entries(schema.keys)) {
     out.push({ path: isArray(entry.type) || entry.type === 'record' ? `${key}[*]` : key, entry });
-    for (const [field, sub] of Object.entries(entry.fields ?? {})) out.push({ path: `${key}[*].${field}`, entry: sub });
+    const prefix = entry.type === 'object' ? key : `${key}[*]`;
+    for (const [field, sub] of Object.entries(entry.fields ?? {})) out.push({ path: `${prefix}.${field}`, entry: sub });
   }
   return out;
 }
@@ -175,7 +177,7 @@ function isArray(type: ValueType): boolean {
   return type.endsWith('[]');
 }
 
-/** The entry of a key (`voltage`), a field (`modules.voltage` or `modules[*].voltage`), or undefined. */
+/** The entry of a key (`voltage`), a field (`modules.voltage` or `modules[*].voltage`, `settings.cellOvp`), or undefined. */
 export function entryOf(schema: DeviceSchema, key: string): KeySchema | undefined {
   const [top, field] = key.replace(/\[\*\]/g, '').split('.', 2);
   if (!Object.prototype.hasOwnProperty.call(schema.keys, top)) return undefined;
@@ -186,7 +188,7 @@ export function entryOf(schema: DeviceSchema, key: string): KeySchema | undefine
 
 /**
  * The entry at a concrete place in a reading, given as its steps: `['cellVoltages', 3]`, `['strings', 0, 'current']`,
- * `['contacts', '2']`. An element of an array (or a value of a record) has its array's entry.
+ * `['contacts', '2']`, `['settings', 'cellOvp']`. An element of an array (or a value of a record) has its array's entry.
  */
 export function entryAt(schema: DeviceSchema, steps: readonly (string | number)[]): KeySchema | undefined {
   const [top, ...rest] = steps;
@@ -194,10 +196,8 @@ export function entryAt(schema: DeviceSchema, steps: readonly (string | number)[
   const entry = schema.keys[top];
   if (rest.length === 0) return entry;
   if (entry.type === 'record' || (isArray(entry.type) && entry.type !== 'object[]')) return rest.length === 1 ? entry : undefined;
-  if (entry.type === 'object[]' && rest.length === 2 && typeof rest[1] === 'string') {
-    return entry.fields && Object.prototype.hasOwnProperty.call(entry.fields, rest[1]) ? entry.fields[rest[1]] : undefined;
-  }
-  return undefined;
+  const field = entry.type === 'object[]' && rest.length === 2 ? rest[1] : entry.type === 'object' && rest.length === 1 ? rest[0] : undefined;
+  return typeof field === 'string' && entry.fields && Object.prototype.hasOwnProperty.call(entry.fields, field) ? entry.fields[field] : undefined;
 }
 
 /** The scalar type one value at an entry has: what an element of an array or a value of a record is. */

@@ -69,7 +69,7 @@ describe('device schemas', () => {
 
       it('describes arrays of objects by their fields, records by their values, enumerations on strings only', () => {
         for (const [path, e] of entries(schema)) {
-          expect(e.fields !== undefined, `${path} fields`).to.equal(e.type === 'object[]');
+          expect(e.fields !== undefined, `${path} fields`).to.equal(e.type === 'object[]' || e.type === 'object');
           expect(e.of !== undefined, `${path} of`).to.equal(e.type === 'record');
           if (e.values) expect(['string', 'string[]'].includes(e.type) || (e.type === 'record' && e.of === 'string'), `${path} values`).to.equal(true);
         }
@@ -127,6 +127,21 @@ describe('device schemas', () => {
     expect(entryAt(JUPITER_SCHEMA, ['contacts', '2'])?.of).to.equal('boolean');
     expect(entryAt(JUPITER_SCHEMA, ['contacts', '2', 'x'])).to.equal(undefined);
     expect(entryAt(BACS_SCHEMA, ['voltage'])).to.equal(undefined);
+  });
+
+  it('describes one object of named fields (a device\'s settings) with paths, units and ranges of its own', () => {
+    const t = { 'en-US': 'x', 'zh-CN': 'x' };
+    const schema: DeviceSchema = {
+      node: 'x',
+      keys: {
+        settings: { type: 'object', unit: '', quantity: 'text', category: 'config', label: t, description: t, fields: { cellOvp: { type: 'number', unit: 'V', quantity: 'voltage', category: 'config', precision: 3, range: { min: 1, max: 5 }, label: t, description: t } } },
+      },
+      registerOrder: [],
+    };
+    expect(Object.keys(rangeTable(schema))).to.deep.equal(['settings.cellOvp']);
+    expect(unitsOf(schema)).to.deep.equal({ 'settings.cellOvp': 'V' });
+    expect(entryAt(schema, ['settings', 'cellOvp'])?.unit).to.equal('V');
+    expect(rangeOf(schema, 'settings.cellOvp')).to.deep.equal({ min: 1, max: 5, unit: 'V' });
   });
 
   it('keeps the range order the plausibility check reports bad keys in', () => {
