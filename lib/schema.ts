@@ -79,7 +79,7 @@ export type SchemaRange = Omit<PhysicalRange, 'unit'>;
 export interface KeySchema {
   type: ValueType;
   /** '' for counts, flags, texts */
-  unit: Unit | 'min';
+  unit: Unit;
   quantity: Quantity;
   category: Category;
   accumulation?: Accumulation;
@@ -117,7 +117,7 @@ export function text(en: string, zh: string): LocalizedText {
 }
 
 /** the quantity a number in each unit measures, unless its entry says otherwise (a SOC is `battery`, not `percentage`) */
-const QUANTITY_OF_UNIT: { readonly [unit in KeySchema['unit']]: Quantity } = {
+const QUANTITY_OF_UNIT: { readonly [unit in Unit]: Quantity } = {
   V: 'voltage',
   A: 'current',
   mA: 'current',
@@ -137,7 +137,7 @@ const QUANTITY_OF_UNIT: { readonly [unit in KeySchema['unit']]: Quantity } = {
 export type KeyOptions = Partial<Omit<KeySchema, 'label' | 'description'>>;
 
 /** A measured number (`type: 'number[]'` in `more` for one per cell, probe, …); its quantity follows from its unit. */
-export function numberKey(unit: KeySchema['unit'], precision: number, label: LocalizedText, description: LocalizedText, more: KeyOptions = {}): KeySchema {
+export function numberKey(unit: Unit, precision: number, label: LocalizedText, description: LocalizedText, more: KeyOptions = {}): KeySchema {
   return { type: 'number', unit, quantity: QUANTITY_OF_UNIT[unit], category: 'measurement', precision, label, description, ...more };
 }
 
@@ -221,23 +221,14 @@ export function scalarTypeOf(entry: KeySchema): 'number' | 'boolean' | 'string' 
 }
 
 /**
- * The unit of a key, for `msg.units` (`voltage`, `cellVoltages`, `modules.voltage`): '' when it has none, undefined
- * when the schema does not know the key.
- */
-export function unitOf(schema: DeviceSchema, key: string): KeySchema['unit'] | undefined {
-  return entryOf(schema, key)?.unit;
-}
-
-/**
  * `msg.units` for a reading: the unit of each key present that has one. `under` names an object-array key whose
  * element is the reading (a BACS module on its own message): its fields' units, relative to the element.
  * Without a reading: every key and field the schema gives a unit (`strings.voltage` for a field).
  */
 export function unitsOf(schema: DeviceSchema, reading?: object, under?: string): { [key: string]: Unit } {
   const out: { [key: string]: Unit } = {};
-  const put = (key: string, unit: KeySchema['unit']): void => {
-    // 'min' is a register unit of the PLC map, not an envelope unit (the envelope has had no minute key)
-    if (unit !== '' && unit !== 'min') out[key] = unit;
+  const put = (key: string, unit: Unit): void => {
+    if (unit !== '') out[key] = unit;
   };
   if (under !== undefined) {
     const fields = entryOf(schema, under)?.fields ?? {};
@@ -255,11 +246,7 @@ export function unitsOf(schema: DeviceSchema, reading?: object, under?: string):
 /** The physical range of a key or path, with its unit, as lib/plausibility.ts takes it. */
 export function rangeOf(schema: DeviceSchema, key: string): PhysicalRange | undefined {
   const entry = entryOf(schema, key);
-  return entry?.range ? { ...entry.range, unit: envelopeUnit(entry.unit) } : undefined;
-}
-
-function envelopeUnit(unit: KeySchema['unit']): Unit {
-  return unit === 'min' ? '' : unit;
+  return entry?.range ? { ...entry.range, unit: entry.unit } : undefined;
 }
 
 const rangeTables = new WeakMap<DeviceSchema, RangeTable>();
@@ -269,7 +256,7 @@ export function rangeTable(schema: DeviceSchema): RangeTable {
   let table = rangeTables.get(schema);
   if (table) return table;
   const built: { [path: string]: PhysicalRange } = {};
-  for (const { path, entry } of schemaPaths(schema)) if (entry.range) built[path] = { ...entry.range, unit: envelopeUnit(entry.unit) };
+  for (const { path, entry } of schemaPaths(schema)) if (entry.range) built[path] = { ...entry.range, unit: entry.unit };
   table = built;
   rangeTables.set(schema, table);
   return table;
@@ -286,7 +273,7 @@ export interface ServedKey {
   key: string;
   /** `voltage`, `cellVoltages[*]`, `strings[*].voltage` */
   path: SchemaPath;
-  unit: KeySchema['unit'];
+  unit: Unit;
   register: RegisterSpec;
 }
 

@@ -32,7 +32,7 @@ export interface DeviceAlarm {
 }
 
 /** Unit symbols used across the package; resistances are mΩ as both JK and BACS report them. */
-export type Unit = 'V' | 'A' | 'W' | '°C' | '%' | 'Ah' | 's' | 'mΩ' | 'K' | 'Hz' | 'mA' | '';
+export type Unit = 'V' | 'A' | 'W' | '°C' | '%' | 'Ah' | 's' | 'min' | 'mΩ' | 'K' | 'Hz' | 'mA' | '';
 
 export type ReadingValue = number | boolean | string | ReadingValue[] | { [key: string]: ReadingValue };
 export type Reading = { [key: string]: ReadingValue };

@@ -98,13 +98,14 @@ describe('device schemas', () => {
       power: 'W', soc: '%', soh: '%', remainingCapacity: 'Ah', nominalCapacity: 'Ah', cycleCapacity: 'Ah', mosTemperature: '°C',
       temperatures: '°C', balanceCurrent: 'A', runtime: 's',
     });
-    // the Jupiter node's former UNITS; the envelope keeps only the payload's top-level keys, so `rectifiers.current` never shows
+    // the Jupiter node's former UNITS, and the minutes that had no unit before; the envelope keeps only the payload's
+    // top-level keys, so `rectifiers.current` never shows
     const { 'rectifiers.current': rectifierCurrent, ...jupiter } = unitsOf(JUPITER_SCHEMA);
     expect(rectifierCurrent).to.equal('A');
     expect(jupiter).to.deep.equal({
       dcOutputVoltage: 'V', loadVoltage: 'V', batteryVoltage: 'V', batteryCurrent: 'A', soc: '%', batteryTemperature: '°C',
       acInputVoltage: 'V', acInputFrequency: 'Hz', cellVoltages: 'V', cellMin: 'V', cellMax: 'V', cellDelta: 'V', secondsOnBattery: 's',
-      outputLoad: '%',
+      estimatedMinutesRemaining: 'min', outputLoad: '%',
     });
     expect(bacsUnits()).to.deep.equal({
       'strings.current': 'A', 'strings.voltage': 'V', 'strings.averageVoltage': 'V', 'strings.rippleCurrent': 'A', 'modules.voltage': 'V',
