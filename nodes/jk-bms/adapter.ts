@@ -87,17 +87,6 @@ export function isOtherMaster(frame: Frame, context: JkDecodeContext): boolean {
 }
 // ---- end of frame classification ----------------------------------------------------------------------------
 
-/** The switches the dialog allows writing (none unless writes are on). */
-export function allowedSwitches(config: { allowWrites?: boolean; allowCharge?: boolean; allowDischarge?: boolean; allowBalancer?: boolean }): Set<string> {
-  if (config.allowWrites !== true) return new Set();
-  const table: Array<[boolean | undefined, string]> = [
-    [config.allowCharge, 'chargeEnabled'],
-    [config.allowDischarge, 'dischargeEnabled'],
-    [config.allowBalancer, 'balancerEnabled'],
-  ];
-  return new Set(table.filter(([on]) => on === true).map(([, key]) => key));
-}
-
 export type CommandProblem = 'command' | 'commandValue' | 'writesOff' | 'notAllowed' | 'listenOnly' | 'commandAddress';
 export type ParsedCommand = { ok: true; set: string; value: boolean; address: number } | { ok: false; problem: CommandProblem; key?: string };
 

@@ -4,43 +4,22 @@
  * status and closing; adapter.ts reads a pack, client.ts speaks the protocols, messages.ts shapes the envelope.
  * One message per pack (or per value); writes only to allow-listed switches and read back.
  */
-import type { Quality, ReadingValue } from '../../lib/wire/envelope';
-import { ChangeFilter } from '../../lib/change-filter';
+import type { Quality } from '../../lib/wire/envelope';
 import { translatorWithFallback } from '../../lib/i18n';
-import { asError, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from '../../lib/red';
+import { asError, NodeAPI, NodeMessage, NodeMessageInFlow } from '../../lib/red';
 import { LinkDownError, Rs485Bus, BusState } from '../../lib/rs485/bus';
+import type { Frame } from '../../lib/rs485/framer';
 import { NodeStatus, statusVocabulary } from '../../lib/status';
-import { describeViolations } from '../../lib/plausibility';
-import { configSeconds } from '../../lib/device/config-number';
 import { getLink, linkError } from '../../lib/device/links';
 import { DeviceRuntime, fleetStatus, summarize } from '../../lib/device/runtime';
 import { BadFrameError, descriptionsFor, ImplausibleFrameError, Jk02Listener, writeSwitch } from './client';
-import { AlarmTracker, identity, packMessages, parseAddresses, parseDeadbands, screenPack } from './messages';
-import { JkDecodeContext, JkDecoded, JkProtocolId, JkReading, maskSecrets } from './protocol';
-import { allowedSwitches, isOtherMaster, Mode, MODES, newPack, PackState, packName, parseCommand, pollOnePack } from './adapter';
-import type { Frame } from '../../lib/rs485/framer';
+import { parseAddresses } from './messages';
+import { JkDecoded, JkProtocolId, JkReading } from './protocol';
+import { isOtherMaster, newPack, PackState, packName, parseCommand, pollOnePack } from './adapter';
+import { PackReadings } from './readings';
+import { jkSettings, type JkBmsDef } from './settings';
 import { registerAlarmPresets } from '../../lib/alarm-presets';
 import { jkPresets } from './alarms';
-
-interface JkBmsDef extends NodeDef {
-  bus?: string;
-  protocol?: string;
-  variant?: string;
-  addresses?: string;
-  interval?: string | number;
-  staleTime?: string | number;
-  output?: string;
-  onlyChanged?: boolean;
-  deadbands?: string;
-  invertCurrent?: boolean;
-  rawHex?: boolean;
-  topic?: string;
-  language?: string;
-  allowWrites?: boolean;
-  allowCharge?: boolean;
-  allowDischarge?: boolean;
-  allowBalancer?: boolean;
-}
 
 export = function (RED: NodeAPI): void {
   registerAlarmPresets(jkPresets);
@@ -51,20 +30,9 @@ export = function (RED: NodeAPI): void {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const t = translatorWithFallback(RED, require('./locales/en-US/jk-bms.json'));
     const vocab = statusVocabulary(t);
-    const mode: Mode = MODES.find((m) => m === config.protocol) ?? 'auto';
-    const intervalMs = configSeconds(config.interval, { fallback: 5, min: 0.2, max: 86_400 });
-    const staleMs = configSeconds(config.staleTime, { fallback: 30, min: 0, max: 86_400 });
-    const perValue = config.output === 'value';
-    const prefix = (config.topic ?? '').trim() || 'jk';
-    const lang = config.language === 'zh-CN' ? 'zh-CN' : 'en-US';
-    const context: JkDecodeContext = {
-      invertCurrent: config.invertCurrent === true,
-      variant: config.variant === '24s' || config.variant === '32s' ? config.variant : ('auto' as const),
-    };
-    const { deadbands, defaultDeadband } = parseDeadbands(config.deadbands ?? '');
-    const filter = new ChangeFilter({ deadbands, defaultDeadband });
-    const alarms = new AlarmTracker();
-    const allowed = allowedSwitches(config);
+    const settings = jkSettings(config);
+    const { mode, prefix, staleMs, intervalMs, context } = settings;
+    const readings = new PackReadings(settings, config.deadbands ?? '');
     // packs share one bus: a few polls queued at once keep the bus busy without filling its queue
     const runtime = new DeviceRuntime(node, { concurrency: 4, errorMessage: (err, key) => ({ topic: `${prefix}/${key}`, payload: err.message }) });
     runtime.closeWith(node);
@@ -94,51 +62,18 @@ export = function (RED: NodeAPI): void {
       runtime.onClose(() => busNode.deregister(node.id));
     }
 
-    const emit = (messages: ReturnType<typeof packMessages>, extra?: Record<string, unknown>): void => {
+    const emit = (messages: NodeMessage[]): void => {
       if (messages.length === 0 || runtime.closed) return;
-      const out = messages.map((m) => ({ ...m, ...(extra ?? {}) }) as unknown as NodeMessage);
-      node.send(out.length === 1 ? out[0] : [out]);
+      node.send(messages.length === 1 ? messages[0] : [messages]);
     };
-    const deviceOf = (pack: PackState) => identity(pack.protocol === 'jk-balancer' ? 'jk-balancer' : 'jk-bms', packName(pack.address), pack.address, pack.device);
-    const sendQuality = (pack: PackState, quality: Quality, reading: JkReading): void => {
-      pack.quality = quality;
-      emit(packMessages({ prefix, device: deviceOf(pack), reading, quality, timestamp: Date.now(), alarms: [], perValue: false }));
-    };
-
-    /**
-     * A decoded status frame: its implausible values are dropped and it goes out as bad_data naming them
-     * (msg.badKeys); a frame of nonsense throws ImplausibleFrameError, a failed read like a bad checksum.
-     */
+    const sendQuality = (pack: PackState, quality: Quality, reading: JkReading): void => emit(readings.qualityOnly(pack, quality, reading, Date.now()));
     const good = (pack: PackState, decoded: JkDecoded, raw?: { tx: Buffer[]; rx: Buffer[] }): void => {
-      const screened = screenPack(decoded.reading ?? {});
-      if (screened.rejected) throw new ImplausibleFrameError(describeViolations(screened.violations));
-      const now = Date.now();
-      const { reading, badKeys } = screened;
-      const quality: Quality = badKeys.length > 0 ? 'bad_data' : 'good';
+      const { messages, implausible } = readings.accept(pack, decoded, raw, Date.now());
       const name = packName(pack.address);
-      pack.lastGood = now;
-      pack.failures = 0;
-      pack.lastReading = reading;
-      if (decoded.device) pack.device = { ...pack.device, ...decoded.device };
-      // a change of quality always goes out whole: keys dropped as implausible come back, or leave
-      const sameQuality = pack.quality === quality;
-      pack.quality = quality;
       runtime.clear(name);
-      if (badKeys.length > 0) runtime.report(name, 'data', new Error(t('jk-bms.errors.implausible', { address: pack.address, keys: describeViolations(screened.violations) })));
+      if (implausible) runtime.report(name, 'data', new Error(t('jk-bms.errors.implausible', { address: pack.address, keys: implausible })));
       else runtime.clear(name, 'data');
-      const key = String(pack.address);
-      const deviceAlarms = alarms.update(key, reading.alarms ?? [], now, lang);
-      let keys: string[] | undefined;
-      if (config.onlyChanged === true) {
-        keys = filter.changedKeys(key, reading as { [k: string]: ReadingValue });
-        if (keys.length === 0 && sameQuality) return;
-        if (!sameQuality) keys = undefined;
-      }
-      const messages = packMessages({ prefix, device: deviceOf(pack), reading, quality, timestamp: now, alarms: deviceAlarms, perValue, keys: perValue ? keys : undefined });
-      const extra: Record<string, unknown> = {};
-      if (badKeys.length > 0) extra.badKeys = badKeys;
-      if (config.rawHex === true && raw) extra.raw = { tx: raw.tx.map((b) => b.toString('hex')), rx: raw.rx.map((b) => maskSecrets(b)) };
-      emit(messages, extra);
+      emit(messages);
     };
 
     const failed = (pack: PackState, err: Error): void => {
@@ -273,7 +208,7 @@ export = function (RED: NodeAPI): void {
     }
 
     const handleCommand = async (command: unknown): Promise<NodeMessage> => {
-      const parsed = parseCommand(command, allowed, config.allowWrites === true, listening, [...packs.keys()]);
+      const parsed = parseCommand(command, settings.allowed, settings.writesOn, listening, [...packs.keys()]);
       if (!parsed.ok) throw new Error(t(`jk-bms.errors.${parsed.problem}`, { key: parsed.key ?? '', addresses: [...packs.keys()].join(',') }));
       const { set, value, address } = parsed;
       const pack = packs.get(address) as PackState;
