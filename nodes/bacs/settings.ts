@@ -9,7 +9,7 @@ import {
   StringScales,
   templateProblem,
 } from './registers';
-import { configNumber } from '../../lib/device/config-number';
+import { configNumber } from '../../lib/config-number';
 
 export interface BacsSettings {
   deviceName: string;

@@ -1,6 +1,6 @@
 /** Settings of the jk-bms node from its dialog (numbers by the one rule of lib/device/config-number.ts). */
 import type { NodeDef } from 'node-red';
-import { configSeconds } from '../../lib/device/config-number';
+import { configSeconds } from '../../lib/config-number';
 import type { JkDecodeContext } from './protocol';
 import { Mode, MODES } from './adapter';
 

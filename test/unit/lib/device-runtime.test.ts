@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import * as sinon from 'sinon';
-import { configNumber, configSeconds } from '../../../lib/device/config-number';
+import { configNumber, configSeconds } from '../../../lib/config-number';
 import { getLink, linkError, offerLink } from '../../../lib/device/links';
 import { DeviceRuntime, fleetStatus, summarize, within } from '../../../lib/device/runtime';
 import type { NodeStatus } from '../../../lib/status';
