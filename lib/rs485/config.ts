@@ -5,6 +5,7 @@
 import type { Node, NodeDef } from '../red';
 import { BusOptions, DEFAULT_BUS_OPTIONS, Rs485Bus } from './bus';
 import { LinkSettings, Parity } from './link';
+import { configNumber } from '../config-number';
 
 export interface Rs485BusDef extends NodeDef {
   link?: string;
@@ -32,10 +33,9 @@ export interface Rs485BusNode extends Node {
   deregister(user: string): Promise<void>;
 }
 
+/** the dialog's numbers, read by the one rule of lib/device/config-number.ts */
 function num(value: unknown, fallback: number, min: number, max: number): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isFinite(n)) return fallback;
-  return Math.min(max, Math.max(min, n));
+  return configNumber(value, { fallback, min, max });
 }
 
 const PARITIES: readonly Parity[] = ['none', 'even', 'odd', 'mark', 'space'];

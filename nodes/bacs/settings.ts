@@ -10,6 +10,7 @@ import {
   templateProblem,
 } from './registers';
 import { BACS_SCHEMA } from './schema';
+import { configNumber } from '../../lib/config-number';
 
 export interface BacsSettings {
   deviceName: string;
@@ -30,9 +31,9 @@ export interface BacsSettings {
   snmpTarget: string;
 }
 
+/** the dialog's numbers, read by the one rule of lib/device/config-number.ts */
 function number(value: unknown, fallback: number, min: number, max: number): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
+  return configNumber(value, { fallback, min, max });
 }
 
 export function bacsSettings(config: { [key: string]: unknown }): BacsSettings {

@@ -2,13 +2,14 @@
  * modbus-endpoint: the config node that owns one Modbus/TCP link (host, port, unit id) and its FIFO, shared by
  * every node that reads through it. The logic lives in lib/modbus/link.ts; this file is the Node-RED glue.
  *
- * User nodes do `const link = RED.nodes.getNode(config.endpoint) as unknown as ModbusLink | null`, call
+ * User nodes do `getLink(RED, config.endpoint, 'modbus-endpoint')` (lib/device/links.ts), call
  * `link.register(user)` once, then `readRegisters`, `readBits(fc, address, count)` or `readPlan(ranges)`, and
  * `await link.deregister(user)` in their close handler (the last one to leave disconnects). The endpoint has no
  * status of its own in the editor: link states go to each user's `onLinkState`, which shows them.
  */
 import type { Node, NodeAPI, NodeDef } from '../../lib/red';
 import { ModbusLink, ModbusLinkCore, linkSettings } from '../../lib/modbus/link';
+import { offerLink } from '../../lib/device/links';
 
 interface ModbusEndpointDef extends NodeDef {
   host: string;
@@ -38,6 +39,7 @@ export = function (RED: NodeAPI): void {
     this.readBits = (functionCode, address, count) => core.readBits(functionCode, address, count);
     this.readPlan = (ranges, functionCode) => core.readPlan(ranges, functionCode);
     this.stats = () => core.stats();
+    offerLink(this, 'modbus-endpoint', this);
     this.on('close', (_removed: boolean, done: () => void) => {
       core.shutdown().then(
         () => done(),

@@ -2,7 +2,7 @@
  * rs485-bus: the config node that owns one RS485 bus (a serial port or a transparent RS485-to-TCP gateway) and
  * its one FIFO of requests. The transport is in lib/rs485/; this file is the Node-RED glue.
  *
- * User nodes do `const bus = RED.nodes.getNode(config.bus) as unknown as Rs485BusNode | null`, then
+ * User nodes do `getLink(RED, config.bus, 'rs485-bus')` (lib/device/links.ts), then
  * `bus.register(node.id)` (returns the shared Rs485Bus, or throws a clear error such as "port already in use
  * with other settings"), and `await bus.deregister(node.id)` in their close handler. The port opens with the
  * first user and closes with the last, so an unused config node never holds a port. Link state changes reach
@@ -14,6 +14,7 @@ import type { Rs485Bus } from '../../lib/rs485/bus';
 import { Rs485BusDef, Rs485BusNode, settingsFromConfig } from '../../lib/rs485/config';
 import { listSerialPorts } from '../../lib/rs485/ports';
 import { acquireBus, releaseBus } from '../../lib/rs485/registry';
+import { offerLink } from '../../lib/device/links';
 
 export = function (RED: NodeAPI): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -42,6 +43,7 @@ export = function (RED: NodeAPI): void {
       bus = undefined;
       await releaseBus(this.id, closing);
     };
+    offerLink(this, 'rs485-bus', this);
     this.on('close', (_removed: boolean, done: () => void) => {
       users.clear();
       const closing = bus;

@@ -11,6 +11,7 @@ import { SnmpEndpointConfig, num, sessionOptions, walkRows } from '../../lib/snm
 import { parseTargets, targetKey, targetName } from '../../lib/snmp/targets';
 import { DEFAULT_TRAP_PORT } from '../../lib/snmp/receiver';
 import { OVERFLOW_SOURCE } from '../../lib/report-limiter';
+import { offerLink } from '../../lib/device/links';
 import englishCatalogue from './locales/en-US/snmp-endpoint.json';
 
 interface Credentials {
@@ -121,6 +122,7 @@ export = function (RED: NodeAPI): void {
     node.deregister = (user: { id: string }) => {
       users.delete(user.id);
     };
+    offerLink(node, 'snmp-endpoint', node);
 
     node.on('close', (_removed: boolean, done: () => void) => {
       users.clear();

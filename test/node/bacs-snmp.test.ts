@@ -7,7 +7,8 @@
 import { expect } from 'chai';
 import * as snmp from 'net-snmp';
 import type { NodeAPI, Node, NodeDef } from 'node-red';
-import type { SnmpLink, SnmpVarbind } from '../../lib/snmp/types';
+import type { SnmpEndpoint, SnmpVarbind } from '../../lib/snmp/types';
+import { offerLink } from '../../lib/device/links';
 import { BacsSimulator } from '../../nodes/bacs/simulator';
 import { BacsSnmpAgent } from '../../nodes/bacs/simulator-snmp';
 import { freeUdpPort } from '../helpers/ports';
@@ -21,7 +22,7 @@ const snmpEndpointNode = require('../../nodes/links/snmp-endpoint');
 const registered: string[] = [];
 
 function standInSnmpLink(RED: NodeAPI): void {
-  function TestSnmpLink(this: Node & SnmpLink & { register(n: { id: string }): void; deregister(n: { id: string }): void }, config: NodeDef & { port: string }): void {
+  function TestSnmpLink(this: Node & SnmpEndpoint, config: NodeDef & { port: string }): void {
     RED.nodes.createNode(this, config);
     const port = Number(config.port);
     const session = snmp.createSession('127.0.0.1', 'public', { port, version: snmp.Version2c, timeout: 1000, retries: 0 });
@@ -42,6 +43,10 @@ function standInSnmpLink(RED: NodeAPI): void {
     this.onTrap = () => () => undefined;
     this.register = (n) => registered.push(`+${n.id}`);
     this.deregister = (n) => registered.push(`-${n.id}`);
+    this.targetName = (t) => `${t.host}:${t.port}`;
+    Object.assign(this, { defaultPort: 161, configError: undefined });
+    // device nodes get their link by kind (lib/device/links.ts): the stand-in offers itself as an snmp-endpoint
+    offerLink(this, 'snmp-endpoint', this);
     this.on('close', (done: () => void) => {
       session.close();
       done();

@@ -336,6 +336,21 @@ describe('bacs node (Node-RED runtime, simulator over real TCP)', function () {
     expect(calls[0]).to.include({ fill: 'grey', shape: 'ring' });
   });
 
+  it('a link of the wrong kind is a clear config error (the typed link lookup), not a crash on first use', async () => {
+    const wrong = flow(port, { endpoint: 'other' });
+    wrong.push({ id: 'other', type: 'bacs', z: 'tab', endpoint: 'ep', interval: '60', staleTime: '0' });
+    await helper.load([endpointNode, bacsNode], wrong);
+    const b1 = helper.getNode('b1') as TestNode;
+    const caught = helper.getNode('caught') as TestNode;
+    const err = waitFor(caught, 'input', (m) => m as { error?: { message: string } });
+    b1.receive({});
+    // the test runtime has no locale catalogue loaded: the key stands in for the text
+    expect((await err).error?.message).to.match(/not a modbus-endpoint|common.errors.wrongLink/);
+    // the helper's status spy is shared by both bacs nodes: look for b1's grey ring among the calls
+    const statuses = b1.status.getCalls().map((c) => c.args[0] as { fill?: string; shape?: string });
+    expect(statuses.some((s) => s.fill === 'grey' && s.shape === 'ring'), JSON.stringify(statuses)).to.equal(true);
+  });
+
   it('marks values stale when the controller goes quiet', async () => {
     await helper.load([endpointNode, bacsNode], flow(port, { interval: '0.5', staleTime: '1.5' }));
     const out = helper.getNode('out') as TestNode;

@@ -1,0 +1,77 @@
+/**
+ * What the JK adapter makes of a pack's answers: a decoded status frame screened against the physical ranges
+ * (implausible keys dropped and named, a frame of nonsense refused), alarms tracked, only-on-change applied,
+ * and the pack's messages shaped. No I/O; the clock is passed in.
+ */
+import type { NodeMessage } from 'node-red';
+import type { Quality, ReadingValue } from '../../lib/wire/envelope';
+import { ChangeFilter } from '../../lib/change-filter';
+import { describeViolations } from '../../lib/plausibility';
+import { ImplausibleFrameError } from './client';
+import { AlarmTracker, identity, packMessages, parseDeadbands, screenPack } from './messages';
+import { JkDecoded, JkReading, maskSecrets } from './protocol';
+import { PackState, packName } from './adapter';
+import type { JkSettings } from './settings';
+
+export interface Accepted {
+  /** the messages to send (none when only-on-change found nothing new) */
+  messages: NodeMessage[];
+  /** the implausible keys dropped, described; undefined when there were none */
+  implausible?: string;
+}
+
+export class PackReadings {
+  private readonly filter: ChangeFilter;
+  private readonly alarms = new AlarmTracker();
+
+  constructor(
+    private readonly settings: JkSettings,
+    deadbandsText: string,
+  ) {
+    this.filter = new ChangeFilter(parseDeadbands(deadbandsText));
+  }
+
+  /**
+   * A decoded status frame: its implausible values are dropped and it goes out as bad_data naming them
+   * (msg.badKeys); a frame of nonsense throws ImplausibleFrameError, a failed read like a bad checksum.
+   */
+  accept(pack: PackState, decoded: JkDecoded, raw: { tx: Buffer[]; rx: Buffer[] } | undefined, now: number): Accepted {
+    const screened = screenPack(decoded.reading ?? {});
+    if (screened.rejected) throw new ImplausibleFrameError(describeViolations(screened.violations));
+    const { reading, badKeys } = screened;
+    const quality: Quality = badKeys.length > 0 ? 'bad_data' : 'good';
+    pack.lastGood = now;
+    pack.failures = 0;
+    pack.lastReading = reading;
+    if (decoded.device) pack.device = { ...pack.device, ...decoded.device };
+    // a change of quality always goes out whole: keys dropped as implausible come back, or leave
+    const sameQuality = pack.quality === quality;
+    pack.quality = quality;
+    const implausible = badKeys.length > 0 ? describeViolations(screened.violations) : undefined;
+    const key = String(pack.address);
+    const deviceAlarms = this.alarms.update(key, reading.alarms ?? [], now, this.settings.lang);
+    let keys: string[] | undefined;
+    if (this.settings.onlyChanged) {
+      keys = this.filter.changedKeys(key, reading as { [k: string]: ReadingValue });
+      if (keys.length === 0 && sameQuality) return { messages: [], implausible };
+      if (!sameQuality) keys = undefined;
+    }
+    const { prefix, perValue } = this.settings;
+    const extra: Record<string, unknown> = {};
+    if (badKeys.length > 0) extra.badKeys = badKeys;
+    if (this.settings.rawHex && raw) extra.raw = { tx: raw.tx.map((b) => b.toString('hex')), rx: raw.rx.map((b) => maskSecrets(b)) };
+    const shaped = packMessages({ prefix, device: deviceOf(pack), reading, quality, timestamp: now, alarms: deviceAlarms, perValue, keys: perValue ? keys : undefined });
+    return { messages: shaped.map((m) => ({ ...m, ...extra }) as unknown as NodeMessage), implausible };
+  }
+
+  /** The pack's quality changed without new values (comm_error, bad_data, stale): one whole message. */
+  qualityOnly(pack: PackState, quality: Quality, reading: JkReading, now: number): NodeMessage[] {
+    pack.quality = quality;
+    const { prefix } = this.settings;
+    return packMessages({ prefix, device: deviceOf(pack), reading, quality, timestamp: now, alarms: [], perValue: false }) as unknown as NodeMessage[];
+  }
+}
+
+function deviceOf(pack: PackState) {
+  return identity(pack.protocol === 'jk-balancer' ? 'jk-balancer' : 'jk-bms', packName(pack.address), pack.address, pack.device);
+}
