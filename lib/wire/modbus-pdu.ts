@@ -46,22 +46,6 @@ export function encodeReadRequest(req: ReadRequest): Buffer {
   return pdu;
 }
 
-export function encodeWriteSingleRegister(address: number, value: number): Buffer {
-  const pdu = Buffer.alloc(5);
-  pdu[0] = 6;
-  pdu.writeUInt16BE(address & 0xffff, 1);
-  pdu.writeUInt16BE(value & 0xffff, 3);
-  return pdu;
-}
-
-export function encodeWriteSingleCoil(address: number, on: boolean): Buffer {
-  const pdu = Buffer.alloc(5);
-  pdu[0] = 5;
-  pdu.writeUInt16BE(address & 0xffff, 1);
-  pdu.writeUInt16BE(on ? 0xff00 : 0x0000, 3);
-  return pdu;
-}
-
 export function encodeWriteMultipleRegisters(address: number, values: number[]): Buffer {
   const pdu = Buffer.alloc(6 + values.length * 2);
   pdu[0] = 16;
