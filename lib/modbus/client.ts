@@ -132,8 +132,8 @@ export interface ClientStats {
 
 interface Pending {
   request: ReadRequest;
-  /** settles the read; false if it was settled already */
-  fail: (err: ModbusError) => boolean;
+  /** rejects the read unless it is settled already */
+  fail: (err: ModbusError) => void;
 }
 
 interface Waiter {
@@ -414,7 +414,12 @@ export class ModbusTcpClient extends EventEmitter {
         if (this.pending === pending) this.pending = undefined;
         return true;
       };
-      const pending: Pending = { request, fail: (err) => settle() && (reject(err), true) };
+      const pending: Pending = {
+        request,
+        fail: (err) => {
+          if (settle()) reject(err);
+        },
+      };
       this.pending = pending;
       signal.addEventListener('abort', () => {
         if (!settle()) return;
@@ -428,7 +433,8 @@ export class ModbusTcpClient extends EventEmitter {
         }
       });
       const reply: ReadCallback = (err, result) => {
-        const raw = (err ?? result)?.modbusResponses ?? result?.responses ?? err?.modbusResponses;
+        // the reply that completed this transaction, as modbus-serial's debug mode keeps it; none if nothing came
+        const raw = err ? err.modbusResponses : result?.responses;
         const frame = raw?.[raw.length - 1];
         if (!settle()) {
           // A reply to a request that already timed out (a slow controller): not an error, just late.

@@ -1,6 +1,6 @@
 /**
- * Modbus PDUs (function code + data), shared by the RTU framing of the JK Modbus map, the Modbus/TCP client of
- * the BACS endpoint and the PLC bridge server. Pure: bytes in, typed results out, never a throw.
+ * Modbus PDUs (function code + data), shared by the RTU framing of the JK Modbus map, the error typing of the
+ * Modbus/TCP client (lib/modbus/client.ts) and the PLC bridge server. Pure: bytes in, typed results out, never a throw.
  */
 import { fail, ok, Result } from './result';
 
