@@ -5,6 +5,9 @@
  * per module (5 registers each) plus one for the general and string block, all triggered at once.
  * Both run in the same Node-RED runtime against the same simulator on loopback, first as fast as loopback
  * answers, then with 10 ms per request (the low end of embedded Modbus/TCP servers, docs/bacs.md §7.4).
+ * Last, what the endpoint's client (lib/modbus/client.ts: modbus-serial with the package's queue, back-off and
+ * typed errors on top) costs per read against a bare modbus-serial loop (connectTCP + readHoldingRegisters) on
+ * the same server in the same run.
  *
  *   node dist/bench/bacs.bench.js
  */
@@ -12,6 +15,9 @@ import { BacsSimulator } from '../nodes/bacs/simulator';
 import { DEFAULT_MODULE_TEMPLATE, pollRanges } from '../nodes/bacs/registers';
 import { minimumRequests } from '../lib/wire/modbus-planner';
 import { helper, startServer, stopServer, TestNode } from '../test/node/red-helper';
+import ModbusRTU from 'modbus-serial';
+import { ModbusTcpClient } from '../lib/modbus/client';
+import { ModbusTcpServer } from '../lib/modbus/server';
 import { Comparison, report } from './report';
 
 /* eslint-disable @typescript-eslint/no-var-requires */
@@ -111,6 +117,49 @@ async function peer(sim: BacsSimulator): Promise<{ ms: number; requests: number 
   return { ms: median(times), requests: median(requests) };
 }
 
+/** CPU µs per sequential FC03 read of 125 registers (client and server in this process), over READ_MS. */
+const READ_MS = 2000;
+async function cpuPerRead(read: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 300; i++) await read();
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  let reads = 0;
+  while (Number(process.hrtime.bigint() - started) / 1e6 < READ_MS) {
+    await read();
+    reads++;
+  }
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / reads;
+}
+
+async function clientCost(): Promise<Comparison> {
+  const server = new ModbusTcpServer({ port: 0, bank: { readRegisters: (_fc, address, count) => Array.from({ length: count }, (_, i) => (address + i) & 0xffff) } });
+  const port = await server.listen();
+  const ours = new ModbusTcpClient({ host: '127.0.0.1', port, unitId: 1, timeoutMs: 5000 });
+  const bare = new ModbusRTU();
+  bare.setID(1);
+  bare.setTimeout(5000);
+  await bare.connectTCP('127.0.0.1', { port });
+  // alternate, so that a load change on the machine hits both
+  const oursUs: number[] = [];
+  const bareUs: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    oursUs.push(await cpuPerRead(() => ours.readRegisters(3, 0, 125)));
+    bareUs.push(await cpuPerRead(() => bare.readHoldingRegisters(0, 125)));
+  }
+  await ours.close();
+  await new Promise<void>((resolve) => bare.close(() => resolve()));
+  await server.close();
+  return {
+    name: 'CPU per FC03 read of 125 registers (client + server in one process)',
+    measured: median(oursUs),
+    reference: median(bareUs),
+    referenceName: 'bare modbus-serial loop',
+    unit: 'µs',
+    higherIsBetter: false,
+  };
+}
+
 async function main(): Promise<void> {
   await startServer();
   const minimum = minimumRequests(pollRanges(DEFAULT_MODULE_TEMPLATE, STRINGS, MODULES));
@@ -143,6 +192,7 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`${where}: bacs ${a.requests} requests in ${a.ms.toFixed(1)} ms; peer ${b.requests} requests in ${b.ms.toFixed(1)} ms\n`);
   }
+  comparisons.push(await clientCost());
   report(comparisons);
   await stopServer();
 }

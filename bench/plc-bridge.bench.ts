@@ -1,21 +1,30 @@
 /**
  * PLC bridge: how many 125-register reads (FC04) per second the bridge answers over one loopback connection,
- * against modbus-serial's ServerTCP (the server under node-red-contrib-modbus) serving the same registers to
- * the same client in the same run; and how many device envelopes per second the process image takes in,
- * against the core JSON node's work on the same message (JSON.stringify + JSON.parse).
+ * against modbus-serial's ServerTCP (the server under node-red-contrib-modbus) serving the same registers through
+ * its bulk callbacks (getMultipleInputRegisters / getMultipleHoldingRegisters) to the same client in the same run;
+ * the bridge's hostile cases put to both (test/helpers/modbus-hostile.ts, asserted in
+ * test/integration/modbus-server-peer.test.ts): malformed requests, idle and half-sent connections, a client that
+ * never reads its replies; and how many device envelopes per second the process image takes in, against the core
+ * JSON node's work on the same message (JSON.stringify + JSON.parse).
  * Run alone: `npm run build && node dist/bench/plc-bridge.bench.js`.
  */
 import * as net from 'net';
-import { ModbusTcpServer } from '../lib/modbus/server';
+import { ModbusServerOptions, ModbusTcpServer } from '../lib/modbus/server';
 import { buildMap, parseConfig } from '../nodes/plc-bridge/map';
 import { BridgeImage } from '../nodes/plc-bridge/image';
-import { opsPerSecond, report } from './report';
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const ServerTCP = require('modbus-serial').ServerTCP as new (
-  vector: object,
-  options: object,
-) => { on(e: string, cb: (...a: unknown[]) => void): void; close(cb: () => void): void };
+import {
+  bulkVector,
+  connect,
+  MALFORMED_WRITES,
+  nonReader,
+  OVERSIZED_READS,
+  PeerServer,
+  readAdu,
+  specAnswers,
+  squatter,
+  startServerTcp,
+} from '../test/helpers/modbus-hostile';
+import { Comparison, opsPerSecond, report } from './report';
 
 const DURATION_MS = 2000;
 
@@ -101,28 +110,16 @@ async function main(): Promise<void> {
   const ours = new ModbusTcpServer({ port: 0, bank: image.bank(), unitIds: [1] });
   const oursPort = await ours.listen();
   const snapshot = Array.from(image.registers);
-  // modbus-serial does not report the port it bound, so give it a free one
-  const peerPort = await new Promise<number>((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-  const peerServer = new ServerTCP(
-    {
-      getInputRegister: (addr: number) => snapshot[addr] ?? 0,
-      getHoldingRegister: (addr: number) => snapshot[addr] ?? 0,
-    },
-    { host: '127.0.0.1', port: peerPort, unitID: 1, debug: false },
-  );
-  await new Promise<void>((r) => peerServer.on('initialized', () => r()));
+  const peerServer = await startServerTcp(bulkVector((address) => snapshot[address] ?? 0, false));
 
   // warm up both, then measure alternately
   await readRate(oursPort, 200);
-  await readRate(peerPort, 200);
+  await readRate(peerServer.port, 200);
   const oursRate = await readRate(oursPort, 200);
-  const peerRate = await readRate(peerPort, 200);
+  const peerRate = await readRate(peerServer.port, 200);
+  await ours.close();
+  await peerServer.close();
+  const hostile = await hostileCases();
 
   let i = 0;
   const updates = opsPerSecond((iterations) => {
@@ -132,19 +129,17 @@ async function main(): Promise<void> {
     for (let k = 0; k < iterations; k++) JSON.parse(JSON.stringify(envelope((i++ % 4) + 1, i)));
   });
 
-  await ours.close();
-  await new Promise<void>((r) => peerServer.close(() => r()));
-
   report([
     {
       name: 'FC04 reads of 125 registers/s, one connection',
       measured: oursRate,
       reference: peerRate,
-      referenceName: 'modbus-serial ServerTCP',
+      referenceName: 'modbus-serial ServerTCP, bulk callbacks',
       unit: 'reads/s',
       higherIsBetter: true,
       target: { ratio: 1, comparison: '>=' },
     },
+    ...hostile,
     {
       name: 'device envelopes/s into the process image (4 packs, 24 keys)',
       measured: updates,
@@ -155,6 +150,73 @@ async function main(): Promise<void> {
       target: { ratio: 1, comparison: '>=' },
     },
   ]);
+}
+
+/** The bridge's hostile cases, put to a fresh server of each kind; the bridge's server with short timeouts. */
+async function hostileCases(): Promise<Comparison[]> {
+  const registerAt = (address: number): number => address & 0xffff;
+  const bank = { readRegisters: (_fc: 3 | 4, address: number, count: number) => Array.from({ length: count }, (_, i) => registerAt(address + i)) };
+  const both = async <T>(
+    run: (port: number, held: () => number, connections: () => number) => Promise<T>,
+    limits: Partial<ModbusServerOptions> = {},
+  ): Promise<{ ours: T; peer: T }> => {
+    const ours = new ModbusTcpServer({ port: 0, bank, ...limits });
+    const oursPort = await ours.listen();
+    const oursResult = await run(oursPort, () => ours.connectionInfo().reduce((sum, c) => sum + c.bufferedBytes, 0), () => ours.connections);
+    await ours.close();
+    const peer: PeerServer = await startServerTcp(bulkVector(registerAt, false));
+    const peerResult = await run(peer.port, () => peer.heldBytes(), () => peer.connections());
+    await peer.close();
+    return { ours: oursResult, peer: peerResult };
+  };
+  const malformed = await both(async (port) => {
+    const writes = await specAnswers(port, MALFORMED_WRITES, 1, 800); // a read-only bank: 01 (illegal function)
+    const reads = await specAnswers(port, OVERSIZED_READS, 3, 800);
+    return writes.right + reads.right;
+  });
+  const lingering = await both(async (port, _held, connections) => {
+    const sockets = [];
+    for (let i = 0; i < 10; i++) sockets.push(await squatter(port));
+    const idle = await connect(port);
+    idle.write(readAdu(1));
+    sockets.push(idle);
+    await new Promise((r) => setTimeout(r, 1500));
+    const open = connections();
+    for (const s of sockets) s.destroy();
+    return open;
+  }, { requestTimeoutMs: 300, idleTimeoutMs: 800 });
+  // the server's default bound on unread replies (64 KiB)
+  const held = await both((port, heldBytes) => nonReader(port, 40_000, heldBytes));
+  const total = MALFORMED_WRITES.length + OVERSIZED_READS.length;
+  return [
+    {
+      name: `malformed requests answered as the spec says (of ${total})`,
+      measured: malformed.ours,
+      reference: malformed.peer,
+      referenceName: 'modbus-serial ServerTCP',
+      unit: 'answers',
+      higherIsBetter: true,
+      target: { ratio: 1, comparison: '>=' },
+    },
+    {
+      name: 'connections still open 1.5 s after 10 half-sent + 1 idle (timeouts 0.3 s / 0.8 s)',
+      measured: lingering.ours,
+      reference: lingering.peer,
+      referenceName: 'modbus-serial ServerTCP',
+      unit: 'connections',
+      higherIsBetter: false,
+      target: { ratio: 1, comparison: '<=' },
+    },
+    {
+      name: 'reply bytes held for a client that sent 40,000 reads and reads none',
+      measured: held.ours,
+      reference: held.peer,
+      referenceName: 'modbus-serial ServerTCP',
+      unit: 'bytes',
+      higherIsBetter: false,
+      target: { ratio: 1, comparison: '<=' },
+    },
+  ];
 }
 
 main().catch((err: unknown) => {

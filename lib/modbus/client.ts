@@ -1,20 +1,31 @@
 /**
- * Modbus/TCP client: one connection, one bounded FIFO (lib/fifo.ts), one request on the wire at a time.
+ * Modbus/TCP client: one connection through the `modbus-serial` library, with this package's bounded FIFO
+ * (lib/fifo.ts), back-off and typed errors on top; one request on the wire at a time.
  *
- * Why this shape (docs/node-red-notes.md B2 #1-#6): the socket and its stream splitter are rebuilt from scratch on
- * every reconnect, reconnects back off exponentially and never stop while someone wants the link, every failure is a
- * typed ModbusError that says what happened (timeout, exception n, wrong length, closed by the controller, refused),
- * and a late reply to a timed-out request is recognised by its transaction id and dropped, so the next poll recovers
- * without a reconnect.
+ * modbus-serial frames the requests, numbers the transactions and matches each reply to its transaction; this
+ * class owns what it leaves open (docs/node-red-notes.md B2 #1-#6, and its ports/tcpport.js, index.js):
+ * - the socket: opened here and handed over with `linkTCP`, so a connect timeout, a refused connection and a
+ *   socket closed or reset mid-request fail the waiting read at once (modbus-serial leaves such a request to its
+ *   timeout, and after an error it does not even emit 'close'); socket and library client are rebuilt from
+ *   scratch on every reconnect, and reconnects back off exponentially and never stop while someone wants the link;
+ * - the request timeout: the FIFO's, so modbus-serial's own timer stays off, and a late reply to a timed-out
+ *   request still reaches its (settled) callback, where it is counted and dropped, so the next poll recovers
+ *   without a reconnect;
+ * - the MBAP header check: modbus-serial reads any protocol id and waits for any announced length, so a peer that
+ *   does not speak Modbus/TCP would cost a timeout per request; the package's splitter (lib/wire/mbap.ts) watches
+ *   the same stream and drops the connection on the first impossible header;
+ * - the error kinds: every failure is a typed ModbusError (timeout, exception n, wrong length, another unit,
+ *   closed by the controller, refused), read from the raw reply with the package's codec (modbus-serial's debug
+ *   mode hands it over), not from the library's message text.
  */
 import { EventEmitter } from 'events';
 import * as net from 'net';
+import ModbusRTU from 'modbus-serial';
 import { Backoff } from '../backoff';
 import { QueueClosedError, QueueFullError, RequestTimeoutError, WorkQueue } from '../fifo';
 import { TimerSet } from '../timers';
 import {
   decodeReadResponse,
-  encodeReadRequest,
   EXCEPTION_NAMES,
   exceptionCodeOf,
   MAX_READ_BITS,
@@ -23,7 +34,7 @@ import {
   ReadRequest,
   ReadResponse,
 } from '../wire/modbus-pdu';
-import { encodeMbap, MbapSplitter } from '../wire/mbap';
+import { MbapSplitter } from '../wire/mbap';
 
 export type ModbusErrorKind =
   /** no reply within the request timeout */
@@ -120,10 +131,9 @@ export interface ClientStats {
 }
 
 interface Pending {
-  transactionId: number;
   request: ReadRequest;
-  resolve: (value: ReadResponse) => void;
-  reject: (err: ModbusError) => void;
+  /** rejects the read unless it is settled already */
+  fail: (err: ModbusError) => void;
 }
 
 interface Waiter {
@@ -131,11 +141,29 @@ interface Waiter {
   reject: (err: ModbusError) => void;
 }
 
+/** What modbus-serial's debug mode adds to an error or a result: the request and the raw replies as RTU frames. */
+interface RawExchange {
+  modbusResponses?: Uint8Array[];
+  responses?: Uint8Array[];
+}
+
+type ReadCallback = (err: (Error & RawExchange & { modbusCode?: number }) | null, result?: { data: Array<number | boolean> } & RawExchange) => void;
+
+/** The functions of modbus-serial's callback API this client sends with, by Modbus function code. */
+const SEND: Record<ReadFunctionCode, (client: ModbusRTU, unitId: number, address: number, count: number, next: ReadCallback) => void> = {
+  1: (c, unit, address, count, next) => c.writeFC1(unit, address, count, next as never),
+  2: (c, unit, address, count, next) => c.writeFC2(unit, address, count, next as never),
+  3: (c, unit, address, count, next) => c.writeFC3(unit, address, count, next as never),
+  4: (c, unit, address, count, next) => c.writeFC4(unit, address, count, next as never),
+};
+
 export class ModbusTcpClient extends EventEmitter {
   private socket: net.Socket | undefined;
-  private splitter = new MbapSplitter();
+  /** the library client on the current socket; undefined until it connected */
+  private modbus: ModbusRTU | undefined;
+  /** watches the reply stream for headers modbus-serial would wait on (see the file comment) */
+  private headerCheck = new MbapSplitter();
   private stateValue: ClientState = 'idle';
-  private transactionId = 0;
   private pending: Pending | undefined;
   private waiters: Waiter[] = [];
   private readonly backoff: Backoff;
@@ -232,6 +260,7 @@ export class ModbusTcpClient extends EventEmitter {
     this.failWaiters(error);
     const socket = this.socket;
     this.socket = undefined;
+    this.release();
     if (!socket || socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
       const finish = (): void => {
@@ -264,8 +293,9 @@ export class ModbusTcpClient extends EventEmitter {
     this.timers.clear(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.setState({ state: 'connecting' });
-    // A fresh socket and splitter every time: nothing from a broken connection survives (docs/node-red-notes.md B2 #1).
-    this.splitter = new MbapSplitter();
+    // A fresh socket, library client and header check every time: nothing from a broken connection survives
+    // (docs/node-red-notes.md B2 #1).
+    this.headerCheck = new MbapSplitter();
     const socket = new net.Socket();
     this.socket = socket;
     let connected = false;
@@ -279,13 +309,25 @@ export class ModbusTcpClient extends EventEmitter {
       if (this.socket !== socket) return;
       connected = true;
       this.timers.clear(connectTimer);
+      const modbus = new ModbusRTU();
+      // debug mode (index.js: "pass-through of raw request/response", not in its typings) hands the raw reply to
+      // every callback, from which the errors are typed
+      (modbus as ModbusRTU & { isDebugEnabled: boolean }).isDebugEnabled = true;
+      // modbus-serial re-emits port errors; the socket's own listeners below handle them
+      modbus.on('error', () => undefined);
+      // an open socket: linkTCP calls back at once, before anything can be sent
+      modbus.linkTCP(socket, { port: this.options.port }, () => undefined);
+      this.modbus = modbus;
       this.stats.connects++;
       this.consecutiveTimeouts = 0;
       this.setState({ state: 'connected' });
       for (const waiter of this.waiters.splice(0)) waiter.resolve();
     });
     socket.on('data', (chunk: Buffer) => {
-      if (this.socket === socket) this.onData(socket, chunk);
+      if (this.socket !== socket) return;
+      const frames = this.headerCheck.push(chunk);
+      // Modbus/TCP cannot resynchronise inside a stream: drop the connection and start again.
+      if (!frames.ok) this.lost(socket, new ModbusError('protocol', `${this.target}: ${frames.error.message}`));
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (this.socket !== socket) return;
@@ -310,10 +352,18 @@ export class ModbusTcpClient extends EventEmitter {
     socket.connect({ host: this.options.host, port: this.options.port });
   }
 
+  /** Lets go of the library client (its transactions and listeners); the socket is the caller's to destroy. */
+  private release(): void {
+    const modbus = this.modbus;
+    this.modbus = undefined;
+    modbus?.destroy(() => undefined);
+  }
+
   /** The connection is gone: fail what waits on it and schedule the next attempt. */
   private lost(socket: net.Socket, error: ModbusError): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
+    this.release();
     socket.destroy();
     if (error.kind === 'connect_failed') this.stats.connectFailures++;
     this.lastError = error;
@@ -326,53 +376,8 @@ export class ModbusTcpClient extends EventEmitter {
     this.reconnectTimer = this.timers.timeout(() => this.connectNow(), delay);
   }
 
-  private onData(socket: net.Socket, chunk: Buffer): void {
-    const frames = this.splitter.push(chunk);
-    if (!frames.ok) {
-      // Modbus/TCP cannot resynchronise inside a stream: drop the connection and start again.
-      this.lost(socket, new ModbusError('protocol', `${this.target}: ${frames.error.message}`));
-      return;
-    }
-    for (const frame of frames.value) {
-      const pending = this.pending;
-      if (!pending || frame.transactionId !== pending.transactionId) {
-        // A reply to a request that already timed out (a slow controller): not an error, just late.
-        this.stats.lateReplies++;
-        continue;
-      }
-      this.pending = undefined;
-      this.stats.responses++;
-      this.consecutiveTimeouts = 0;
-      this.backoff.reset();
-      if (frame.unitId !== this.options.unitId) {
-        pending.reject(new ModbusError('protocol', `${describe(pending.request)}: reply from unit ${frame.unitId}, asked unit ${this.options.unitId}`));
-        continue;
-      }
-      const decoded = decodeReadResponse(pending.request, frame.pdu);
-      if (decoded.ok) {
-        pending.resolve(decoded.value);
-        continue;
-      }
-      const code = exceptionCodeOf(frame.pdu);
-      if (decoded.error.code === 'exception' && code !== undefined) {
-        this.stats.exceptions++;
-        pending.reject(
-          new ModbusError(
-            'exception',
-            `${describe(pending.request)}: Modbus exception ${code} (${EXCEPTION_NAMES[code] ?? 'unknown'}) from ${this.target}`,
-            code,
-          ),
-        );
-      } else {
-        pending.reject(
-          new ModbusError(decoded.error.code === 'bad_length' ? 'bad_length' : 'protocol', `${describe(pending.request)}: ${decoded.error.message}`),
-        );
-      }
-    }
-  }
-
   private whenConnected(signal: AbortSignal): Promise<void> {
-    if (this.stateValue === 'connected' && this.socket) return Promise.resolve();
+    if (this.stateValue === 'connected' && this.modbus) return Promise.resolve();
     if (this.stateValue === 'closed') return Promise.reject(new ModbusError('closed', 'Modbus link closed'));
     if (this.stateValue === 'waiting') {
       const waitMs = this.nextAttemptAt - Date.now();
@@ -399,14 +404,25 @@ export class ModbusTcpClient extends EventEmitter {
   private async transact(request: ReadRequest, signal: AbortSignal): Promise<ReadResponse> {
     await this.whenConnected(signal);
     const socket = this.socket;
-    if (signal.aborted || !socket) throw new ModbusError('disconnected', `no connection to ${this.target}`);
-    this.transactionId = (this.transactionId + 1) & 0xffff;
-    const transactionId = this.transactionId;
+    const modbus = this.modbus;
+    if (signal.aborted || !socket || !modbus) throw new ModbusError('disconnected', `no connection to ${this.target}`);
     return new Promise<ReadResponse>((resolve, reject) => {
-      this.pending = { transactionId, request, resolve, reject };
+      let settled = false;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        if (this.pending === pending) this.pending = undefined;
+        return true;
+      };
+      const pending: Pending = {
+        request,
+        fail: (err) => {
+          if (settle()) reject(err);
+        },
+      };
+      this.pending = pending;
       signal.addEventListener('abort', () => {
-        if (this.pending?.transactionId !== transactionId) return;
-        this.pending = undefined;
+        if (!settle()) return;
         this.stats.timeouts++;
         this.consecutiveTimeouts++;
         reject(new ModbusError('timeout', `${describe(request)}: no reply within ${this.options.timeoutMs} ms`));
@@ -416,15 +432,70 @@ export class ModbusTcpClient extends EventEmitter {
           this.lost(socket, new ModbusError('timeout', `${this.target}: ${this.options.timeoutsBeforeReconnect} requests without reply`));
         }
       });
+      const reply: ReadCallback = (err, result) => {
+        // the reply that completed this transaction, as modbus-serial's debug mode keeps it; none if nothing came
+        const raw = err ? err.modbusResponses : result?.responses;
+        const frame = raw?.[raw.length - 1];
+        if (!settle()) {
+          // A reply to a request that already timed out (a slow controller): not an error, just late.
+          if (frame && this.socket === socket) this.stats.lateReplies++;
+          return;
+        }
+        if (frame) {
+          this.stats.responses++;
+          this.consecutiveTimeouts = 0;
+          this.backoff.reset();
+        }
+        const outcome = this.outcome(request, err, result, frame);
+        if (outcome instanceof ModbusError) reject(outcome);
+        else resolve(outcome);
+      };
       this.stats.requests++;
-      socket.write(encodeMbap(transactionId, this.options.unitId, encodeReadRequest(request)));
+      try {
+        SEND[request.functionCode](modbus, this.options.unitId, request.address, request.count, reply);
+      } catch (err) {
+        reply(err instanceof Error ? err : new Error(String(err)));
+      }
     });
+  }
+
+  /**
+   * The values, or the typed error. modbus-serial's values are taken when they are what was asked; anything
+   * else is judged from the raw reply by the package's codec, in the order the spec reads a reply: unit id,
+   * exception, function, byte count.
+   */
+  private outcome(request: ReadRequest, err: Error | null, result: { data: Array<number | boolean> } | undefined, frame: Uint8Array | undefined): ReadResponse | ModbusError {
+    if (!err && result) {
+      const values = request.functionCode <= 2 ? result.data.slice(0, request.count) : result.data;
+      if (values.length === request.count) {
+        return request.functionCode <= 2 ? { bits: values as boolean[] } : { registers: values as number[] };
+      }
+    }
+    if (!frame) return new ModbusError('disconnected', `${describe(request)}: ${err?.message ?? 'no reply'} (${this.target})`);
+    // an RTU frame as modbus-serial hands it on: unit id, PDU, a CRC it computed itself
+    const unitId = frame[0];
+    const pdu = frame.subarray(1, frame.length - 2);
+    if (unitId !== this.options.unitId) {
+      return new ModbusError('protocol', `${describe(request)}: reply from unit ${unitId}, asked unit ${this.options.unitId}`);
+    }
+    const decoded = decodeReadResponse(request, pdu);
+    if (decoded.ok) return decoded.value; // modbus-serial refused a reply the codec takes: trust the codec
+    const code = exceptionCodeOf(pdu);
+    if (decoded.error.code === 'exception' && code !== undefined) {
+      this.stats.exceptions++;
+      return new ModbusError(
+        'exception',
+        `${describe(request)}: Modbus exception ${code} (${EXCEPTION_NAMES[code] ?? 'unknown'}) from ${this.target}`,
+        code,
+      );
+    }
+    return new ModbusError(decoded.error.code === 'bad_length' ? 'bad_length' : 'protocol', `${describe(request)}: ${decoded.error.message}`);
   }
 
   private failPending(error: ModbusError): void {
     const pending = this.pending;
     this.pending = undefined;
-    pending?.reject(error);
+    pending?.fail(error);
   }
 
   private failWaiters(error: ModbusError): void {

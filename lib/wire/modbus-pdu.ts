@@ -1,6 +1,6 @@
 /**
- * Modbus PDUs (function code + data), shared by the RTU framing of the JK Modbus map, the Modbus/TCP client of
- * the BACS endpoint and the PLC bridge server. Pure: bytes in, typed results out, never a throw.
+ * Modbus PDUs (function code + data), shared by the RTU framing of the JK Modbus map, the error typing of the
+ * Modbus/TCP client (lib/modbus/client.ts) and the PLC bridge server. Pure: bytes in, typed results out, never a throw.
  */
 import { fail, ok, Result } from './result';
 
@@ -43,22 +43,6 @@ export function encodeReadRequest(req: ReadRequest): Buffer {
   pdu[0] = req.functionCode;
   pdu.writeUInt16BE(req.address & 0xffff, 1);
   pdu.writeUInt16BE(req.count & 0xffff, 3);
-  return pdu;
-}
-
-export function encodeWriteSingleRegister(address: number, value: number): Buffer {
-  const pdu = Buffer.alloc(5);
-  pdu[0] = 6;
-  pdu.writeUInt16BE(address & 0xffff, 1);
-  pdu.writeUInt16BE(value & 0xffff, 3);
-  return pdu;
-}
-
-export function encodeWriteSingleCoil(address: number, on: boolean): Buffer {
-  const pdu = Buffer.alloc(5);
-  pdu[0] = 5;
-  pdu.writeUInt16BE(address & 0xffff, 1);
-  pdu.writeUInt16BE(on ? 0xff00 : 0x0000, 3);
   return pdu;
 }
 

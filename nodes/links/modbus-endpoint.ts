@@ -1,6 +1,7 @@
 /**
  * modbus-endpoint: the config node that owns one Modbus/TCP link (host, port, unit id) and its FIFO, shared by
- * every node that reads through it. The logic lives in lib/modbus/link.ts; this file is the Node-RED glue.
+ * every node that reads through it. The logic lives in lib/modbus/link.ts, the connection in lib/modbus/client.ts
+ * (modbus-serial with the package's queue, back-off and typed errors on top); this file is the Node-RED glue.
  *
  * User nodes do `getLink(RED, config.endpoint, 'modbus-endpoint')` (lib/device/links.ts), call
  * `link.register(user)` once, then `readRegisters`, `readBits(fc, address, count)` or `readPlan(ranges)`, and

@@ -355,3 +355,177 @@ describe('Modbus link (what the modbus-endpoint node shares)', function () {
     expect(statesA).to.include('connected');
   });
 });
+
+/** A TCP peer that answers every request chunk with `answer(chunk, socket)` (raw bytes, not a Modbus server). */
+async function rawPeer(answer: (chunk: Buffer, socket: net.Socket) => void): Promise<{ port: number; close: () => Promise<void>; accepted: () => number }> {
+  let accepted = 0;
+  const sockets = new Set<net.Socket>();
+  const peer = net.createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('data', (chunk: Buffer) => answer(chunk, socket));
+  });
+  await new Promise<void>((r) => peer.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (peer.address() as net.AddressInfo).port,
+    accepted: () => accepted,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        peer.close(() => r());
+      }),
+  };
+}
+
+/** the reply to the FC3 read of one register in `request`, holding `value`, with `edit` applied to the ADU */
+function registerReply(request: Buffer, value: number, edit: (adu: Buffer) => void = () => undefined): Buffer {
+  const adu = Buffer.from([request[0], request[1], 0, 0, 0, 5, request[6], 3, 2, value >> 8, value & 0xff]);
+  edit(adu);
+  return adu;
+}
+
+describe('Modbus/TCP client: what modbus-serial leaves to this package', function () {
+  this.timeout(30000);
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  const clients: ModbusTcpClient[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  const newClient = (port: number, timeoutMs = 400): ModbusTcpClient => {
+    const c = new ModbusTcpClient({ host: '127.0.0.1', port, unitId: 1, timeoutMs, reconnectMs: 50, reconnectMaxMs: 200 });
+    clients.push(c);
+    return c;
+  };
+
+  before(() => process.on('unhandledRejection', onUnhandled));
+  after(() => process.off('unhandledRejection', onUnhandled));
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.close();
+    for (const close of closers.splice(0)) await close();
+    // let any stray promise of the library settle before the check
+    await new Promise((r) => setTimeout(r, 20));
+    expect(unhandled, 'unhandled rejections').to.deep.equal([]);
+  });
+
+  it('a refused connection is connect_failed at once, not a timeout', async () => {
+    const port = await freePort();
+    const client = newClient(port, 2000);
+    const started = Date.now();
+    const err = await expectError(client.readRegisters(3, 0, 1), 'connect_failed');
+    expect(err.message).to.match(/ECONNREFUSED|cannot connect/);
+    expect(Date.now() - started).to.be.below(1000);
+  });
+
+  it('a socket reset while a request waits fails it at once as disconnected (modbus-serial would leave it to a timeout)', async () => {
+    const peer = await rawPeer((_chunk, socket) => socket.resetAndDestroy());
+    closers.push(peer.close);
+    const client = newClient(peer.port, 3000);
+    const started = Date.now();
+    await expectError(client.readRegisters(3, 0, 1), 'disconnected');
+    expect(Date.now() - started).to.be.below(1000);
+  });
+
+  it('a peer that does not speak Modbus/TCP is a protocol error at once, and the link reconnects', async () => {
+    let answered = 0;
+    const peer = await rawPeer((_chunk, socket) => {
+      answered++;
+      socket.write('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
+    });
+    closers.push(peer.close);
+    const client = newClient(peer.port, 3000);
+    const started = Date.now();
+    const err = await expectError(client.readRegisters(3, 0, 1), 'protocol');
+    expect(err.message).to.match(/MBAP header/);
+    expect(Date.now() - started).to.be.below(1000);
+    await new Promise((r) => setTimeout(r, 150));
+    await expectError(client.readRegisters(3, 0, 1), 'protocol');
+    expect(peer.accepted()).to.equal(2);
+    expect(answered).to.equal(2);
+  });
+
+  it('a reply with another transaction id is dropped (the read times out) and the next read works on the same connection', async () => {
+    let n = 0;
+    const peer = await rawPeer((chunk, socket) => {
+      n++;
+      socket.write(registerReply(chunk, 42, (adu) => n === 1 && adu.writeUInt16BE((adu.readUInt16BE(0) + 100) & 0xffff, 0)));
+    });
+    closers.push(peer.close);
+    const client = newClient(peer.port);
+    await expectError(client.readRegisters(3, 0, 1), 'timeout');
+    expect(await client.readRegisters(3, 0, 1)).to.deep.equal([42]);
+    expect(client.stats.connects).to.equal(1);
+  });
+
+  it('garbage inside a valid MBAP frame is a typed error, never a throw, and the connection stays', async () => {
+    const pdus = [
+      [3], // too short for a byte count
+      [3, 200, 0, 1], // a byte count beyond the frame
+      [0x83], // an exception without its code
+      [3, 2, 0, 1, 9, 9], // trailing bytes: modbus-serial refuses the length, the codec takes the register (as before)
+      [0x42, 2, 0, 1], // a function nobody asked for
+    ];
+    let k = 0;
+    const peer = await rawPeer((chunk, socket) => {
+      const pdu = Buffer.from(pdus[k++ % pdus.length]);
+      const adu = Buffer.alloc(7 + pdu.length);
+      chunk.copy(adu, 0, 0, 4);
+      adu.writeUInt16BE(pdu.length + 1, 4);
+      adu[6] = chunk[6];
+      pdu.copy(adu, 7);
+      socket.write(adu);
+    });
+    closers.push(peer.close);
+    const client = newClient(peer.port);
+    const kinds: string[] = [];
+    for (let i = 0; i < pdus.length; i++) {
+      try {
+        await client.readRegisters(3, 0, 1);
+        kinds.push('ok');
+      } catch (err) {
+        expect(err).to.be.instanceOf(ModbusError);
+        kinds.push((err as ModbusError).kind);
+      }
+    }
+    expect(kinds).to.deep.equal(['protocol', 'protocol', 'protocol', 'ok', 'protocol']);
+    expect(client.stats.connects).to.equal(1);
+  });
+
+  it('a dead endpoint never stalls another: reads on a live one go on while the dead one times out', async () => {
+    const silent = await rawPeer(() => undefined);
+    closers.push(silent.close);
+    const live = new ModbusTcpServer({ port: 0, bank });
+    const livePort = await live.listen();
+    closers.push(() => live.close());
+    const dead = newClient(silent.port, 1500);
+    const good = newClient(livePort, 1500);
+    const deadReads = [0, 1, 2].map((a) => dead.readRegisters(3, a, 1).then(() => 'ok', (e: ModbusError) => e.kind));
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) expect(await good.readRegisters(3, i, 1)).to.deep.equal([i]);
+    expect(Date.now() - started, '20 reads beside a dead endpoint').to.be.below(1000);
+    expect(await Promise.all(deadReads)).to.deep.equal(['timeout', 'timeout', 'timeout']);
+  });
+
+  it('close() while waiting to reconnect, or while connected, leaves no socket and no timer of its own behind', async () => {
+    const timersOf = (c: ModbusTcpClient): number => (c as unknown as { timers: { size: number } }).timers.size;
+    const client = newClient(await freePort());
+    client.start();
+    await new Promise((r) => setTimeout(r, 120));
+    expect(client.state).to.be.oneOf(['waiting', 'connecting']);
+    expect(timersOf(client)).to.equal(1); // the reconnect (or connect) timer
+    await client.close();
+    expect(timersOf(client)).to.equal(0);
+    const s = new ModbusTcpServer({ port: 0, bank });
+    const p = await s.listen();
+    closers.push(() => s.close());
+    const c2 = newClient(p);
+    expect(await c2.readRegisters(3, 1, 1)).to.deep.equal([1]);
+    await c2.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.connections).to.equal(0);
+    expect(timersOf(c2)).to.equal(0);
+    expect(c2.state).to.equal('closed');
+  });
+});

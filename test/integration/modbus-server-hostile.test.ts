@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import * as net from 'net';
 import { ModbusTcpServer, RegisterBank } from '../../lib/modbus/server';
+import { closesIn, connect, MALFORMED_WRITES, readAdu, squatter } from '../helpers/modbus-hostile';
 import { modbusRequest, readPdu } from '../helpers/modbus-raw';
 import { waitFor } from '../helpers/ports';
 
@@ -15,47 +16,6 @@ const bank = (writable: boolean): RegisterBank => ({
   readBits: (_fc, _address, count) => new Array<boolean>(count).fill(false),
   ...(writable ? { writeCoils: () => undefined, writeRegisters: () => undefined } : {}),
 });
-
-/** A connection that sends the 7 header bytes of a request announcing a 5-byte PDU, and nothing more. */
-async function squatter(port: number): Promise<net.Socket> {
-  const socket = net.connect(port, '127.0.0.1');
-  socket.on('error', () => undefined);
-  await new Promise((resolve) => socket.once('connect', resolve));
-  socket.write(Buffer.from([0, 1, 0, 0, 0, 6, 1]));
-  return socket;
-}
-
-/** A connection that discards what it reads (so it sees the server's close). */
-function connect(port: number): Promise<net.Socket> {
-  const socket = net.connect(port, '127.0.0.1');
-  socket.on('error', () => undefined);
-  socket.resume();
-  return new Promise((resolve) => socket.once('connect', () => resolve(socket)));
-}
-
-/** ms from now until the socket closes (rejects after limitMs) */
-function closesIn(socket: net.Socket, limitMs: number): Promise<number> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    if (socket.destroyed) return resolve(0);
-    const timer = setTimeout(() => reject(new Error(`still open after ${limitMs} ms`)), limitMs);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(Date.now() - start);
-    });
-  });
-}
-
-/** one FC04 request of 125 registers as an ADU */
-function readAdu(transactionId: number): Buffer {
-  const pdu = readPdu(4, 0, 125);
-  const adu = Buffer.alloc(7 + pdu.length);
-  adu.writeUInt16BE(transactionId & 0xffff, 0);
-  adu.writeUInt16BE(pdu.length + 1, 4);
-  adu[6] = 1;
-  pdu.copy(adu, 7);
-  return adu;
-}
 
 describe('Modbus/TCP server against hostile clients', function () {
   this.timeout(30_000);
@@ -180,19 +140,7 @@ describe('Modbus/TCP server against hostile clients', function () {
 
   it('FC05 with a value other than 0xFF00/0x0000 and FC15/FC16 whose count does not match the byte count get exception 03; a read-only bank answers 01 first', async () => {
     const port = await start({ bank: bank(true) });
-    const bad = [
-      Buffer.from([0x05, 0x00, 0x6e, 0x12, 0x34]), // coil value 0x1234
-      Buffer.from([0x05, 0x00, 0x6e, 0xff, 0x01]),
-      Buffer.from([0x05, 0x00, 0x6e, 0xff, 0x00, 0x00]), // a byte too many
-      Buffer.from([0x0f, 0x00, 0x6e, 0x00, 0x09, 0x01, 0xff]), // 9 coils in 1 byte
-      Buffer.from([0x0f, 0x00, 0x6e, 0x00, 0x02, 0x02, 0x03, 0x00]), // 2 coils in 2 bytes
-      Buffer.from([0x0f, 0x00, 0x6e, 0x00, 0x00, 0x00]), // no coils
-      Buffer.from([0x0f, 0x00, 0x6e, 0x00, 0x08, 0x01]), // byte count 1, no byte
-      Buffer.from([0x10, 0x00, 0xd2, 0x00, 0x02, 0x02, 0x00, 0x01]), // 2 registers in 2 bytes
-      Buffer.from([0x10, 0x00, 0xd2, 0x00, 0x00, 0x00]), // no registers
-      Buffer.from([0x06, 0x00, 0xd2, 0x00]), // short
-      Buffer.from([0x06, 0x00, 0xd2, 0x00, 0x01, 0x00]), // long
-    ];
+    const bad = MALFORMED_WRITES;
     for (const pdu of bad) {
       const reply = await modbusRequest(port, 1, pdu);
       expect([...reply], `${pdu.toString('hex')}`).to.deep.equal([pdu[0] | 0x80, 3]);

@@ -14,8 +14,6 @@ import {
   encodeReadRequest,
   encodeRegistersResponse,
   encodeWriteMultipleRegisters,
-  encodeWriteSingleCoil,
-  encodeWriteSingleRegister,
   MAX_WRITE_COILS,
   MAX_WRITE_REGISTERS,
   ReadFunctionCode,
@@ -57,8 +55,8 @@ describe('Modbus codec fuzz (lib/modbus: PDU, RTU, MBAP)', function () {
     const seeds = [
       encodeReadRequest({ functionCode: 3, address: 1000, count: 15 }),
       encodeReadRequest({ functionCode: 2, address: 0, count: 8 }),
-      encodeWriteSingleRegister(1070, 1),
-      encodeWriteSingleCoil(0, true),
+      Buffer.from([6, 0x04, 0x2e, 0, 1]), // FC06: register 1070 := 1
+      Buffer.from([5, 0, 0, 0xff, 0]), // FC05: coil 0 on
       encodeWriteMultipleRegisters(0x1070, [0, 1]),
       encodeWriteCoils(16, [true, false, true, true, false, false, true, false, true]),
     ];

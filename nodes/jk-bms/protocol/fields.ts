@@ -128,16 +128,6 @@ export function writeFields(table: readonly FieldSpec[], values: FieldValues, by
   }
 }
 
-/** Byte extent of a table (highest offset + size), for sizing blocks and register plans. */
-export function tableExtent(table: readonly FieldSpec[]): number {
-  let end = 0;
-  for (const f of table) {
-    const size = f.type === 'ascii' ? f.length : (f.count === undefined ? 0 : (f.count - 1) * (f.stride ?? TYPE_SIZE[f.type])) + TYPE_SIZE[f.type];
-    end = Math.max(end, f.offset + size);
-  }
-  return end;
-}
-
 export function num(values: FieldValues, key: string): number | undefined {
   const v = values[key];
   return typeof v === 'number' ? v : undefined;

@@ -3,7 +3,7 @@
  * Modbus: the register address on the wire is block + byte offset, while the quantity counts 16-bit
  * registers (docs/jk-bms-protocols.md §6.2). The blocks are the same tables as the JK02 frames (blocks.ts), walked BE.
  */
-import { decodeRequest, encodeReadRequest, encodeRegistersResponse, encodeWriteMultipleRegisters, EXCEPTION_NAMES } from '../../../lib/wire/modbus-pdu';
+import { decodeRequest, encodeReadRequest, encodeWriteMultipleRegisters, EXCEPTION_NAMES } from '../../../lib/wire/modbus-pdu';
 import { encodeRtu } from '../../../lib/wire/modbus-rtu';
 import { fail, guarded, ok, Result } from '../../../lib/wire/result';
 import { DEVICE_BLOCK, deviceFromValues, LIVE_BLOCK_32S, liveReading, SETTINGS_FIELDS, settingsFromValues } from './blocks';
@@ -172,16 +172,6 @@ export function encodeBlockImage(block: number, values: FieldValues): Uint8Array
   const table = blockTable(block);
   if (table) writeFields(table, values, image, 0, 'BE');
   return image;
-}
-
-/** Encode direction (simulator): the FC03 reply holding `count` registers at `start` of a block image. */
-export function encodeReadReply(address: number, image: Uint8Array, byteOffset: number, count: number): Buffer {
-  const registers: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = byteOffset + i * 2;
-    registers.push(at + 1 < image.length ? (image[at] << 8) | image[at + 1] : 0);
-  }
-  return encodeRtu(address, encodeRegistersResponse(3, registers));
 }
 
 export const modbus: JkProtocol = {
