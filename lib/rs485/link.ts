@@ -31,12 +31,6 @@ export function describeLink(s: LinkSettings): string {
   return `${s.path} ${s.baudRate} ${s.dataBits}${parity}${s.stopBits}`;
 }
 
-/** Bits on the wire per character (start + data + parity + stop), for wire-time budgets. */
-export function bitsPerCharacter(s: LinkSettings): number {
-  if (s.kind === 'tcp') return 10;
-  return 1 + s.dataBits + (s.parity === 'none' ? 0 : 1) + s.stopBits;
-}
-
 /**
  * Events: `data` (Buffer), `close` (Error | undefined: why the link went away, undefined after close()).
  */

@@ -14,10 +14,10 @@ import type { Rs485BusNode } from '../../lib/rs485/config';
 import { NodeStatus, statusVocabulary } from '../../lib/status';
 import { TimerSet } from '../../lib/timers';
 import { describeViolations } from '../../lib/plausibility';
-import { BadFrameError, descriptionsFor, detectPack, ImplausibleFrameError, Jk02Listener, pollPack, wakeNw, WRITABLE, writeSwitch } from './client';
+import { BadFrameError, descriptionsFor, detectPack, ImplausibleFrameError, Jk02Listener, pollPack, showsBusMaster, wakeNw, WRITABLE, writeSwitch } from './client';
 import { AlarmTracker, identity, packMessages, parseAddresses, parseDeadbands, screenPack } from './messages';
-import { getProtocol, JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocolId, JkReading, maskSecrets } from './protocol';
-import type { Frame } from '../../lib/rs485/framer';
+import { JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocolId, JkReading, maskSecrets } from './protocol';
+import type { Frame } from '../../lib/wire/framer';
 import { registerAlarmPresets } from '../../lib/alarm-presets';
 import { jkPresets } from './alarms';
 
@@ -345,11 +345,7 @@ export = function (RED: NodeAPI): void {
     // transmitting and decodes the master's traffic instead.
     let stopSniffing: (() => void) | undefined;
     const onUnsolicited = (frame: Frame): void => {
-      if (listening || !frame.protocol.startsWith('jk02/') || frame.bytes[0] === 0x55) return;
-      const d = getProtocol('jk02')?.decode(frame.bytes, context);
-      if (!d || !d.ok) return;
-      const master = d.value.frameType === 'trigger' || (d.value.frameType === 'ack' && d.value.address === 0);
-      if (!master) return;
+      if (listening || !showsBusMaster(frame)) return;
       listening = true;
       poller?.stop();
       poller = undefined;

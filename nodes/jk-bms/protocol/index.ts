@@ -12,10 +12,9 @@ import type { JkDecodeContext, JkDecoded, JkProtocol, JkProtocolId } from './typ
 export * from './types';
 export { autoProbes, detectJk02Variant, detectProtocol } from './detect';
 export type { JkProbe } from './detect';
-export { JkStreamFramer, splitFrames, tryFrame } from './framing';
-export type { CutFrame, FramerOutput } from './framing';
-export { buildAck, buildTrigger, Jk02Listener, JK02_TRIGGERS } from './jk02';
-export type { AttributedFrame } from './jk02';
+export { JkAnswerReader } from './answers';
+export type { JkAnswer, JkReadVerdict } from './answers';
+export { buildAck, buildTrigger, JK02_TRIGGERS, showsBusMaster } from './jk02';
 export { buildModbusRead, buildSwitchWrite, MODBUS_SWITCHES, READ_PLAN } from './modbus';
 export type { JkSwitch } from './modbus';
 export { buildNwSwitchWrite, NW_WRITABLE, nwCurrent, nwTemperature } from './nw';
@@ -39,19 +38,24 @@ export interface JkExchange {
   request: Uint8Array;
   /** the data reply (jk02: the 300-byte frame, not the ack) */
   reply: Uint8Array;
+  /** the reply as already decoded when it was picked as the answer (JkAnswerReader); decoded here when absent */
+  decoded?: Result<JkDecoded>;
 }
 
 /**
- * Decodes all replies of one poll (the frames of `buildRequests`) into one result. For jk-modbus the chunks are
- * assembled into the block first so cell statistics cover all cells; the other protocols have one exchange.
+ * Decodes all replies of one poll (the frames of `buildRequests`) into one result, each frame once: a reply read
+ * by JkAnswerReader keeps its decode. For jk-modbus the chunks are assembled into the block first so cell
+ * statistics cover all cells; the other protocols have one exchange.
  */
 export function decodePoll(protocol: JkProtocolId, exchanges: readonly JkExchange[], context: JkDecodeContext = {}): Result<JkDecoded> {
   if (exchanges.length === 0) return fail('short_frame', 'no replies');
+  const failed = exchanges.find((e) => e.decoded && !e.decoded.ok)?.decoded;
+  if (failed) return failed;
   if (protocol === 'jk-modbus') return decodeModbusPoll(exchanges, context);
   const codec = JK_PROTOCOLS[protocol];
   if (!codec) return fail('unknown_variant', `protocol ${String(protocol)}`);
   const last = exchanges[exchanges.length - 1];
-  return codec.decode(last.reply, { ...context, request: last.request });
+  return last.decoded ?? codec.decode(last.reply, { ...context, request: last.request });
 }
 
 /**

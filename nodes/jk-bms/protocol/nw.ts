@@ -8,7 +8,8 @@ import { alarmIds, alarmWord, NW_ALARM_BITS } from './alarm-bits';
 import { cellStats } from './blocks';
 import { readNumber, tidy, writeNumber } from './fields';
 import { sum16 } from './shapes';
-import type { JkDecodeContext, JkDecoded, JkDeviceInfo, JkFrameShape, JkProtocol, JkReading, JkRequestKind, JkSettings } from './types';
+import type { FrameDescription } from '../../../lib/wire/framer';
+import type { JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocol, JkReplyRead, JkReading, JkRequestKind, JkSettings } from './types';
 
 export const NW_HEADER = [0x4e, 0x57] as const;
 export const NW_END_MARKER = 0x68;
@@ -128,17 +129,16 @@ export function nwCurrentRaw(amps: number): number {
   return amps > 0 ? 0x8000 | magnitude : magnitude;
 }
 
-export const NW_SHAPE: JkFrameShape = {
-  name: 'nw',
+export const NW_SHAPE: FrameDescription = {
+  protocol: 'nw',
   header: NW_HEADER,
-  minBytes: 4,
   maxLength: NW_MAX_LENGTH,
-  lengths(head) {
-    const length = (head[2] << 8) | head[3];
-    const total = length + 2;
-    return total >= NW_MIN_LENGTH && total <= NW_MAX_LENGTH ? [total] : null;
+  length(head) {
+    if (head.length < 4) return undefined;
+    const total = ((head[2] << 8) | head[3]) + 2;
+    return total >= NW_MIN_LENGTH && total <= NW_MAX_LENGTH ? total : -1;
   },
-  valid(frame) {
+  check(frame) {
     if (frame.length < NW_MIN_LENGTH) return false;
     const length = (frame[2] << 8) | frame[3];
     if (length + 2 !== frame.length) return false;
@@ -349,4 +349,9 @@ export const nw: JkProtocol = {
   // NW is point-to-point: the terminal number is always 0 (multi-drop never demonstrated, docs/jk-bms-protocols.md §3.7)
   buildRequests: (_address: number, what: JkRequestKind) => [buildNwRequest(what)],
   decode: decodeNw,
+  // no address on the wire: any reply of the board is the answer
+  readReply(_request: Uint8Array, frame: Uint8Array, context?: JkDecodeContext): JkReplyRead {
+    const decoded = decodeNw(frame, context);
+    return { role: decoded.ok && decoded.value.frameType !== 'request' ? 'answer' : 'other', decoded };
+  },
 };
