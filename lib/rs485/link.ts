@@ -41,7 +41,7 @@ export interface Link extends EventEmitter {
   close(): Promise<void>;
 }
 
-export class SerialportMissingError extends Error {
+class SerialportMissingError extends Error {
   constructor(cause: string) {
     super(
       `the optional 'serialport' module is not installed or failed to load (${cause}); ` +
@@ -83,7 +83,7 @@ export function loadSerialport(): SerialPortModule {
   }
 }
 
-export class SerialLink extends EventEmitter implements Link {
+class SerialLink extends EventEmitter implements Link {
   private port: SerialPortLike | undefined;
   private closing = false;
 
@@ -163,7 +163,7 @@ export class SerialLink extends EventEmitter implements Link {
   }
 }
 
-export class TcpLink extends EventEmitter implements Link {
+class TcpLink extends EventEmitter implements Link {
   private socket: net.Socket | undefined;
   private closing = false;
 

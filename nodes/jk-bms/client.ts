@@ -26,7 +26,7 @@ import {
 } from './protocol';
 
 /** A protocol's frame shapes as the bus frames them: named `<jk protocol>/<shape>`, Modbus RTU narrowed to `address`. */
-export function shapeDescription(shape: FrameDescription, protocol: JkProtocolId, address?: number): FrameDescription {
+function shapeDescription(shape: FrameDescription, protocol: JkProtocolId, address?: number): FrameDescription {
   const name = `${protocol}/${shape.protocol}`;
   // Modbus RTU starts with any byte: narrow it to the address asked, so noise cannot pose as a long frame.
   if (address !== undefined && shape.header.length === 0) return narrowed(shape, (head) => (head.length < 1 ? undefined : head[0] === address), name);
@@ -46,7 +46,7 @@ export interface PollResult {
 }
 
 /** One request/reply exchange of a JK protocol: the codec reads each frame once and says when the answer is complete. */
-export function jkExchange(protocol: JkProtocolId, address: number, request: Buffer, context: JkDecodeContext, timeoutMs?: number): Exchange<JkAnswer> {
+function jkExchange(protocol: JkProtocolId, address: number, request: Buffer, context: JkDecodeContext, timeoutMs?: number): Exchange<JkAnswer> {
   const codec = getProtocol(protocol);
   if (!codec) throw new RangeError(`unknown protocol ${protocol}`);
   const expect = descriptionsFor(protocol, protocol === 'jk02' ? undefined : address);

@@ -6,12 +6,10 @@ import { JK02_ALARM_BITS, NW_ALARM_BITS, BALANCER_ALARM_BITS } from '../../nodes
 import {
   autoProbes,
   buildBalancerWrite,
-  buildNwSwitchWrite,
   buildSwitchWrite,
   buildTrigger,
   decodePoll,
   detectJk02Variant,
-  detectProtocol,
   getProtocol,
   JK_PROTOCOLS,
   JkDecoded,
@@ -103,10 +101,6 @@ describe('JK protocol codecs', () => {
       expect(detectJk02Variant(Buffer.from(v32.hex, 'hex'))).to.deep.equal({ ok: true, value: '32s' });
       const forced = JK_PROTOCOLS.jk02.decode(Buffer.from(v32.hex, 'hex'), { variant: '24s' });
       expect(forced.ok && forced.value.variant).to.equal('24s');
-      expect(detectProtocol(Buffer.from(v24.hex, 'hex'))).to.equal('jk02');
-      expect(detectProtocol(Buffer.from('4e5700130000000006030000000000006800000129', 'hex'))).to.equal('jk-nw');
-      expect(detectProtocol(Buffer.from('0103020cd8bd1e', 'hex'))).to.equal('jk-modbus');
-      expect(detectProtocol(Buffer.from('011016200001020000d6f1', 'hex'))).to.equal('jk02');
     });
 
     it('offers an auto probe plan: NW, JK-PB trigger, Modbus at 115200 and 9600, balancer', () => {
@@ -153,14 +147,6 @@ describe('JK protocol codecs', () => {
       expect(() => buildBalancerWrite(1, 'maxBalanceCurrent', Number.NaN)).to.throw(RangeError);
     });
 
-    it('builds the NW password + write pair for the allow-listed switches', () => {
-      const [password, write] = buildNwSwitchWrite('chargeSwitch', false);
-      const p = JK_PROTOCOLS['jk-nw'].decode(password);
-      const w = JK_PROTOCOLS['jk-nw'].decode(write);
-      expect(p.ok && p.value.frameType).to.equal('request');
-      expect(w.ok && w.value.raw?.command).to.equal(2);
-      expect(write.readUInt16BE(2)).to.equal(0x14);
-    });
   });
 
   describe('simulator frames decode round-trip', () => {

@@ -14,14 +14,14 @@ import { sum8 } from './shapes';
 import type { FrameDescription } from '../../../lib/wire/framer';
 import type { JkDecodeContext, JkDecoded, JkProtocol, JkReading, JkReplyRead, JkRequestKind } from './types';
 
-export const BALANCER_REQUEST_LENGTH = 7;
-export const BALANCER_REPLY_LENGTH = 74;
+const BALANCER_REQUEST_LENGTH = 7;
+const BALANCER_REPLY_LENGTH = 74;
 
 export const BALANCER_COMMANDS = { status: 0xff, cellCount: 0xf0, triggerDelta: 0xf2, maxBalanceCurrent: 0xf4, balancer: 0xf6 } as const;
 export type BalancerSetting = Exclude<keyof typeof BALANCER_COMMANDS, 'status'>;
 
 /** Status reply fields (reply offsets). */
-export const BALANCER_STATUS: readonly FieldSpec[] = [
+const BALANCER_STATUS: readonly FieldSpec[] = [
   { key: 'voltage', offset: 4, type: 'u16', scale: 0.01 },
   { key: 'cellAverage', offset: 6, type: 'u16', scale: 0.001 },
   { key: 'detectedCells', offset: 8, type: 'u8' },
@@ -56,7 +56,7 @@ export const BALANCER_REQUEST_SHAPE: FrameDescription = {
   check: (f) => f.length === BALANCER_REQUEST_LENGTH && sum8(f, 0, 6) === f[6],
 };
 
-export const BALANCER_REPLY_SHAPE: FrameDescription = {
+const BALANCER_REPLY_SHAPE: FrameDescription = {
   protocol: 'balancer-reply',
   header: [0xeb, 0x90],
   maxLength: BALANCER_REPLY_LENGTH,
@@ -92,7 +92,7 @@ export function buildBalancerWrite(address: number, setting: BalancerSetting, va
   return request(address, BALANCER_COMMANDS[setting], raw);
 }
 
-export function decodeBalancer(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
+function decodeBalancer(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
   return guarded<JkDecoded>(() => {
     if (frame.length >= 2 && frame[0] === 0x55 && frame[1] === 0xaa) {
       if (frame.length !== BALANCER_REQUEST_LENGTH) return fail('bad_length', `balancer request of ${frame.length} bytes`);

@@ -28,7 +28,7 @@ export type FieldSpec = NumericField | TextField;
 export type FieldValue = number | number[] | string;
 export type FieldValues = { [key: string]: FieldValue };
 
-export const TYPE_SIZE: { [T in NumericType]: number } = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4 };
+const TYPE_SIZE: { [T in NumericType]: number } = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4 };
 
 /** Rounds away binary noise (3284 × 0.001 = 3.2840000000000003) without losing the device's resolution. */
 export function tidy(value: number): number {
@@ -126,16 +126,6 @@ export function writeFields(table: readonly FieldSpec[], values: FieldValues, by
     const stride = field.stride ?? TYPE_SIZE[field.type];
     for (let i = 0; i < field.count; i++) writeNumber(bytes, at + i * stride, field.type, endian, (value[i] ?? 0) / scale);
   }
-}
-
-/** Byte extent of a table (highest offset + size), for sizing blocks and register plans. */
-export function tableExtent(table: readonly FieldSpec[]): number {
-  let end = 0;
-  for (const f of table) {
-    const size = f.type === 'ascii' ? f.length : (f.count === undefined ? 0 : (f.count - 1) * (f.stride ?? TYPE_SIZE[f.type])) + TYPE_SIZE[f.type];
-    end = Math.max(end, f.offset + size);
-  }
-  return end;
 }
 
 export function num(values: FieldValues, key: string): number | undefined {

@@ -4,23 +4,23 @@
  */
 import { fail, Result } from '../../../lib/wire/result';
 import { balancer } from './balancer';
-import { jk02 } from './jk02';
+import { DEVICE_SECRET_RANGES } from './blocks';
+import { jk02, JK02_BLOCK_BASE } from './jk02';
 import { decodeModbusPoll, modbus } from './modbus';
 import { nw } from './nw';
 import type { JkDecodeContext, JkDecoded, JkProtocol, JkProtocolId } from './types';
 
 export * from './types';
-export { autoProbes, detectJk02Variant, detectProtocol } from './detect';
+export { autoProbes, detectJk02Variant } from './detect';
 export type { JkProbe } from './detect';
 export { JkAnswerReader } from './answers';
 export type { JkAnswer, JkReadVerdict } from './answers';
 export { buildAck, buildTrigger, JK02_TRIGGERS, showsBusMaster } from './jk02';
 export { buildModbusRead, buildSwitchWrite, MODBUS_SWITCHES, READ_PLAN } from './modbus';
 export type { JkSwitch } from './modbus';
-export { buildNwSwitchWrite, NW_WRITABLE, nwCurrent, nwTemperature } from './nw';
+export { NW_WRITABLE, nwCurrent, nwTemperature } from './nw';
 export { BALANCER_LIMITS, buildBalancerStatusRequest, buildBalancerWrite } from './balancer';
 export type { BalancerSetting } from './balancer';
-export { SETTINGS_BLOCK, DEVICE_SECRET_RANGES } from './blocks';
 
 export const JK_PROTOCOLS: { readonly [K in JkProtocolId]: JkProtocol } = {
   'jk-nw': nw,
@@ -65,7 +65,7 @@ export function decodePoll(protocol: JkProtocolId, exchanges: readonly JkExchang
 export function maskSecrets(frame: Uint8Array): string {
   const bytes = Buffer.from(frame);
   if (bytes.length >= 300 && bytes[0] === 0x55 && bytes[1] === 0xaa && bytes[2] === 0xeb && bytes[3] === 0x90 && bytes[4] === 0x03) {
-    for (const [offset, length] of [[56, 16], [91, 5], [112, 16]]) bytes.fill(0x2a, 6 + offset, 6 + offset + length);
+    for (const [offset, length] of DEVICE_SECRET_RANGES) bytes.fill(0x2a, JK02_BLOCK_BASE + offset, JK02_BLOCK_BASE + offset + length);
   }
   if (bytes.length >= 20 && bytes[0] === 0x4e && bytes[1] === 0x57) {
     // NW: the 10-byte parameter password follows ID 0xB2 (and a password command's data)

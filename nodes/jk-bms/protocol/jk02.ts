@@ -16,12 +16,12 @@ import type { FrameDescription } from '../../../lib/wire/framer';
 import { MODBUS_RTU_SHAPE, sum8 } from './shapes';
 import type { Jk02Variant, JkDecodeContext, JkDecoded, JkProtocol, JkReplyRead, JkRequestKind } from './types';
 
-export const JK02_HEADER = [0x55, 0xaa, 0xeb, 0x90] as const;
-export const JK02_FRAME_LENGTH = 300;
+const JK02_HEADER = [0x55, 0xaa, 0xeb, 0x90] as const;
+const JK02_FRAME_LENGTH = 300;
 /** Frame offset of block offset 0 (docs/jk-bms-protocols.md §4.2 offset rule). */
 export const JK02_BLOCK_BASE = 6;
 
-export const JK02_FRAME_TYPES = { settings: 0x01, status: 0x02, device: 0x03 } as const;
+const JK02_FRAME_TYPES = { settings: 0x01, status: 0x02, device: 0x03 } as const;
 
 /** FC10 trigger registers of the command block (docs/jk-bms-protocols.md §5.1). */
 export const JK02_TRIGGERS: { [K in 'status' | 'settings' | 'device']: number } = {
@@ -30,7 +30,7 @@ export const JK02_TRIGGERS: { [K in 'status' | 'settings' | 'device']: number } 
   device: 0x161c,
 };
 
-export const JK02_SHAPE: FrameDescription = {
+const JK02_SHAPE: FrameDescription = {
   protocol: 'jk02',
   header: JK02_HEADER,
   maxLength: JK02_FRAME_LENGTH,
@@ -60,7 +60,7 @@ function decodeRtuPart(frame: Uint8Array): Result<JkDecoded> {
   return ok({ protocol: 'jk02', frameType: isTrigger ? 'trigger' : 'request', address, register });
 }
 
-export function decodeJk02(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
+function decodeJk02(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
   return guarded<JkDecoded>(() => {
     if (frame.length >= 4 && frame[0] !== 0x55) return decodeRtuPart(frame);
     if (frame.length < JK02_FRAME_LENGTH) return fail('short_frame', `JK02 frame of ${frame.length} bytes, expected 300`);

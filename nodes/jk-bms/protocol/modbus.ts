@@ -3,7 +3,7 @@
  * Modbus: the register address on the wire is block + byte offset, while the quantity counts 16-bit
  * registers (docs/jk-bms-protocols.md §6.2). The blocks are the same tables as the JK02 frames (blocks.ts), walked BE.
  */
-import { decodeRequest, encodeReadRequest, encodeRegistersResponse, encodeWriteMultipleRegisters, EXCEPTION_NAMES } from '../../../lib/wire/modbus-pdu';
+import { decodeRequest, encodeReadRequest, encodeWriteMultipleRegisters, EXCEPTION_NAMES } from '../../../lib/wire/modbus-pdu';
 import { encodeRtu } from '../../../lib/wire/modbus-rtu';
 import { fail, guarded, ok, Result } from '../../../lib/wire/result';
 import { DEVICE_BLOCK, deviceFromValues, LIVE_BLOCK_32S, liveReading, SETTINGS_FIELDS, settingsFromValues } from './blocks';
@@ -14,7 +14,7 @@ import type { JkDecodeContext, JkDecoded, JkFrameType, JkProtocol, JkReplyRead, 
 
 export const BLOCKS = { settings: 0x1000, live: 0x1200, device: 0x1400, command: 0x1600 } as const;
 /** Bytes of each readable block the tables cover (the simulator's register image). */
-export const BLOCK_SIZE = 0x200;
+const BLOCK_SIZE = 0x200;
 
 /** Reads per poll, each <= 40 registers (docs/jk-bms-protocols.md §6.4), cut so no field straddles two reads. The device
  * block skips the passcode ranges, so secrets never cross the wire at all. */
@@ -71,7 +71,7 @@ function blockTable(block: number): readonly FieldSpec[] | undefined {
 }
 
 /** Decodes the bytes of one block (possibly partial, starting at `byteOffset`) into a JkDecoded. */
-export function decodeBlockBytes(block: number, byteOffset: number, bytes: Uint8Array, context: JkDecodeContext, address?: number): JkDecoded {
+function decodeBlockBytes(block: number, byteOffset: number, bytes: Uint8Array, context: JkDecodeContext, address?: number): JkDecoded {
   const table = blockTable(block);
   const base: JkDecoded = { protocol: 'jk-modbus', frameType: 'registers' };
   if (address !== undefined) base.address = address;
@@ -101,7 +101,7 @@ function checkReadReply(reply: Uint8Array, request: Uint8Array): Result<true> {
   return ok(true);
 }
 
-export function decodeModbus(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
+function decodeModbus(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
   return guarded<JkDecoded>(() => {
     if (frame.length < 5) return fail('short_frame', `RTU frame of ${frame.length} bytes`);
     if (!crcValid(frame)) return fail('bad_checksum', 'Modbus CRC mismatch');
@@ -205,16 +205,6 @@ export function encodeBlockImage(block: number, values: FieldValues): Uint8Array
   const table = blockTable(block);
   if (table) writeFields(table, values, image, 0, 'BE');
   return image;
-}
-
-/** Encode direction (simulator): the FC03 reply holding `count` registers at `start` of a block image. */
-export function encodeReadReply(address: number, image: Uint8Array, byteOffset: number, count: number): Buffer {
-  const registers: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = byteOffset + i * 2;
-    registers.push(at + 1 < image.length ? (image[at] << 8) | image[at + 1] : 0);
-  }
-  return encodeRtu(address, encodeRegistersResponse(3, registers));
 }
 
 export const modbus: JkProtocol = {
