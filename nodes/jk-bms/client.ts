@@ -14,6 +14,7 @@ import {
   decodePoll,
   getProtocol,
   JK_PROTOCOL_IDS,
+  JK_PROTOCOLS,
   JkAnswer,
   JkAnswerReader,
   JkDecodeContext,
@@ -120,8 +121,7 @@ export class ImplausibleFrameError extends BadFrameError {
 
 /** Sends the NW activate command (0x01) that wakes a sleeping board; its reply, if any, is not needed. */
 export async function wakeNw(bus: Rs485Bus, address: number): Promise<void> {
-  const codec = getProtocol('jk-nw');
-  if (!codec) return;
+  const codec = JK_PROTOCOLS['jk-nw'];
   const [request] = codec.buildRequests(address, 'activate');
   await bus.request(answerExchange(codec, request, descriptionsFor('jk-nw'), { label: 'NW activate' })).catch(() => undefined);
 }
@@ -139,12 +139,11 @@ export async function detectPack(
   const tried = new Set<string>();
   const all = JK_PROTOCOL_IDS.flatMap((id) => descriptionsFor(id, id === 'jk02' ? undefined : address));
   for (const probe of probes) {
-    const codec = getProtocol(probe.protocol);
-    if (tried.has(probe.protocol) || !codec) continue;
+    if (tried.has(probe.protocol)) continue;
     tried.add(probe.protocol);
     try {
       // any answer counts, even one that reports an error (a Modbus exception): something speaks this protocol here
-      await bus.request(answerExchange(codec, probe.request, all, { label: `probe ${probe.protocol} address ${address}`, timeoutMs }));
+      await bus.request(answerExchange(JK_PROTOCOLS[probe.protocol], probe.request, all, { label: `probe ${probe.protocol} address ${address}`, timeoutMs }));
       return probe.protocol;
     } catch {
       // no answer to this probe: try the next protocol
@@ -192,9 +191,7 @@ export async function writeSwitch(
     throw new RangeError(`writes go through the JK Modbus map; protocol ${protocol} cannot write`);
   }
   const request = buildSwitchWrite(address, target.modbus, value);
-  const modbus = getProtocol('jk-modbus');
-  if (!modbus) throw new RangeError('unknown protocol jk-modbus');
-  const written = await bus.request(answerExchange(modbus, request, descriptionsFor('jk-modbus', address), { label: `write ${key} address ${address}` }));
+  const written = await bus.request(answerExchange(JK_PROTOCOLS['jk-modbus'], request, descriptionsFor('jk-modbus', address), { label: `write ${key} address ${address}` }));
   if (!written.decoded.ok) throw new Error(`address ${address} refused the write (${written.decoded.error.message})`);
   const { decoded } = await pollPack(bus, protocol, address, 'settings', context);
   const raw = decoded.settings?.[target.setting];
