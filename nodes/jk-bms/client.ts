@@ -5,13 +5,13 @@
  */
 import type { Exchange, Rs485Bus } from '../../lib/rs485/bus';
 import type { Frame, FrameDescription } from '../../lib/wire/framer';
-import { narrowed } from '../../lib/wire/framer';
 import type { Result } from '../../lib/wire/result';
 import {
   autoProbes,
   buildBalancerWrite,
   buildSwitchWrite,
   decodePoll,
+  descriptionsFor,
   getProtocol,
   JK_PROTOCOL_IDS,
   JK_PROTOCOLS,
@@ -26,18 +26,8 @@ import {
   showsBusMaster as decodedShowsBusMaster,
 } from './protocol';
 
-/** A protocol's frame shapes as the bus frames them: named `<jk protocol>/<shape>`, Modbus RTU narrowed to `address`. */
-function shapeDescription(shape: FrameDescription, protocol: JkProtocolId, address?: number): FrameDescription {
-  const name = `${protocol}/${shape.protocol}`;
-  // Modbus RTU starts with any byte: narrow it to the address asked, so noise cannot pose as a long frame.
-  if (address !== undefined && shape.header.length === 0) return narrowed(shape, (head) => (head.length < 1 ? undefined : head[0] === address), name);
-  return { ...shape, protocol: name };
-}
-
-export function descriptionsFor(protocol: JkProtocolId, address?: number): FrameDescription[] {
-  const codec = getProtocol(protocol);
-  return codec ? codec.framing.shapes.map((s) => shapeDescription(s, protocol, address)) : [];
-}
+// the jk-bms node subscribes the bus to these to hear a bus master
+export { descriptionsFor };
 
 export interface PollResult {
   decoded: JkDecoded;

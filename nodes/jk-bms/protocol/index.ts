@@ -2,6 +2,7 @@
  * The JK protocol contract the jk-bms node, the rs485-bus framer, the simulator and `dcpower decode` use.
  * Types live in types.ts; each codec in its own file as field tables walked by one decoder.
  */
+import { FrameDescription, narrowed } from '../../../lib/wire/framer';
 import { fail, Result } from '../../../lib/wire/result';
 import { balancer } from './balancer';
 import { DEVICE_SECRET_RANGES } from './blocks';
@@ -31,6 +32,20 @@ export const JK_PROTOCOLS: { readonly [K in JkProtocolId]: JkProtocol } = {
 
 export function getProtocol(id: string): JkProtocol | undefined {
   return Object.prototype.hasOwnProperty.call(JK_PROTOCOLS, id) ? JK_PROTOCOLS[id as JkProtocolId] : undefined;
+}
+
+/**
+ * A protocol's frame shapes as the bus frames them: named `<jk protocol>/<shape>` (`jk02/jk02`, `jk02/modbus-rtu`, ...),
+ * Modbus RTU narrowed to `address`, since RTU starts with any byte and noise could otherwise pose as a long frame.
+ */
+export function descriptionsFor(protocol: JkProtocolId, address?: number): FrameDescription[] {
+  const codec = getProtocol(protocol);
+  if (!codec) return [];
+  return codec.framing.shapes.map((shape) => {
+    const name = `${protocol}/${shape.protocol}`;
+    if (address !== undefined && shape.header.length === 0) return narrowed(shape, (head) => (head.length < 1 ? undefined : head[0] === address), name);
+    return { ...shape, protocol: name };
+  });
 }
 
 export interface JkExchange {
