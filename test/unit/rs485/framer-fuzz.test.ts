@@ -22,7 +22,7 @@ function rng(seed: number): () => number {
   };
 }
 
-describe('lib/rs485 Framer fuzz with the JK shapes', function () {
+describe('lib/wire Framer fuzz with the JK shapes', function () {
   this.timeout(120_000);
   const vectors = loadVectors();
 

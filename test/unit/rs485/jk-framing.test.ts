@@ -21,7 +21,7 @@ const hex = (id: string): Buffer => {
   return Buffer.from(v.hex.replace(/\s+/g, ''), 'hex');
 };
 
-describe('lib/rs485 Framer with the JK protocol shapes (captured frames)', () => {
+describe('lib/wire Framer with the JK protocol shapes (captured frames)', () => {
   it('cuts a JK-PB reply (300-byte frame + ack, mpp-solar capture) from any split, with echo and pad bytes', () => {
     const reply = hex('jk02-rs485-02-pb-addr1-mppsolar'); // 308 bytes: frame + ack of address 1
     const trigger = hex('mb-req-02-trigger-status-addr1');
