@@ -6,7 +6,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { decodePoll, JK_PROTOCOLS, JkStreamFramer } from '../nodes/jk-bms/protocol';
+import { Framer } from '../lib/wire/framer';
+import { descriptionsFor } from '../nodes/jk-bms/client';
+import { decodePoll, JK_PROTOCOLS } from '../nodes/jk-bms/protocol';
 import { JkSimulator } from '../nodes/jk-bms/simulator';
 import { Comparison, opsPerSecond, report } from './report';
 
@@ -64,7 +66,8 @@ comparisons.push({
   target,
 });
 
-const framer = new JkStreamFramer(JK_PROTOCOLS.jk02.framing);
+// the bus's framer with the descriptions a JK-PB poll waits for
+const framer = new Framer(descriptionsFor('jk02'));
 comparisons.push({
   name: 'stream framer, JK-PB replies in 64-byte reads',
   measured:

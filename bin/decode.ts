@@ -3,7 +3,8 @@
  * device } (docs/design.md §4). A capture may hold several frames (a JK-PB reply with its ack, pad
  * bytes, an echo): the data frame is decoded, the ack supplies the address. A checksum or layout error exits 1.
  */
-import { getProtocol, JK_PROTOCOL_IDS, JkDecoded, splitFrames } from '../nodes/jk-bms/protocol';
+import { splitFrames } from '../lib/wire/framer';
+import { getProtocol, JK_PROTOCOL_IDS, JkDecoded } from '../nodes/jk-bms/protocol';
 import { Command, parse, printJson } from './cli';
 
 export function parseHex(text: string): Buffer {
@@ -32,9 +33,9 @@ export function decodeCapture(protocolId: string, bytes: Buffer, options: { requ
   const protocol = getProtocol(protocolId);
   if (!protocol) return { ok: false, error: `unknown protocol '${protocolId}' (one of ${JK_PROTOCOL_IDS.join(', ')})` };
   const context = { request: options.request, variant: options.variant, invertCurrent: options.invertCurrent, balancerTemperatureScale: options.balancerTemperatureScale };
-  const split = splitFrames(protocol.framing, bytes);
+  const split = splitFrames(protocol.framing.shapes, bytes);
   let decoded: JkDecoded[] = [];
-  if (split.frames.length > 0 && split.skipped <= 2) {
+  if (split.frames.length > 0 && split.dropped <= 2) {
     for (const f of split.frames) {
       const r = protocol.decode(f.bytes, context);
       if (!r.ok) return { ok: false, error: `${r.error.code}: ${r.error.message}` };

@@ -5,8 +5,8 @@
  */
 import { Rs485Bus } from '../lib/rs485/bus';
 import { LinkSettings } from '../lib/rs485/link';
-import type { Frame } from '../lib/rs485/framer';
-import { descriptionsFor, detectPack, Jk02Listener, pollPack } from '../nodes/jk-bms/client';
+import type { Frame } from '../lib/wire/framer';
+import { detectPack, Jk02Listener, pollPack } from '../nodes/jk-bms/client';
 import { parseAddresses } from '../nodes/jk-bms/messages';
 import { JK_PROTOCOL_IDS, JkProtocolId } from '../nodes/jk-bms/protocol';
 import { Command, parse, printJson } from './cli';

@@ -9,7 +9,7 @@ import { EventEmitter } from 'events';
 import { Backoff } from '../backoff';
 import { QueueClosedError, WorkQueue } from '../fifo';
 import { TimerSet } from '../timers';
-import { Frame, FrameDescription, Framer } from './framer';
+import { Frame, FrameDescription, Framer } from '../wire/framer';
 import { createLink, describeLink, Link, LinkSettings } from './link';
 
 export interface BusOptions {

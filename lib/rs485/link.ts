@@ -31,12 +31,6 @@ export function describeLink(s: LinkSettings): string {
   return `${s.path} ${s.baudRate} ${s.dataBits}${parity}${s.stopBits}`;
 }
 
-/** Bits on the wire per character (start + data + parity + stop), for wire-time budgets. */
-export function bitsPerCharacter(s: LinkSettings): number {
-  if (s.kind === 'tcp') return 10;
-  return 1 + s.dataBits + (s.parity === 'none' ? 0 : 1) + s.stopBits;
-}
-
 /**
  * Events: `data` (Buffer), `close` (Error | undefined: why the link went away, undefined after close()).
  */
@@ -47,7 +41,7 @@ export interface Link extends EventEmitter {
   close(): Promise<void>;
 }
 
-export class SerialportMissingError extends Error {
+class SerialportMissingError extends Error {
   constructor(cause: string) {
     super(
       `the optional 'serialport' module is not installed or failed to load (${cause}); ` +
@@ -89,7 +83,7 @@ export function loadSerialport(): SerialPortModule {
   }
 }
 
-export class SerialLink extends EventEmitter implements Link {
+class SerialLink extends EventEmitter implements Link {
   private port: SerialPortLike | undefined;
   private closing = false;
 
@@ -169,7 +163,7 @@ export class SerialLink extends EventEmitter implements Link {
   }
 }
 
-export class TcpLink extends EventEmitter implements Link {
+class TcpLink extends EventEmitter implements Link {
   private socket: net.Socket | undefined;
   private closing = false;
 

@@ -14,3 +14,9 @@ export function crc16Modbus(bytes: Uint8Array, start = 0, end = bytes.length): n
   for (let i = start; i < end; i++) crc = (crc >>> 8) ^ TABLE[(crc ^ bytes[i]) & 0xff];
   return crc;
 }
+
+/** Whether an RTU frame (unit id, PDU, CRC low byte first) carries the CRC of its bytes. */
+export function crcValid(frame: Uint8Array): boolean {
+  if (frame.length < 4) return false;
+  return crc16Modbus(frame, 0, frame.length - 2) === (frame[frame.length - 2] | (frame[frame.length - 1] << 8));
+}

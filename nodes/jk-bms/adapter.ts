@@ -1,13 +1,12 @@
 /**
  * The JK adapter: how one pack is read over the rs485-bus (detection, identity, the NW wake-up, the status
- * poll), which frames on the bus say that another master polls it, and which write commands are allowed.
+ * poll) and which write commands are allowed.
  * No Node-RED here; the bus is the only I/O.
  */
 import type { Quality } from '../../lib/wire/envelope';
 import { LinkDownError, Rs485Bus } from '../../lib/rs485/bus';
-import type { Frame } from '../../lib/rs485/framer';
 import { detectPack, pollPack, PollResult, wakeNw, WRITABLE } from './client';
-import { getProtocol, JkDecodeContext, JkDeviceInfo, JkProtocolId, JkReading } from './protocol';
+import { JkDecodeContext, JkDeviceInfo, JkProtocolId, JkReading } from './protocol';
 
 export type Mode = JkProtocolId | 'auto' | 'jk02-listen';
 export const MODES: readonly Mode[] = ['auto', 'jk-nw', 'jk02', 'jk02-listen', 'jk-modbus', 'jk-balancer'];
@@ -73,19 +72,6 @@ export async function pollOnePack(
   }
   return pollPack(bus, protocol, pack.address, 'status', context);
 }
-
-// ---- frame classification: which unsolicited frame means another master polls this bus --------------------
-/**
- * One master per JK-PB bus (docs/jk-bms-protocols.md §2.3): a trigger request we did not send, or a pack at
- * address 0 acknowledging, means a master polls this bus.
- */
-export function isOtherMaster(frame: Frame, context: JkDecodeContext): boolean {
-  if (!frame.protocol.startsWith('jk02/') || frame.bytes[0] === 0x55) return false;
-  const d = getProtocol('jk02')?.decode(frame.bytes, context);
-  if (!d || !d.ok) return false;
-  return d.value.frameType === 'trigger' || (d.value.frameType === 'ack' && d.value.address === 0);
-}
-// ---- end of frame classification ----------------------------------------------------------------------------
 
 export type CommandProblem = 'command' | 'commandValue' | 'writesOff' | 'notAllowed' | 'listenOnly' | 'commandAddress';
 export type ParsedCommand = { ok: true; set: string; value: boolean; address: number } | { ok: false; problem: CommandProblem; key?: string };

@@ -4,46 +4,30 @@
  * listen-only decoding of a JK-PB master's traffic. The jk-bms node and `dcpower scan` both use it.
  */
 import type { Exchange, Rs485Bus } from '../../lib/rs485/bus';
-import type { Frame, FrameDescription } from '../../lib/rs485/framer';
-import { narrowed } from '../../lib/rs485/framer';
+import type { Frame, FrameDescription } from '../../lib/wire/framer';
+import type { Result } from '../../lib/wire/result';
 import {
   autoProbes,
   buildBalancerWrite,
   buildSwitchWrite,
   decodePoll,
-  detectProtocol,
+  descriptionsFor,
   getProtocol,
   JK_PROTOCOL_IDS,
+  JK_PROTOCOLS,
+  JkAnswer,
+  JkAnswerReader,
   JkDecodeContext,
   JkDecoded,
-  JkFrameShape,
+  JkProtocol,
   JkProtocolId,
   JkRequestKind,
   JkSwitch,
+  showsBusMaster as decodedShowsBusMaster,
 } from './protocol';
 
-/** The protocol shapes as framer descriptions; `protocol` is `<jk protocol>/<shape>`. */
-export function shapeDescription(shape: JkFrameShape, protocol: JkProtocolId, address?: number): FrameDescription {
-  const d: FrameDescription = {
-    protocol: `${protocol}/${shape.name}`,
-    header: shape.header,
-    maxLength: shape.maxLength,
-    length(head) {
-      if (head.length < shape.minBytes) return undefined;
-      const lengths = shape.lengths(head);
-      return lengths === null ? -1 : lengths;
-    },
-    check: (frame) => shape.valid(frame),
-  };
-  // Modbus RTU starts with any byte: narrow it to the address asked, so noise cannot pose as a long frame.
-  if (address !== undefined && shape.header.length === 0) return narrowed(d, (head) => (head.length < 1 ? undefined : head[0] === address));
-  return d;
-}
-
-export function descriptionsFor(protocol: JkProtocolId, address?: number): FrameDescription[] {
-  const codec = getProtocol(protocol);
-  return codec ? codec.framing.shapes.map((s) => shapeDescription(s, protocol, address)) : [];
-}
+// the jk-bms node subscribes the bus to these to hear a bus master
+export { descriptionsFor };
 
 export interface PollResult {
   decoded: JkDecoded;
@@ -52,61 +36,34 @@ export interface PollResult {
   rx: Buffer[];
 }
 
-/** Which frames of a protocol answer a request to `address`. */
-function isAnswer(protocol: JkProtocolId, decoded: JkDecoded, frame: Buffer, address: number): boolean {
-  switch (protocol) {
-    case 'jk-nw':
-      return decoded.frameType !== 'request';
-    case 'jk-balancer':
-      return frame[0] === 0xeb && frame[2] === address;
-    case 'jk-modbus':
-      return frame[0] === address && decoded.frameType !== 'request' && decoded.frameType !== 'trigger';
-    default:
-      return false;
-  }
-}
-
-/**
- * One request/reply exchange of a JK protocol. JK02 replies are a 300-byte frame (no address) followed by the
- * FC10 acknowledgement of the responder; the pair counts only when the acknowledgement carries our address,
- * so a late frame of another pack is never taken for this one.
- */
-export function jkExchange(protocol: JkProtocolId, address: number, request: Buffer, context: JkDecodeContext, timeoutMs?: number): Exchange<Frame[]> {
+/** One request/reply exchange of a JK protocol: the codec reads each frame once and says when the answer is complete. */
+function jkExchange(protocol: JkProtocolId, address: number, request: Buffer, context: JkDecodeContext, timeoutMs?: number): Exchange<JkAnswer> {
   const codec = getProtocol(protocol);
   if (!codec) throw new RangeError(`unknown protocol ${protocol}`);
   const expect = descriptionsFor(protocol, protocol === 'jk02' ? undefined : address);
+  return answerExchange(codec, request, expect, { label: `${protocol} address ${address}`, timeoutMs, context });
+}
+
+interface AnswerOptions {
+  label: string;
+  timeoutMs?: number;
+  context?: JkDecodeContext;
+}
+
+function answerExchange(codec: JkProtocol, request: Buffer, expect: FrameDescription[], options: AnswerOptions): Exchange<JkAnswer> {
+  const reader = new JkAnswerReader(codec, request, { ...options.context, request });
   return {
     bytes: request,
     expect,
-    timeoutMs,
-    label: `${protocol} address ${address}`,
-    accept(frame, kept) {
-      if (protocol === 'jk02') {
-        if (frame.protocol === 'jk02/jk02') {
-          kept.length = 0; // a newer 300-byte frame replaces one whose ack never came
-          return 'more';
-        }
-        const d = codec.decode(frame.bytes, context);
-        if (!d.ok || d.value.frameType !== 'ack') return 'ignore';
-        if (d.value.address !== address || kept.length === 0) {
-          kept.length = 0;
-          return 'ignore';
-        }
-        return 'done';
-      }
-      const d = codec.decode(frame.bytes, { ...context, request });
-      if (!d.ok) {
-        // an FC03 reply decodes only with its request; a Modbus exception is an answer too (reported below)
-        return protocol === 'jk-modbus' && frame.bytes[0] === address && frame.bytes[1] !== 0x03 && frame.bytes[1] !== 0x10 ? 'done' : 'ignore';
-      }
-      return isAnswer(protocol, d.value, frame.bytes, address) ? 'done' : 'ignore';
+    timeoutMs: options.timeoutMs,
+    label: options.label,
+    accept: (frame) => reader.read(frame.bytes),
+    finish() {
+      const answer = reader.answer;
+      if (!answer) throw new Error(`${options.label}: no answer`); // cannot happen: the bus finishes only on done
+      return answer;
     },
   };
-}
-
-/** The data frame of an exchange (JK02: the 300-byte frame, not its ack). */
-function dataFrame(frames: Frame[]): Buffer {
-  return frames[0].bytes;
 }
 
 /** Runs every request of one poll of one pack and decodes the replies as one reading. */
@@ -120,16 +77,16 @@ export async function pollPack(
   const codec = getProtocol(protocol);
   if (!codec) throw new RangeError(`unknown protocol ${protocol}`);
   const requests = codec.buildRequests(address, kind);
-  const exchanges: Array<{ request: Uint8Array; reply: Uint8Array }> = [];
+  const answers: JkAnswer[] = [];
   const tx: Buffer[] = [];
   const rx: Buffer[] = [];
   for (const request of requests) {
     tx.push(request);
-    const frames = await bus.request(jkExchange(protocol, address, request, context));
-    rx.push(...frames.map((f) => f.bytes));
-    exchanges.push({ request, reply: dataFrame(frames) });
+    const answer = await bus.request(jkExchange(protocol, address, request, context));
+    rx.push(...answer.frames.map((f) => Buffer.from(f)));
+    answers.push(answer);
   }
-  const decoded = decodePoll(protocol, exchanges, context);
+  const decoded = decodePoll(protocol, answers, context);
   if (!decoded.ok) throw new BadFrameError(`${protocol} address ${address}: ${decoded.error.message}`);
   return { decoded: decoded.value, tx, rx };
 }
@@ -154,17 +111,9 @@ export class ImplausibleFrameError extends BadFrameError {
 
 /** Sends the NW activate command (0x01) that wakes a sleeping board; its reply, if any, is not needed. */
 export async function wakeNw(bus: Rs485Bus, address: number): Promise<void> {
-  const codec = getProtocol('jk-nw');
-  if (!codec) return;
+  const codec = JK_PROTOCOLS['jk-nw'];
   const [request] = codec.buildRequests(address, 'activate');
-  await bus
-    .request({
-      bytes: request,
-      expect: descriptionsFor('jk-nw'),
-      label: 'NW activate',
-      accept: (frame) => (frame.bytes[10] === 1 ? 'done' : 'ignore'),
-    })
-    .catch(() => undefined);
+  await bus.request(answerExchange(codec, request, descriptionsFor('jk-nw'), { label: 'NW activate' })).catch(() => undefined);
 }
 
 /** Protocols worth probing on a link of this baud (a gateway's baud is unknown: all). */
@@ -178,30 +127,14 @@ export async function detectPack(
   // NW is point-to-point (no address on the wire): on a bus of several packs it would take any pack's reply.
   const probes = autoProbes(address).filter((p) => (baud === undefined || p.baud === baud) && !(options.multiDrop && p.protocol === 'jk-nw'));
   const tried = new Set<string>();
+  const all = JK_PROTOCOL_IDS.flatMap((id) => descriptionsFor(id, id === 'jk02' ? undefined : address));
   for (const probe of probes) {
     if (tried.has(probe.protocol)) continue;
     tried.add(probe.protocol);
-    const all = JK_PROTOCOL_IDS.flatMap((id) => descriptionsFor(id, id === 'jk02' ? undefined : address));
     try {
-      const frames = await bus.request({
-        bytes: probe.request,
-        expect: all,
-        timeoutMs,
-        label: `probe ${probe.protocol} address ${address}`,
-        accept(frame, kept) {
-          const protocol = detectProtocol(frame.bytes);
-          if (probe.protocol === 'jk02') {
-            if (frame.protocol === 'jk02/jk02') return 'more';
-            if (kept.length > 0 && frame.bytes[0] === address && frame.bytes[1] === 0x10 && frame.bytes.length === 8) return 'done';
-            return 'ignore';
-          }
-          if (protocol !== probe.protocol) return 'ignore';
-          if (probe.protocol === 'jk-nw') return frame.bytes[10] === 1 ? 'done' : 'ignore';
-          if (probe.protocol === 'jk-balancer') return frame.bytes.length === 74 && frame.bytes[2] === address ? 'done' : 'ignore';
-          return frame.bytes[0] === address && (frame.bytes[1] === 0x03 || frame.bytes[1] === 0x83) ? 'done' : 'ignore';
-        },
-      });
-      if (frames.length > 0) return probe.protocol;
+      // any answer counts, even one that reports an error (a Modbus exception): something speaks this protocol here
+      await bus.request(answerExchange(JK_PROTOCOLS[probe.protocol], probe.request, all, { label: `probe ${probe.protocol} address ${address}`, timeoutMs }));
+      return probe.protocol;
     } catch {
       // no answer to this probe: try the next protocol
     }
@@ -248,16 +181,8 @@ export async function writeSwitch(
     throw new RangeError(`writes go through the JK Modbus map; protocol ${protocol} cannot write`);
   }
   const request = buildSwitchWrite(address, target.modbus, value);
-  await bus.request({
-    bytes: request,
-    expect: descriptionsFor('jk-modbus', address),
-    label: `write ${key} address ${address}`,
-    accept: (frame) => (frame.bytes[0] === address && (frame.bytes[1] === 0x10 || frame.bytes[1] === 0x90) && frame.bytes.length <= 8 ? 'done' : 'ignore'),
-    finish(frames) {
-      if (frames[0].bytes[1] & 0x80) throw new Error(`address ${address} refused the write (Modbus exception ${frames[0].bytes[2]})`);
-      return frames;
-    },
-  });
+  const written = await bus.request(answerExchange(JK_PROTOCOLS['jk-modbus'], request, descriptionsFor('jk-modbus', address), { label: `write ${key} address ${address}` }));
+  if (!written.decoded.ok) throw new Error(`address ${address} refused the write (${written.decoded.error.message})`);
   const { decoded } = await pollPack(bus, protocol, address, 'settings', context);
   const raw = decoded.settings?.[target.setting];
   const readBack = raw === undefined ? undefined : raw === 1;
@@ -270,17 +195,38 @@ export interface ListenedFrame {
   bytes: Buffer;
 }
 
+/** The part of a bus the listener needs (a test can stand in for it). */
+export type ListenedBus = Pick<Rs485Bus, 'listen' | 'on' | 'off'>;
+
 /**
- * Listen-only decoding of a JK-PB parallel bus with a master at address 0 (docs/jk-bms-protocols.md §5.5): every
- * 300-byte frame is attributed from the acknowledgement that follows it. Transmits nothing.
+ * Whether a frame nobody asked for shows a bus master polling this JK-PB bus (docs/jk-bms-protocols.md §2.3): one
+ * master per bus, so a node that sees one must stop transmitting. Only the short Modbus frames can tell; 300-byte
+ * frames carry no address and are not decoded for this.
+ */
+export function showsBusMaster(frame: Frame): boolean {
+  if (frame.protocol !== JK02_ACK_SHAPE) return false;
+  const d = getProtocol('jk02')?.decode(frame.bytes);
+  return d !== undefined && d.ok && decodedShowsBusMaster(d.value);
+}
+
+const JK02_ACK_SHAPE = 'jk02/modbus-rtu';
+
+/**
+ * Listen-only decoding of a JK-PB parallel bus with a master at address 0 (docs/jk-bms-protocols.md §5.5): every frame
+ * is decoded once, and each 300-byte frame is attributed to the pack of the FC10 acknowledgement that follows it
+ * (address 0 = the master's own broadcast); a settings frame whose ack was lost still names its pack (byte 270).
+ * Triggers are noted (`lastTrigger`) but never used to attribute: the master also triggers absent addresses, and its
+ * own broadcasts follow no trigger. Transmits nothing.
  */
 export class Jk02Listener {
-  private pending: Frame | undefined;
+  private pending: { decoded: JkDecoded; bytes: Buffer } | undefined;
+  /** address and register of the last trigger seen (who the master is asking) */
+  lastTrigger: { address: number; register: number } | undefined;
   private readonly descriptions = descriptionsFor('jk02');
   private unsubscribe: (() => void) | undefined;
   private readonly onFrame = (frame: Frame): void => this.handle(frame);
 
-  constructor(private readonly bus: Rs485Bus, private readonly context: JkDecodeContext, private readonly deliver: (f: ListenedFrame) => void) {}
+  constructor(private readonly bus: ListenedBus, private readonly context: JkDecodeContext, private readonly deliver: (f: ListenedFrame) => void) {}
 
   start(): void {
     if (this.unsubscribe) return;
@@ -295,18 +241,36 @@ export class Jk02Listener {
     this.pending = undefined;
   }
 
+  /** Call when the bus has been silent for the inter-byte timeout: a frame still waiting gets no ack. */
+  flush(): void {
+    const waiting = this.pending;
+    this.pending = undefined;
+    if (waiting) this.orphan(waiting);
+  }
+
   private handle(frame: Frame): void {
     if (!frame.protocol.startsWith('jk02/')) return;
-    if (frame.protocol === 'jk02/jk02') {
-      this.pending = frame;
+    this.push(getProtocol('jk02')?.decode(frame.bytes, this.context), frame.bytes);
+  }
+
+  private push(d: Result<JkDecoded> | undefined, bytes: Buffer): void {
+    const waiting = this.pending;
+    this.pending = undefined;
+    if (d?.ok && d.value.frameType === 'ack' && d.value.address !== undefined) {
+      if (waiting) this.deliver({ address: d.value.address, decoded: { ...waiting.decoded, address: d.value.address }, bytes: waiting.bytes });
       return;
     }
-    const codec = getProtocol('jk02');
-    const d = codec?.decode(frame.bytes, this.context);
-    if (!d || !d.ok || d.value.frameType !== 'ack' || d.value.address === undefined || !this.pending) return;
-    const data = this.pending;
-    this.pending = undefined;
-    const decoded = codec?.decode(data.bytes, this.context);
-    if (decoded && decoded.ok) this.deliver({ address: d.value.address, decoded: decoded.value, bytes: data.bytes });
+    // anything else ends the wait for an ack (a frame that does not decode too): a settings frame can still name its pack
+    if (waiting) this.orphan(waiting);
+    if (!d?.ok) return;
+    const decoded = d.value;
+    if (decoded.frameType === 'status' || decoded.frameType === 'settings' || decoded.frameType === 'device') this.pending = { decoded, bytes };
+    else if (decoded.frameType === 'trigger' && decoded.address !== undefined && decoded.register !== undefined) {
+      this.lastTrigger = { address: decoded.address, register: decoded.register };
+    }
+  }
+
+  private orphan(frame: { decoded: JkDecoded; bytes: Buffer }): void {
+    if (frame.decoded.frameType === 'settings' && frame.decoded.address !== undefined) this.deliver({ address: frame.decoded.address, decoded: frame.decoded, bytes: frame.bytes });
   }
 }

@@ -8,14 +8,14 @@ import type { Quality } from '../../lib/wire/envelope';
 import { translatorWithFallback } from '../../lib/i18n';
 import { asError, NodeAPI, NodeMessage, NodeMessageInFlow } from '../../lib/red';
 import { LinkDownError, Rs485Bus, BusState } from '../../lib/rs485/bus';
-import type { Frame } from '../../lib/rs485/framer';
+import type { Frame } from '../../lib/wire/framer';
 import { NodeStatus, statusVocabulary } from '../../lib/status';
 import { getLink, linkError } from '../../lib/device/links';
 import { DeviceRuntime, fleetStatus, summarize } from '../../lib/device/runtime';
-import { BadFrameError, descriptionsFor, ImplausibleFrameError, Jk02Listener, writeSwitch } from './client';
+import { BadFrameError, descriptionsFor, ImplausibleFrameError, Jk02Listener, showsBusMaster, writeSwitch } from './client';
 import { parseAddresses } from './messages';
 import { JkDecoded, JkProtocolId, JkReading } from './protocol';
-import { isOtherMaster, newPack, PackState, packName, parseCommand, pollOnePack } from './adapter';
+import { newPack, PackState, packName, parseCommand, pollOnePack } from './adapter';
 import { PackReadings } from './readings';
 import { jkSettings, type JkBmsDef } from './settings';
 import { registerAlarmPresets } from '../../lib/alarm-presets';
@@ -177,7 +177,7 @@ export = function (RED: NodeAPI): void {
           // decodes the master's traffic instead
           const unsubscribe = owned.listen(descriptionsFor('jk02'));
           const onUnsolicited = (frame: Frame): void => {
-            if (listening || !isOtherMaster(frame, context)) return;
+            if (listening || !showsBusMaster(frame)) return;
             listening = true;
             runtime.stopPolling();
             unsubscribe();

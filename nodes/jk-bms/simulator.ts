@@ -11,15 +11,16 @@ import { EventEmitter } from 'events';
 import * as net from 'net';
 import { encodeException, encodeRegistersResponse } from '../../lib/wire/modbus-pdu';
 import { encodeRtu } from '../../lib/wire/modbus-rtu';
+import { crcValid } from '../../lib/wire/crc16';
+import { Frame, Framer } from '../../lib/wire/framer';
 import { alarmWord, JK02_ALARM_BITS } from './protocol/alarm-bits';
 import { BALANCER_COMMANDS, BALANCER_LIMITS, BALANCER_REQUEST_SHAPE, encodeBalancerSetReply, encodeBalancerStatus, balancerAlarmBits } from './protocol/balancer';
 import { buildAck, buildTrigger, encodeJk02, JK02_TRIGGERS } from './protocol/jk02';
 import { blockOf, BLOCKS, encodeBlockImage, MODBUS_SWITCHES } from './protocol/modbus';
 import { encodeNwFrame, encodeNwReply, NW_COMMANDS, NW_SHAPE, NW_SOURCE, NW_WRITABLE } from './protocol/nw';
 import { FieldValues, tidy } from './protocol/fields';
-import { JkStreamFramer } from './protocol/framing';
-import { crcValid, MODBUS_RTU_SHAPE } from './protocol/shapes';
-import type { Jk02Variant, JkDeviceInfo, JkFraming, JkProtocolId, JkSettings } from './protocol/types';
+import { MODBUS_RTU_SHAPE } from './protocol/shapes';
+import type { Jk02Variant, JkDeviceInfo, JkProtocolId, JkSettings } from './protocol/types';
 
 export type JkChemistry = 'lifepo4' | 'li-ion' | 'lto';
 
@@ -251,19 +252,16 @@ class PacedWriter {
 }
 
 interface Connection {
-  framer: JkStreamFramer;
+  framer: Framer;
   writer: PacedWriter;
   flushTimer?: NodeJS.Timeout;
   close(): void;
 }
 
 /** What the simulator listens for: every host request of every protocol. */
-const REQUEST_FRAMING: JkFraming = {
-  shapes: [NW_SHAPE, BALANCER_REQUEST_SHAPE, MODBUS_RTU_SHAPE],
-  maxLength: 1024,
-  interByteTimeoutMs: 50,
-  defaultBaud: 115200,
-};
+const REQUEST_SHAPES = [NW_SHAPE, BALANCER_REQUEST_SHAPE, MODBUS_RTU_SHAPE];
+/** silence that ends a partial request (esphome uses 50 ms) */
+const REQUEST_INTER_BYTE_MS = 50;
 
 /** The frames a pack sends in answer to one request. */
 export interface JkReply {
@@ -790,7 +788,7 @@ export class JkSimulator extends EventEmitter {
 
   private attach(write: (b: Buffer) => void, close: () => void): Connection {
     const conn: Connection = {
-      framer: new JkStreamFramer(REQUEST_FRAMING),
+      framer: new Framer(REQUEST_SHAPES),
       writer: new PacedWriter(write, this.msPerByte, this.opts.pacing),
       close: () => {
         if (conn.flushTimer) clearTimeout(conn.flushTimer);
@@ -803,17 +801,19 @@ export class JkSimulator extends EventEmitter {
   }
 
   private onData(conn: Connection, chunk: Buffer): void {
-    const out = conn.framer.push(chunk);
-    this.stats.garbage += out.skipped;
-    for (const f of out.frames) this.handleRequest(conn, f.bytes);
+    this.handleRequests(conn, (framer) => framer.push(chunk));
     if (conn.flushTimer) clearTimeout(conn.flushTimer);
-    if (conn.framer.pending > 0) {
-      conn.flushTimer = setTimeout(() => {
-        const o = conn.framer.flush();
-        this.stats.garbage += o.skipped;
-        for (const f of o.frames) this.handleRequest(conn, f.bytes);
-      }, REQUEST_FRAMING.interByteTimeoutMs);
+    if (conn.framer.buffered > 0) {
+      conn.flushTimer = setTimeout(() => this.handleRequests(conn, (framer) => framer.flushStale()), REQUEST_INTER_BYTE_MS);
     }
+  }
+
+  /** Handles the requests a framer step cuts, counting the bytes it dropped as garbage. */
+  private handleRequests(conn: Connection, step: (framer: Framer) => Frame[]): void {
+    const before = conn.framer.dropped;
+    const frames = step(conn.framer);
+    this.stats.garbage += conn.framer.dropped - before;
+    for (const f of frames) this.handleRequest(conn, f.bytes);
   }
 
   // ------------------------------------------------------------------------------------------- bus master

@@ -7,14 +7,15 @@ import { expect } from 'chai';
 import { ChildProcess, spawn } from 'child_process';
 import * as net from 'net';
 import * as path from 'path';
-import { buildSwitchWrite, buildTrigger, decodePoll, JK_PROTOCOLS, JkDecoded, JkProtocolId, JkStreamFramer } from '../../nodes/jk-bms/protocol';
+import { buildSwitchWrite, buildTrigger, decodePoll, JK_PROTOCOLS, JkDecoded, JkProtocolId } from '../../nodes/jk-bms/protocol';
+import { Framer } from '../../lib/wire/framer';
 import { JkSimulator } from '../../nodes/jk-bms/simulator';
 import { freeTcpPort, waitFor } from '../helpers/ports';
 
 interface Bus {
   send(bytes: Buffer): void;
   /** frames received since the last call, cut by the protocol's framer */
-  frames: Array<{ shape: string; bytes: Buffer; at: number }>;
+  frames: Array<{ protocol: string; bytes: Buffer; at: number }>;
   chunks: number;
   skipped: number;
   close(): void;
@@ -22,7 +23,7 @@ interface Bus {
 
 function tcpBus(port: number, protocol: JkProtocolId): Promise<Bus> {
   return new Promise((resolve, reject) => {
-    const framer = new JkStreamFramer(JK_PROTOCOLS[protocol].framing);
+    const framer = new Framer(JK_PROTOCOLS[protocol].framing.shapes);
     const socket = net.connect(port, '127.0.0.1');
     const bus: Bus = {
       send: (b) => socket.write(b),
@@ -33,9 +34,10 @@ function tcpBus(port: number, protocol: JkProtocolId): Promise<Bus> {
     };
     socket.on('data', (chunk) => {
       bus.chunks++;
-      const out = framer.push(chunk);
-      bus.skipped += out.skipped;
-      for (const f of out.frames) bus.frames.push({ ...f, at: performance.now() });
+      const before = framer.dropped;
+      const frames = framer.push(chunk);
+      bus.skipped += framer.dropped - before;
+      for (const f of frames) bus.frames.push({ protocol: f.protocol, bytes: f.bytes, at: performance.now() });
     });
     socket.once('connect', () => resolve(bus));
     socket.once('error', reject);
@@ -301,10 +303,10 @@ describe('JK simulator on a socat pseudo-terminal pair', function () {
       serial.once('open', () => resolve());
       serial.once('error', (err) => reject(err));
     });
-    const framer = new JkStreamFramer(JK_PROTOCOLS.jk02.framing);
+    const framer = new Framer(JK_PROTOCOLS.jk02.framing.shapes);
     const frames: Array<{ bytes: Buffer; at: number }> = [];
     serial.on('data', (chunk: Buffer) => {
-      for (const f of framer.push(chunk).frames) frames.push({ bytes: f.bytes, at: performance.now() });
+      for (const f of framer.push(chunk)) frames.push({ bytes: f.bytes, at: performance.now() });
     });
     const t0 = performance.now();
     serial.write(buildTrigger(3, 'status'));

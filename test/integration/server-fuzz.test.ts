@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import * as net from 'net';
 import { ModbusTcpServer } from '../../lib/modbus/server';
 import { encodeReadRequest } from '../../lib/wire/modbus-pdu';
-import { decodeRtu, encodeRtu } from '../../lib/wire/modbus-rtu';
+import { crcValid } from '../../lib/wire/crc16';
+import { encodeRtu } from '../../lib/wire/modbus-rtu';
 import { JkSimulator } from '../../nodes/jk-bms/simulator';
 import { modbusRequest } from '../helpers/modbus-raw';
 import { mutate, seededRandom } from '../helpers/snmp-fuzz';
@@ -97,9 +98,9 @@ describe('server fuzz (seeded, real sockets)', function () {
           }
         });
       });
-      const frame = decodeRtu(answer.subarray(0, 5 + 64));
-      expect(frame.ok, JSON.stringify(frame)).to.equal(true);
-      if (frame.ok) expect(frame.value.pdu[0]).to.equal(0x03);
+      const frame = answer.subarray(0, 5 + 64);
+      expect(crcValid(frame), frame.toString('hex')).to.equal(true);
+      expect(frame[1]).to.equal(0x03);
     } finally {
       await sim.stop();
     }

@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { crc16Modbus } from '../../lib/wire/crc16';
-import { buildSwitchWrite, buildTrigger, JK_PROTOCOLS, JkDecodeContext, JkProtocolId, JkStreamFramer } from '../../nodes/jk-bms/protocol';
+import { Framer } from '../../lib/wire/framer';
+import { buildSwitchWrite, buildTrigger, JK_PROTOCOLS, JkDecodeContext, JkProtocolId } from '../../nodes/jk-bms/protocol';
 import { JkSimulator } from '../../nodes/jk-bms/simulator';
 import { loadVectors, PROTOCOL_OF } from './jk-vectors';
 import { mutateBytes, seededRandom as rng } from '../helpers/fuzz';
@@ -68,7 +69,7 @@ describe('JK codec fuzz (random and mutated frames, no exception escapes)', func
       const pool = seeds(protocol);
       expect(pool.length).to.be.greaterThan(0);
       const requests = pool.filter((f) => f.length === 8);
-      const framer = new JkStreamFramer(codec.framing);
+      const framer = new Framer(codec.framing.shapes);
       let decodedOk = 0;
       let refused = 0;
       let framed = 0;
@@ -98,9 +99,9 @@ describe('JK codec fuzz (random and mutated frames, no exception escapes)', func
         else refused++;
         // the same bytes, split at a random point, through the framer
         const cut = Math.floor(rand() * (frame.length + 1));
-        framed += framer.push(frame.subarray(0, cut)).frames.length;
-        framed += framer.push(frame.subarray(cut)).frames.length;
-        if (rand() < 0.05) framed += framer.flush().frames.length;
+        framed += framer.push(frame.subarray(0, cut)).length;
+        framed += framer.push(frame.subarray(cut)).length;
+        if (rand() < 0.05) framed += framer.flushStale().length;
       }
       // the fuzz reached both outcomes and the framer kept finding frames in the noise
       expect(decodedOk, 'decoded').to.be.greaterThan(1000);

@@ -6,7 +6,8 @@
  */
 import { expect } from 'chai';
 import { JK_UNITS, screenPack } from '../../nodes/jk-bms/messages';
-import { buildTrigger, decodePoll, getProtocol, JK_PROTOCOLS, JkReading, splitFrames } from '../../nodes/jk-bms/protocol';
+import { splitFrames } from '../../lib/wire/framer';
+import { buildTrigger, decodePoll, getProtocol, JK_PROTOCOLS, JkReading } from '../../nodes/jk-bms/protocol';
 import { JK_RANGES } from '../../nodes/jk-bms/schema';
 import { JkChemistry, JkSimulator } from '../../nodes/jk-bms/simulator';
 import { corruptedNwCapture, nwCapture, nwOffset, resumNw } from '../helpers/jk-corrupt';
@@ -30,7 +31,7 @@ describe('JK plausibility (schema ranges)', () => {
     for (const v of loadVectors()) {
       const protocol = getProtocol(PROTOCOL_OF[v.protocol]);
       if (!protocol) continue;
-      const frames = splitFrames(protocol.framing, Buffer.from(v.hex, 'hex')).frames;
+      const frames = splitFrames(protocol.framing.shapes, Buffer.from(v.hex, 'hex')).frames;
       if (frames.length === 0) continue;
       const d = protocol.decode(frames[0].bytes, { request: v.request_hex ? Buffer.from(v.request_hex, 'hex') : undefined });
       if (!d.ok || !d.value.reading) continue;

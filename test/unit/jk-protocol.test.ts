@@ -1,25 +1,21 @@
 import { expect } from 'chai';
 import { decodeCapture } from '../../bin/decode';
+import { splitFrames } from '../../lib/wire/framer';
 import { jkPresets, JK_ALARM_BY_ID } from '../../nodes/jk-bms/alarms';
 import { JK02_ALARM_BITS, NW_ALARM_BITS, BALANCER_ALARM_BITS } from '../../nodes/jk-bms/protocol/alarm-bits';
 import {
   autoProbes,
   buildBalancerWrite,
-  buildNwSwitchWrite,
   buildSwitchWrite,
   buildTrigger,
   decodePoll,
   detectJk02Variant,
-  detectProtocol,
   getProtocol,
   JK_PROTOCOLS,
-  Jk02Listener,
   JkDecoded,
-  JkStreamFramer,
   maskSecrets,
   nwCurrent,
   nwTemperature,
-  splitFrames,
 } from '../../nodes/jk-bms/protocol';
 import { JkSimulator } from '../../nodes/jk-bms/simulator';
 import { checkVector, loadVectors, PROTOCOL_OF, Vector } from './jk-vectors';
@@ -32,7 +28,7 @@ function decodeVector(v: Vector): JkDecoded {
   const bytes = Buffer.from(v.hex, 'hex');
   const request = v.request_hex ? Buffer.from(v.request_hex, 'hex') : undefined;
   // a capture with an ack: decode the data frame and take the address from the ack, as the node does
-  const frames = splitFrames(protocol.framing, bytes).frames;
+  const frames = splitFrames(protocol.framing.shapes, bytes).frames;
   expect(frames.length, 'frames cut').to.be.greaterThan(0);
   const main = protocol.decode(frames[0].bytes, { request });
   if (!main.ok) throw new Error(`${v.id}: ${main.error.message}`);
@@ -105,10 +101,6 @@ describe('JK protocol codecs', () => {
       expect(detectJk02Variant(Buffer.from(v32.hex, 'hex'))).to.deep.equal({ ok: true, value: '32s' });
       const forced = JK_PROTOCOLS.jk02.decode(Buffer.from(v32.hex, 'hex'), { variant: '24s' });
       expect(forced.ok && forced.value.variant).to.equal('24s');
-      expect(detectProtocol(Buffer.from(v24.hex, 'hex'))).to.equal('jk02');
-      expect(detectProtocol(Buffer.from('4e5700130000000006030000000000006800000129', 'hex'))).to.equal('jk-nw');
-      expect(detectProtocol(Buffer.from('0103020cd8bd1e', 'hex'))).to.equal('jk-modbus');
-      expect(detectProtocol(Buffer.from('011016200001020000d6f1', 'hex'))).to.equal('jk02');
     });
 
     it('offers an auto probe plan: NW, JK-PB trigger, Modbus at 115200 and 9600, balancer', () => {
@@ -155,92 +147,6 @@ describe('JK protocol codecs', () => {
       expect(() => buildBalancerWrite(1, 'maxBalanceCurrent', Number.NaN)).to.throw(RangeError);
     });
 
-    it('builds the NW password + write pair for the allow-listed switches', () => {
-      const [password, write] = buildNwSwitchWrite('chargeSwitch', false);
-      const p = JK_PROTOCOLS['jk-nw'].decode(password);
-      const w = JK_PROTOCOLS['jk-nw'].decode(write);
-      expect(p.ok && p.value.frameType).to.equal('request');
-      expect(w.ok && w.value.raw?.command).to.equal(2);
-      expect(write.readUInt16BE(2)).to.equal(0x14);
-    });
-  });
-
-  describe('stream framing', () => {
-    const rs485 = vectors.find((x) => x.id === 'jk02-rs485-02-pb-addr1-mppsolar') as Vector;
-    const wire = Buffer.from(rs485.hex, 'hex');
-    const trigger = Buffer.from('011016200001020000d6f1', 'hex');
-
-    it('cuts an echoed trigger, pad bytes, the frame and the ack from split reads', () => {
-      const stream = Buffer.concat([trigger, Buffer.of(0), wire.subarray(0, 300), Buffer.of(0), wire.subarray(300), Buffer.of(0)]);
-      for (const chunk of [1, 7, 64, 1000]) {
-        const framer = new JkStreamFramer(JK_PROTOCOLS.jk02.framing);
-        const shapes: string[] = [];
-        let skipped = 0;
-        for (let i = 0; i < stream.length; i += chunk) {
-          const out = framer.push(stream.subarray(i, i + chunk));
-          shapes.push(...out.frames.map((f) => `${f.shape}:${f.bytes.length}`));
-          skipped += out.skipped;
-        }
-        skipped += framer.flush().skipped;
-        expect(shapes, `chunk ${chunk}`).to.deep.equal(['modbus-rtu:11', 'jk02:300', 'modbus-rtu:8']);
-        expect(skipped).to.equal(3);
-      }
-    });
-
-    it('names the checksum of a bad frame captured with its ack, not the length', () => {
-      const sim = new JkSimulator({ packs: [1], pacing: false, tickMs: 0 });
-      const reply = sim.respond(buildTrigger(1, 'status'));
-      const frame = Buffer.from(reply?.frames[0] ?? []);
-      frame[299] ^= 0x5a;
-      const r = JK_PROTOCOLS.jk02.decode(Buffer.concat([frame, ...(reply?.frames.slice(1) ?? [])]));
-      expect(r.ok ? 'ok' : r.error.code).to.equal('bad_checksum');
-    });
-
-    it('takes a 00 after the frame as the master ack when its CRC says so', () => {
-      const masterAck = Buffer.from('00101620000105' + '9a', 'hex');
-      const out = splitFrames(JK_PROTOCOLS.jk02.framing, Buffer.concat([wire.subarray(0, 300), masterAck]));
-      expect(out.frames.map((f) => f.bytes.length)).to.deep.equal([300, 8]);
-      const ack = JK_PROTOCOLS.jk02.decode(out.frames[1].bytes);
-      expect(ack.ok && ack.value.address).to.equal(0);
-    });
-
-    it('resynchronises after garbage and a truncated frame', () => {
-      const nwv = Buffer.from((vectors.find((x) => x.id === 'nw-01-14s-esphome') as Vector).hex, 'hex');
-      const stream = Buffer.concat([Buffer.from('deadbeef', 'hex'), nwv.subarray(0, 100), nwv, nwv]);
-      const out = splitFrames(JK_PROTOCOLS['jk-nw'].framing, stream);
-      expect(out.frames.map((f) => f.bytes.length)).to.deep.equal([285, 285]);
-    });
-
-    it('holds a partial frame until more bytes arrive', () => {
-      const framer = new JkStreamFramer(JK_PROTOCOLS.jk02.framing);
-      expect(framer.push(wire.subarray(0, 150)).frames).to.have.lengthOf(0);
-      expect(framer.pending).to.equal(150);
-      expect(framer.push(wire.subarray(150)).frames).to.have.lengthOf(2);
-    });
-  });
-
-  describe('listen mode attribution', () => {
-    it('attributes frames from the ack that follows them, master broadcasts to address 0', () => {
-      const sim = new JkSimulator({ packs: [0, 4], pacing: false, tickMs: 0 });
-      const bus = Buffer.concat([
-        buildTrigger(4, 'status'),
-        ...(sim.respond(buildTrigger(4, 'status'))?.frames ?? []),
-        buildTrigger(9, 'status'), // an absent pack: the master asks, nobody answers
-        Buffer.of(0),
-        ...(sim.respond(buildTrigger(0, 'status'))?.frames ?? []),
-        ...(sim.respond(buildTrigger(4, 'settings'))?.frames.slice(0, 1) ?? []), // settings frame whose ack was lost
-      ]);
-      const listener = new Jk02Listener();
-      const got: Array<[number, string]> = [];
-      for (const f of splitFrames(JK_PROTOCOLS.jk02.framing, bus).frames) {
-        const d = JK_PROTOCOLS.jk02.decode(f.bytes);
-        if (!d.ok) throw new Error(d.error.message);
-        for (const a of listener.push(d.value)) got.push([a.address, a.decoded.frameType]);
-      }
-      for (const a of listener.flush()) got.push([a.address, a.decoded.frameType]);
-      expect(got).to.deep.equal([[4, 'status'], [0, 'status'], [4, 'settings']]);
-      expect(listener.lastTrigger).to.deep.equal({ address: 9, register: 0x1620 });
-    });
   });
 
   describe('simulator frames decode round-trip', () => {

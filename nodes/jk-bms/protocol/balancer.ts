@@ -11,16 +11,17 @@ import { alarmIds, alarmWord, BALANCER_ALARM_BITS } from './alarm-bits';
 import { cellStats } from './blocks';
 import { arr, FieldSpec, FieldValues, num, readFields, tidy, writeFields } from './fields';
 import { sum8 } from './shapes';
-import type { JkDecodeContext, JkDecoded, JkFrameShape, JkProtocol, JkReading, JkRequestKind } from './types';
+import type { FrameDescription } from '../../../lib/wire/framer';
+import type { JkDecodeContext, JkDecoded, JkProtocol, JkReading, JkReplyRead, JkRequestKind } from './types';
 
-export const BALANCER_REQUEST_LENGTH = 7;
-export const BALANCER_REPLY_LENGTH = 74;
+const BALANCER_REQUEST_LENGTH = 7;
+const BALANCER_REPLY_LENGTH = 74;
 
 export const BALANCER_COMMANDS = { status: 0xff, cellCount: 0xf0, triggerDelta: 0xf2, maxBalanceCurrent: 0xf4, balancer: 0xf6 } as const;
 export type BalancerSetting = Exclude<keyof typeof BALANCER_COMMANDS, 'status'>;
 
 /** Status reply fields (reply offsets). */
-export const BALANCER_STATUS: readonly FieldSpec[] = [
+const BALANCER_STATUS: readonly FieldSpec[] = [
   { key: 'voltage', offset: 4, type: 'u16', scale: 0.01 },
   { key: 'cellAverage', offset: 6, type: 'u16', scale: 0.001 },
   { key: 'detectedCells', offset: 8, type: 'u8' },
@@ -47,22 +48,20 @@ export const BALANCER_LIMITS: { [K in BalancerSetting]: { min: number; max: numb
   balancer: { min: 0, max: 1, scale: 1 },
 };
 
-export const BALANCER_REQUEST_SHAPE: JkFrameShape = {
-  name: 'balancer-request',
+export const BALANCER_REQUEST_SHAPE: FrameDescription = {
+  protocol: 'balancer-request',
   header: [0x55, 0xaa],
-  minBytes: 2,
   maxLength: BALANCER_REQUEST_LENGTH,
-  lengths: () => [BALANCER_REQUEST_LENGTH],
-  valid: (f) => f.length === BALANCER_REQUEST_LENGTH && sum8(f, 0, 6) === f[6],
+  length: () => BALANCER_REQUEST_LENGTH,
+  check: (f) => f.length === BALANCER_REQUEST_LENGTH && sum8(f, 0, 6) === f[6],
 };
 
-export const BALANCER_REPLY_SHAPE: JkFrameShape = {
-  name: 'balancer-reply',
+const BALANCER_REPLY_SHAPE: FrameDescription = {
+  protocol: 'balancer-reply',
   header: [0xeb, 0x90],
-  minBytes: 2,
   maxLength: BALANCER_REPLY_LENGTH,
-  lengths: () => [BALANCER_REPLY_LENGTH],
-  valid: (f) => f.length === BALANCER_REPLY_LENGTH && sum8(f, 0, 73) === f[73],
+  length: () => BALANCER_REPLY_LENGTH,
+  check: (f) => f.length === BALANCER_REPLY_LENGTH && sum8(f, 0, 73) === f[73],
 };
 
 function request(address: number, command: number, value: number): Buffer {
@@ -93,7 +92,7 @@ export function buildBalancerWrite(address: number, setting: BalancerSetting, va
   return request(address, BALANCER_COMMANDS[setting], raw);
 }
 
-export function decodeBalancer(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
+function decodeBalancer(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
   return guarded<JkDecoded>(() => {
     if (frame.length >= 2 && frame[0] === 0x55 && frame[1] === 0xaa) {
       if (frame.length !== BALANCER_REQUEST_LENGTH) return fail('bad_length', `balancer request of ${frame.length} bytes`);
@@ -186,4 +185,10 @@ export const balancer: JkProtocol = {
     return [buildBalancerStatusRequest(address)];
   },
   decode: decodeBalancer,
+  // a reply names its balancer at byte 2, as the request does
+  readReply(request: Uint8Array, frame: Uint8Array, context?: JkDecodeContext): JkReplyRead {
+    const decoded = decodeBalancer(frame, context);
+    const answers = decoded.ok && decoded.value.frameType !== 'request' && request.length === BALANCER_REQUEST_LENGTH && decoded.value.address === request[2];
+    return { role: answers ? 'answer' : 'other', decoded };
+  },
 };

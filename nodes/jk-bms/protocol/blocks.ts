@@ -93,7 +93,7 @@ export interface SettingSpec {
   unit?: string;
 }
 
-export const SETTINGS_BLOCK: readonly SettingSpec[] = [
+const SETTINGS_BLOCK: readonly SettingSpec[] = [
   { key: 'smartSleepVoltage', offset: 0x00, type: 'u32', scale: 0.001, unit: 'V' },
   { key: 'cellUvp', offset: 0x04, type: 'u32', scale: 0.001, unit: 'V' },
   { key: 'cellUvpRecovery', offset: 0x08, type: 'u32', scale: 0.001, unit: 'V' },

@@ -22,20 +22,6 @@ export function detectJk02Variant(frame: Uint8Array): Result<Jk02Variant> {
   return fail('unknown_variant', 'no cell-present mask at offset 70 (32S) or 54 (24S); set the variant');
 }
 
-/** The protocol a complete frame most likely belongs to, from its first bytes; undefined if none. */
-export function detectProtocol(frame: Uint8Array): JkProtocolId | undefined {
-  if (frame.length >= 2 && frame[0] === 0x4e && frame[1] === 0x57) return 'jk-nw';
-  if (frame.length >= 4 && frame[0] === 0x55 && frame[1] === 0xaa && frame[2] === 0xeb && frame[3] === 0x90) return 'jk02';
-  if (frame.length === 7 && frame[0] === 0x55 && frame[1] === 0xaa) return 'jk-balancer';
-  if (frame.length === 74 && frame[0] === 0xeb && frame[1] === 0x90) return 'jk-balancer';
-  if (frame.length >= 5 && (frame[1] === 0x03 || frame[1] === 0x10 || frame[1] === 0x83 || frame[1] === 0x90)) {
-    // an FC10 to the trigger block is JK-PB bus traffic; anything else Modbus
-    const register = frame.length >= 4 ? (frame[2] << 8) | frame[3] : 0;
-    return frame[1] === 0x10 && register >= 0x161c && register <= 0x1620 ? 'jk02' : 'jk-modbus';
-  }
-  return undefined;
-}
-
 export interface JkProbe {
   protocol: JkProtocolId;
   baud: number;

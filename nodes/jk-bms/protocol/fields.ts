@@ -28,7 +28,7 @@ export type FieldSpec = NumericField | TextField;
 export type FieldValue = number | number[] | string;
 export type FieldValues = { [key: string]: FieldValue };
 
-export const TYPE_SIZE: { [T in NumericType]: number } = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4 };
+const TYPE_SIZE: { [T in NumericType]: number } = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4 };
 
 /** Rounds away binary noise (3284 × 0.001 = 3.2840000000000003) without losing the device's resolution. */
 export function tidy(value: number): number {

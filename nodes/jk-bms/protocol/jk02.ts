@@ -11,15 +11,17 @@ import { fail, guarded, ok, Result } from '../../../lib/wire/result';
 import { DEVICE_BLOCK, deviceFromValues, LIVE_BLOCK_24S, LIVE_BLOCK_32S, liveReading, SETTINGS_FIELDS, settingsFromValues } from './blocks';
 import { detectJk02Variant } from './detect';
 import { FieldValues, readFields, writeFields } from './fields';
-import { crcValid, MODBUS_RTU_SHAPE, sum8 } from './shapes';
-import type { Jk02Variant, JkDecodeContext, JkDecoded, JkFrameShape, JkProtocol, JkRequestKind } from './types';
+import { crcValid } from '../../../lib/wire/crc16';
+import type { FrameDescription } from '../../../lib/wire/framer';
+import { MODBUS_RTU_SHAPE, sum8 } from './shapes';
+import type { Jk02Variant, JkDecodeContext, JkDecoded, JkProtocol, JkReplyRead, JkRequestKind } from './types';
 
-export const JK02_HEADER = [0x55, 0xaa, 0xeb, 0x90] as const;
-export const JK02_FRAME_LENGTH = 300;
+const JK02_HEADER = [0x55, 0xaa, 0xeb, 0x90] as const;
+const JK02_FRAME_LENGTH = 300;
 /** Frame offset of block offset 0 (docs/jk-bms-protocols.md §4.2 offset rule). */
 export const JK02_BLOCK_BASE = 6;
 
-export const JK02_FRAME_TYPES = { settings: 0x01, status: 0x02, device: 0x03 } as const;
+const JK02_FRAME_TYPES = { settings: 0x01, status: 0x02, device: 0x03 } as const;
 
 /** FC10 trigger registers of the command block (docs/jk-bms-protocols.md §5.1). */
 export const JK02_TRIGGERS: { [K in 'status' | 'settings' | 'device']: number } = {
@@ -28,13 +30,12 @@ export const JK02_TRIGGERS: { [K in 'status' | 'settings' | 'device']: number } 
   device: 0x161c,
 };
 
-export const JK02_SHAPE: JkFrameShape = {
-  name: 'jk02',
+const JK02_SHAPE: FrameDescription = {
+  protocol: 'jk02',
   header: JK02_HEADER,
-  minBytes: 4,
   maxLength: JK02_FRAME_LENGTH,
-  lengths: () => [JK02_FRAME_LENGTH],
-  valid: (frame) => frame.length === JK02_FRAME_LENGTH && sum8(frame, 0, 299) === frame[299],
+  length: () => JK02_FRAME_LENGTH,
+  check: (frame) => frame.length === JK02_FRAME_LENGTH && sum8(frame, 0, 299) === frame[299],
 };
 
 export function buildTrigger(address: number, what: 'status' | 'settings' | 'device'): Buffer {
@@ -59,7 +60,7 @@ function decodeRtuPart(frame: Uint8Array): Result<JkDecoded> {
   return ok({ protocol: 'jk02', frameType: isTrigger ? 'trigger' : 'request', address, register });
 }
 
-export function decodeJk02(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
+function decodeJk02(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
   return guarded<JkDecoded>(() => {
     if (frame.length >= 4 && frame[0] !== 0x55) return decodeRtuPart(frame);
     if (frame.length < JK02_FRAME_LENGTH) return fail('short_frame', `JK02 frame of ${frame.length} bytes, expected 300`);
@@ -111,6 +112,28 @@ export function encodeJk02(type: 'status' | 'settings' | 'device', values: Field
   return frame;
 }
 
+/**
+ * A trigger's answer is the 300-byte frame (no address) followed by the FC10 acknowledgement of the responder; the pair
+ * counts only when the acknowledgement carries the address and register asked, so a late frame of another pack is
+ * never taken for this one.
+ */
+function readJk02Reply(request: Uint8Array, frame: Uint8Array, context: JkDecodeContext = {}): JkReplyRead {
+  const decoded = decodeJk02(frame, context);
+  // a data frame that fails to decode is still the answer's first part: its error is the poll's outcome
+  if (frame.length >= 4 && frame[0] === JK02_HEADER[0]) return { role: 'part', decoded };
+  if (!decoded.ok || decoded.value.frameType !== 'ack') return { role: 'other', decoded };
+  const asked = request.length >= 4 && decoded.value.address === request[0] && decoded.value.register === ((request[2] << 8) | request[3]);
+  return { role: asked ? 'closes' : 'foreign', decoded };
+}
+
+/**
+ * Whether a decoded frame shows a bus master polling the JK-PB bus (docs/jk-bms-protocols.md §2.3, §5.3): a trigger
+ * request, or the acknowledgement of a master's own broadcast (address 0).
+ */
+export function showsBusMaster(decoded: JkDecoded): boolean {
+  return decoded.frameType === 'trigger' || (decoded.frameType === 'ack' && decoded.address === 0);
+}
+
 export const jk02: JkProtocol = {
   id: 'jk02',
   title: 'JK-PB RS485 parallel bus (JK02 300-byte frames, FC10 trigger)',
@@ -120,50 +143,5 @@ export const jk02: JkProtocol = {
     return [buildTrigger(address, what)];
   },
   decode: decodeJk02,
+  readReply: readJk02Reply,
 };
-
-export interface AttributedFrame {
-  address: number;
-  decoded: JkDecoded;
-}
-
-/**
- * Listen mode (docs/jk-bms-protocols.md §5.5): attributes each 300-byte frame on the bus to a pack. A frame belongs
- * to the address of the FC10 acknowledgement that follows it (address 0 = the master's own broadcast); a settings
- * frame without its ack still carries the address at byte 270. Triggers are noted (`lastTrigger`) but never used to
- * attribute: the master also triggers absent addresses, and its own broadcasts follow no trigger. Feed it every
- * decoded frame in bus order; it returns the frames it could attribute.
- */
-export class Jk02Listener {
-  private pending?: JkDecoded;
-  /** address and register of the last trigger seen (who the master is asking) */
-  lastTrigger?: { address: number; register: number };
-
-  push(decoded: JkDecoded): AttributedFrame[] {
-    const out: AttributedFrame[] = [];
-    if (decoded.frameType === 'ack' && decoded.address !== undefined) {
-      if (this.pending) out.push({ address: decoded.address, decoded: { ...this.pending, address: decoded.address } });
-      this.pending = undefined;
-      return out;
-    }
-    // anything else ends the wait for an ack: a settings frame can still name its pack
-    if (this.pending) out.push(...this.orphan(this.pending));
-    this.pending = undefined;
-    if (decoded.frameType === 'status' || decoded.frameType === 'settings' || decoded.frameType === 'device') this.pending = decoded;
-    else if (decoded.frameType === 'trigger' && decoded.address !== undefined && decoded.register !== undefined) {
-      this.lastTrigger = { address: decoded.address, register: decoded.register };
-    }
-    return out;
-  }
-
-  /** Call when the bus has been silent for the inter-byte timeout: a frame still waiting gets no ack. */
-  flush(): AttributedFrame[] {
-    const out = this.pending ? this.orphan(this.pending) : [];
-    this.pending = undefined;
-    return out;
-  }
-
-  private orphan(frame: JkDecoded): AttributedFrame[] {
-    return frame.frameType === 'settings' && frame.address !== undefined ? [{ address: frame.address, decoded: frame }] : [];
-  }
-}

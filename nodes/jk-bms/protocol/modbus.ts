@@ -8,12 +8,13 @@ import { encodeRtu } from '../../../lib/wire/modbus-rtu';
 import { fail, guarded, ok, Result } from '../../../lib/wire/result';
 import { DEVICE_BLOCK, deviceFromValues, LIVE_BLOCK_32S, liveReading, SETTINGS_FIELDS, settingsFromValues } from './blocks';
 import { FieldSpec, FieldValues, readFields, writeFields } from './fields';
-import { crcValid, MODBUS_RTU_SHAPE } from './shapes';
-import type { JkDecodeContext, JkDecoded, JkProtocol, JkRequestKind } from './types';
+import { crcValid } from '../../../lib/wire/crc16';
+import { MODBUS_RTU_SHAPE } from './shapes';
+import type { JkDecodeContext, JkDecoded, JkFrameType, JkProtocol, JkReplyRead, JkRequestKind } from './types';
 
 export const BLOCKS = { settings: 0x1000, live: 0x1200, device: 0x1400, command: 0x1600 } as const;
 /** Bytes of each readable block the tables cover (the simulator's register image). */
-export const BLOCK_SIZE = 0x200;
+const BLOCK_SIZE = 0x200;
 
 /** Reads per poll, each <= 40 registers (docs/jk-bms-protocols.md §6.4), cut so no field straddles two reads. The device
  * block skips the passcode ranges, so secrets never cross the wire at all. */
@@ -70,7 +71,7 @@ function blockTable(block: number): readonly FieldSpec[] | undefined {
 }
 
 /** Decodes the bytes of one block (possibly partial, starting at `byteOffset`) into a JkDecoded. */
-export function decodeBlockBytes(block: number, byteOffset: number, bytes: Uint8Array, context: JkDecodeContext, address?: number): JkDecoded {
+function decodeBlockBytes(block: number, byteOffset: number, bytes: Uint8Array, context: JkDecodeContext, address?: number): JkDecoded {
   const table = blockTable(block);
   const base: JkDecoded = { protocol: 'jk-modbus', frameType: 'registers' };
   if (address !== undefined) base.address = address;
@@ -84,10 +85,14 @@ export function decodeBlockBytes(block: number, byteOffset: number, bytes: Uint8
   return { ...base, frameType: 'device', device: deviceFromValues(values) };
 }
 
+/** A Modbus exception reply as the error it reports. */
+const exceptionFrom = (frame: Uint8Array): Result<never> =>
+  fail('exception', `exception ${frame[2]} (${EXCEPTION_NAMES[frame[2]] ?? 'unknown'}) from address ${frame[0]}`);
+
 /** Checks that `reply` is a CRC-valid FC03 reply of the right size from the address `request` asked. */
 function checkReadReply(reply: Uint8Array, request: Uint8Array): Result<true> {
   if (reply.length < 5 || !crcValid(reply)) return fail('bad_checksum', 'Modbus CRC mismatch');
-  if (reply[1] & 0x80) return fail('exception', `exception ${reply[2]} (${EXCEPTION_NAMES[reply[2]] ?? 'unknown'}) from address ${reply[0]}`);
+  if (reply[1] & 0x80) return exceptionFrom(reply);
   if (request.length !== 8 || !crcValid(request) || request[1] !== 0x03) return fail('mismatch', 'the request is not a valid FC03 request');
   if (reply[1] !== 0x03) return fail('mismatch', `function ${reply[1]} in reply to FC03`);
   if (reply[0] !== request[0]) return fail('mismatch', `reply from address ${reply[0]} to a request for ${request[0]}`);
@@ -96,13 +101,13 @@ function checkReadReply(reply: Uint8Array, request: Uint8Array): Result<true> {
   return ok(true);
 }
 
-export function decodeModbus(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
+function decodeModbus(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
   return guarded<JkDecoded>(() => {
     if (frame.length < 5) return fail('short_frame', `RTU frame of ${frame.length} bytes`);
     if (!crcValid(frame)) return fail('bad_checksum', 'Modbus CRC mismatch');
     const address = frame[0];
     const fc = frame[1];
-    if (fc & 0x80) return fail('exception', `exception ${frame[2]} (${EXCEPTION_NAMES[frame[2]] ?? 'unknown'}) from address ${address}`);
+    if (fc & 0x80) return exceptionFrom(frame);
     if (fc === 0x10) {
       const register = (frame[2] << 8) | frame[3];
       if (frame.length === 8) return ok({ protocol: 'jk-modbus', frameType: 'write-ack', address, register });
@@ -133,11 +138,39 @@ export function decodeModbus(frame: Uint8Array, context: JkDecodeContext = {}): 
   });
 }
 
+/** What a block's registers are, for a reply checked but not yet walked. */
+const BLOCK_FRAME_TYPES: { [block: number]: JkFrameType } = { [BLOCKS.live]: 'status', [BLOCKS.settings]: 'settings', [BLOCKS.device]: 'device' };
+
+const NOT_AN_ANSWER: JkReplyRead = { role: 'other', decoded: fail('mismatch', 'not an answer to this request') };
+
+/**
+ * An FC03 request is answered by an FC03 reply from the address asked holding the registers asked, an FC10 write by
+ * its acknowledgement of the register written; either by an exception reply to its function (an answer that reports
+ * the error). An FC03 reply is only checked here: `decodePoll` walks the registers of all chunks of a poll at once.
+ */
+function readModbusReply(request: Uint8Array, frame: Uint8Array): JkReplyRead {
+  const other = NOT_AN_ANSWER;
+  if (request.length < 8 || frame.length < 5 || !crcValid(frame) || frame[0] !== request[0]) return other;
+  const fc = request[1];
+  if (frame[1] === (fc | 0x80)) return { role: 'answer', decoded: exceptionFrom(frame) };
+  const register = (request[2] << 8) | request[3];
+  if (fc === 0x03) {
+    if (!checkReadReply(frame, request).ok) return other;
+    return { role: 'answer', decoded: ok({ protocol: 'jk-modbus', frameType: BLOCK_FRAME_TYPES[blockOf(register)] ?? 'registers', address: frame[0], register }) };
+  }
+  if (fc === 0x10 && frame[1] === 0x10 && frame.length === 8 && ((frame[2] << 8) | frame[3]) === register) return { role: 'answer', decoded: decodeModbus(frame) };
+  return other;
+}
+
 /**
  * Decodes all replies of one poll together (the READ_PLAN chunks), so cell statistics and alarms are computed
- * over the whole block. Exchanges are `{ request, reply }` frames as on the wire.
+ * over the whole block. Exchanges are `{ request, reply }` frames as on the wire; a reply already checked against
+ * its request when it was picked as the answer (`decoded` from readReply) is not checked again.
  */
-export function decodeModbusPoll(exchanges: ReadonlyArray<{ request: Uint8Array; reply: Uint8Array }>, context: JkDecodeContext = {}): Result<JkDecoded> {
+export function decodeModbusPoll(
+  exchanges: ReadonlyArray<{ request: Uint8Array; reply: Uint8Array; decoded?: Result<JkDecoded> }>,
+  context: JkDecodeContext = {},
+): Result<JkDecoded> {
   return guarded<JkDecoded>(() => {
     if (exchanges.length === 0) return fail('short_frame', 'no replies');
     let block: number | undefined;
@@ -145,8 +178,8 @@ export function decodeModbusPoll(exchanges: ReadonlyArray<{ request: Uint8Array;
     let lowest = BLOCK_SIZE;
     let highest = 0;
     let address: number | undefined;
-    for (const { request, reply } of exchanges) {
-      const checked = checkReadReply(reply, request);
+    for (const { request, reply, decoded } of exchanges) {
+      const checked = decoded ?? checkReadReply(reply, request);
       if (!checked.ok) return checked;
       const start = (request[2] << 8) | request[3];
       const b = blockOf(start);
@@ -183,4 +216,5 @@ export const modbus: JkProtocol = {
     return READ_PLAN[what].map((r) => buildModbusRead(address, r.address, r.count));
   },
   decode: decodeModbus,
+  readReply: readModbusReply,
 };

@@ -8,12 +8,13 @@ import { alarmIds, alarmWord, NW_ALARM_BITS } from './alarm-bits';
 import { cellStats } from './blocks';
 import { readNumber, tidy, writeNumber } from './fields';
 import { sum16 } from './shapes';
-import type { JkDecodeContext, JkDecoded, JkDeviceInfo, JkFrameShape, JkProtocol, JkReading, JkRequestKind, JkSettings } from './types';
+import type { FrameDescription } from '../../../lib/wire/framer';
+import type { JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocol, JkReplyRead, JkReading, JkRequestKind, JkSettings } from './types';
 
-export const NW_HEADER = [0x4e, 0x57] as const;
-export const NW_END_MARKER = 0x68;
-export const NW_MAX_LENGTH = 1024;
-export const NW_MIN_LENGTH = 20;
+const NW_HEADER = [0x4e, 0x57] as const;
+const NW_END_MARKER = 0x68;
+const NW_MAX_LENGTH = 1024;
+const NW_MIN_LENGTH = 20;
 
 export const NW_COMMANDS = { activate: 0x01, write: 0x02, read: 0x03, password: 0x05, readAll: 0x06 } as const;
 export const NW_SOURCE = { bms: 0, bluetooth: 1, gps: 2, pc: 3 } as const;
@@ -34,7 +35,7 @@ export interface NwRecord {
 }
 
 /** Data IDs of the reply (docs/jk-bms-protocols.md §3.3). Target `none` = read past, never decoded (secrets, commands). */
-export const NW_RECORDS: readonly NwRecord[] = [
+const NW_RECORDS: readonly NwRecord[] = [
   { id: 0x79, size: 0, type: 'cells', target: 'reading', key: 'cellVoltages' },
   { id: 0x80, size: 2, type: 'temp', target: 'reading', key: 'mosTemperature' },
   { id: 0x81, size: 2, type: 'temp', target: 'raw', key: 't1' },
@@ -109,7 +110,7 @@ export function nwTemperature(raw: number): number {
   return raw >= 100 ? 99 - raw : raw;
 }
 
-export function nwTemperatureRaw(celsius: number): number {
+function nwTemperatureRaw(celsius: number): number {
   const t = Math.round(celsius);
   return t < 0 ? 99 - t : Math.min(t, 99);
 }
@@ -123,22 +124,21 @@ export function nwCurrent(raw: number, protocolVersion: number | undefined): num
   return tidy((10000 - raw) * 0.01);
 }
 
-export function nwCurrentRaw(amps: number): number {
+function nwCurrentRaw(amps: number): number {
   const magnitude = Math.min(0x7fff, Math.round(Math.abs(amps) * 100));
   return amps > 0 ? 0x8000 | magnitude : magnitude;
 }
 
-export const NW_SHAPE: JkFrameShape = {
-  name: 'nw',
+export const NW_SHAPE: FrameDescription = {
+  protocol: 'nw',
   header: NW_HEADER,
-  minBytes: 4,
   maxLength: NW_MAX_LENGTH,
-  lengths(head) {
-    const length = (head[2] << 8) | head[3];
-    const total = length + 2;
-    return total >= NW_MIN_LENGTH && total <= NW_MAX_LENGTH ? [total] : null;
+  length(head) {
+    if (head.length < 4) return undefined;
+    const total = ((head[2] << 8) | head[3]) + 2;
+    return total >= NW_MIN_LENGTH && total <= NW_MAX_LENGTH ? total : -1;
   },
-  valid(frame) {
+  check(frame) {
     if (frame.length < NW_MIN_LENGTH) return false;
     const length = (frame[2] << 8) | frame[3];
     if (length + 2 !== frame.length) return false;
@@ -163,24 +163,13 @@ export function encodeNwFrame(command: number, source: number, transport: number
   return frame;
 }
 
-export function buildNwRequest(what: JkRequestKind, source: number = NW_SOURCE.pc): Buffer {
+function buildNwRequest(what: JkRequestKind, source: number = NW_SOURCE.pc): Buffer {
   if (what === 'activate') return encodeNwFrame(NW_COMMANDS.activate, source, 0, Uint8Array.of(0));
   return encodeNwFrame(NW_COMMANDS.readAll, source, 0, Uint8Array.of(0));
 }
 
 /** The IDs a write may touch (docs/jk-bms-protocols.md §10 allow-list): charge MOS, discharge MOS, balancer. */
 export const NW_WRITABLE = { chargeSwitch: 0xab, dischargeSwitch: 0xac, balancerSwitch: 0x9d } as const;
-
-/**
- * The two frames of an NW write (esphome sequence): the password command, then the write; send them 150 ms
- * apart. Firmware 11 ignores writes to 0x9D.
- */
-export function buildNwSwitchWrite(what: keyof typeof NW_WRITABLE, on: boolean): Buffer[] {
-  return [
-    encodeNwFrame(NW_COMMANDS.password, NW_SOURCE.pc, 0, Uint8Array.of(0x00, 0x00)),
-    encodeNwFrame(NW_COMMANDS.write, NW_SOURCE.pc, 0, Uint8Array.of(NW_WRITABLE[what], on ? 1 : 0)),
-  ];
-}
 
 function readRecord(rec: NwRecord, frame: Uint8Array, at: number): number | string | undefined {
   switch (rec.type) {
@@ -349,4 +338,9 @@ export const nw: JkProtocol = {
   // NW is point-to-point: the terminal number is always 0 (multi-drop never demonstrated, docs/jk-bms-protocols.md §3.7)
   buildRequests: (_address: number, what: JkRequestKind) => [buildNwRequest(what)],
   decode: decodeNw,
+  // no address on the wire: any reply of the board is the answer
+  readReply(_request: Uint8Array, frame: Uint8Array, context?: JkDecodeContext): JkReplyRead {
+    const decoded = decodeNw(frame, context);
+    return { role: decoded.ok && decoded.value.frameType !== 'request' ? 'answer' : 'other', decoded };
+  },
 };

@@ -1,6 +1,6 @@
 /** Checksums and frame shapes shared by the JK codecs. */
-import { crc16Modbus } from '../../../lib/wire/crc16';
-import type { JkFrameShape } from './types';
+import { crcValid } from '../../../lib/wire/crc16';
+import type { FrameDescription } from '../../../lib/wire/framer';
 
 /** Low 8 bits of the byte sum of bytes[start, end). */
 export function sum8(bytes: Uint8Array, start: number, end: number): number {
@@ -16,27 +16,22 @@ export function sum16(bytes: Uint8Array, start: number, end: number): number {
   return s & 0xffff;
 }
 
-export function crcValid(frame: Uint8Array): boolean {
-  if (frame.length < 4) return false;
-  return crc16Modbus(frame, 0, frame.length - 2) === (frame[frame.length - 2] | (frame[frame.length - 1] << 8));
-}
-
 /**
  * Modbus RTU as JK devices use it (FC03 read, FC10 write, exceptions). RTU has no start bytes and requests and
  * replies of FC03 share their first two bytes, so every plausible length is a candidate and the CRC decides.
  */
-export const MODBUS_RTU_SHAPE: JkFrameShape = {
-  name: 'modbus-rtu',
+export const MODBUS_RTU_SHAPE: FrameDescription = {
+  protocol: 'modbus-rtu',
   header: [],
-  minBytes: 2,
   maxLength: 256,
-  lengths(head) {
-    if (head.length < 2 || head[0] > 247) return null;
+  length(head) {
+    if (head.length < 2) return undefined;
+    if (head[0] > 247) return -1;
     const fc = head[1];
-    if (fc === 0x83 || fc === 0x90) return [5];
-    if (fc === 0x03) return head.length < 3 ? [8] : [5 + head[2], 8].sort((a, b) => a - b);
-    if (fc === 0x10) return head.length < 7 ? [8] : [8, 9 + head[6]];
-    return null;
+    if (fc === 0x83 || fc === 0x90) return 5;
+    if (fc === 0x03) return head.length < 3 ? 8 : [5 + head[2], 8].sort((a, b) => a - b);
+    if (fc === 0x10) return head.length < 7 ? 8 : [8, 9 + head[6]];
+    return -1;
   },
-  valid: crcValid,
+  check: crcValid,
 };

@@ -3,6 +3,7 @@
  * and `dcpower decode`. Units follow docs/design.md §3: V, A, W, °C, %, Ah, s, mΩ;
  * positive current = charging; a value the device did not report is absent (never null or 0).
  */
+import type { FrameDescription } from '../../../lib/wire/framer';
 import type { Result } from '../../../lib/wire/result';
 
 /** The wire protocols the node speaks (docs/jk-bms-protocols.md §1). */
@@ -126,34 +127,40 @@ export interface JkDecodeContext {
   balancerTemperatureScale?: 0.1 | 1;
 }
 
-/**
- * One frame shape a stream framer looks for. A framer tries every shape of the protocol at each position:
- * the header must match, `lengths` gives the candidate total lengths from the first bytes, and `valid` checks
- * the checksum of a complete candidate. No match at a position means that byte is garbage (echo remnants, pad
- * bytes, line noise): drop it and try the next position.
- */
-export interface JkFrameShape {
-  /** name for diagnostics: `nw`, `jk02`, `modbus-rtu`, `balancer-request`, `balancer-reply` */
-  name: string;
-  /** fixed leading bytes (empty for Modbus RTU, which starts with any address) */
-  header: readonly number[];
-  /** bytes needed before `lengths` can answer */
-  minBytes: number;
-  maxLength: number;
-  /** candidate total lengths, or null when no frame of this shape can start with these bytes */
-  lengths(head: Uint8Array): number[] | null;
-  /** checksum / CRC and structural check of a complete candidate */
-  valid(frame: Uint8Array): boolean;
-}
-
 export interface JkFraming {
-  shapes: readonly JkFrameShape[];
+  /**
+   * The frame shapes of the protocol as stream-framer descriptions (lib/wire/framer.ts): the header must match,
+   * `length` gives the candidate total lengths from the first bytes, and `check` the checksum of a complete
+   * candidate; `protocol` names the shape (`nw`, `jk02`, `modbus-rtu`, `balancer-request`, `balancer-reply`).
+   */
+  shapes: readonly FrameDescription[];
   /** longest frame of the protocol: beyond this a stuck candidate is dropped */
   maxLength: number;
   /** silence that ends a partial frame (esphome uses 50 ms) */
   interByteTimeoutMs: number;
   /** baud the protocol usually runs at (the rs485-bus default) */
   defaultBaud: number;
+}
+
+/**
+ * What one frame cut from the bus is to the request waiting for its answer:
+ * - `answer` the whole answer
+ * - `part` the first frame of a two-frame answer (the JK02 300-byte frame, which carries no address); a later part
+ *   replaces it
+ * - `closes` the frame that completes the part before it (the JK02 acknowledgement from the address asked)
+ * - `foreign` the end of someone else's answer (an acknowledgement from another address): the part before it was theirs
+ * - `other` no answer to this request (an echo, another master's request, a late reply of another pack)
+ */
+export type JkReplyRole = 'answer' | 'part' | 'closes' | 'foreign' | 'other';
+
+export interface JkReplyRead {
+  role: JkReplyRole;
+  /**
+   * The frame decoded, once. An answer that reports an error (a Modbus exception) is an answer with a failed result.
+   * A JK Modbus FC03 reply is checked against its request here; its registers are walked by `decodePoll` together
+   * with the other chunks of the poll, so cell statistics cover all cells.
+   */
+  decoded: Result<JkDecoded>;
 }
 
 export interface JkProtocol {
@@ -169,4 +176,6 @@ export interface JkProtocol {
   buildRequests(address: number, what: JkRequestKind): Buffer[];
   /** Decodes one complete frame as cut by the framer. Never throws. */
   decode(frame: Uint8Array, context?: JkDecodeContext): Result<JkDecoded>;
+  /** Reads one frame cut while `request` waits: decodes it and says whether it answers that request. Never throws. */
+  readReply(request: Uint8Array, frame: Uint8Array, context?: JkDecodeContext): JkReplyRead;
 }

@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { EventEmitter } from 'events';
 import { Rs485Bus, LinkDownError } from '../../../lib/rs485/bus';
 import type { Link, LinkSettings } from '../../../lib/rs485/link';
-import { rtuResponse } from '../../../lib/rs485/modbus-frames';
-import { encodeRtu, decodeRtu } from '../../../lib/wire/modbus-rtu';
+import { crcValid } from '../../../lib/wire/crc16';
+import { encodeRtu } from '../../../lib/wire/modbus-rtu';
+import { descriptionsFor } from '../../../nodes/jk-bms/client';
 import { encodeReadRequest, encodeRegistersResponse } from '../../../lib/wire/modbus-pdu';
 import { acquireBus, releaseBus, PortInUseError, openBusCount } from '../../../lib/rs485/registry';
 import { waitFor } from '../../helpers/ports';
@@ -25,11 +26,11 @@ class FakeBusLink extends EventEmitter implements Link {
   async write(bytes: Buffer): Promise<void> {
     this.written.push(bytes);
     if (this.echo) setImmediate(() => this.emit('data', Buffer.from(bytes)));
-    const req = decodeRtu(bytes);
-    if (!req.ok) return;
-    const unit = this.units.get(req.value.unitId);
+    if (!crcValid(bytes)) return;
+    const unitId = bytes[0];
+    const unit = this.units.get(unitId);
     if (!unit || unit.silent) return;
-    const reply = encodeRtu(req.value.unitId, encodeRegistersResponse(3, [req.value.unitId * 100, 7]));
+    const reply = encodeRtu(unitId, encodeRegistersResponse(3, [unitId * 100, 7]));
     setTimeout(() => {
       if (unit.split) {
         this.emit('data', reply.subarray(0, 3));
@@ -50,7 +51,7 @@ const settings: LinkSettings = { kind: 'tcp', host: '127.0.0.1', port: 1 };
 function read(bus: Rs485Bus, unit: number, timeoutMs?: number): Promise<number[]> {
   return bus.request({
     bytes: encodeRtu(unit, encodeReadRequest({ functionCode: 3, address: 0x1200, count: 2 })),
-    expect: [rtuResponse({ units: [unit], functions: [3] })],
+    expect: descriptionsFor('jk-modbus', unit), // Modbus RTU as the JK codec frames it, from this unit only
     accept: (frame) => (frame.bytes[0] === unit ? 'done' : 'ignore'),
     finish: (frames) => [frames[0].bytes.readUInt16BE(3), frames[0].bytes.readUInt16BE(5)],
     timeoutMs,

@@ -4,7 +4,7 @@
  * the framer cuts passes its protocol's checksum.
  */
 import { expect } from 'chai';
-import { Framer, MAX_BUFFER } from '../../../lib/rs485/framer';
+import { Framer, MAX_BUFFER } from '../../../lib/wire/framer';
 import { descriptionsFor } from '../../../nodes/jk-bms/client';
 import { getProtocol, JkProtocolId } from '../../../nodes/jk-bms/protocol';
 import { loadVectors, PROTOCOL_OF } from '../jk-vectors';
@@ -22,7 +22,7 @@ function rng(seed: number): () => number {
   };
 }
 
-describe('lib/rs485 Framer fuzz with the JK shapes', function () {
+describe('lib/wire Framer fuzz with the JK shapes', function () {
   this.timeout(120_000);
   const vectors = loadVectors();
 
@@ -56,7 +56,7 @@ describe('lib/rs485 Framer fuzz with the JK shapes', function () {
           const size = 1 + Math.floor(rand() * 120);
           for (const f of framer.push(frame.subarray(at, at + size))) {
             cut++;
-            if (!shapes.some((s) => s.valid(f.bytes))) throw new Error(`cut an invalid frame ${f.bytes.toString('hex')}`);
+            if (!shapes.some((s) => s.check(f.bytes))) throw new Error(`cut an invalid frame ${f.bytes.toString('hex')}`);
             codec?.decode(f.bytes, {}); // must not throw
           }
           at += size;

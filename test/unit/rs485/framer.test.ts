@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Framer, FrameDescription } from '../../../lib/rs485/framer';
-import { rtuRequest, rtuResponse } from '../../../lib/rs485/modbus-frames';
+import { Framer, FrameDescription, narrowed } from '../../../lib/wire/framer';
+import { MODBUS_RTU_SHAPE } from '../../../nodes/jk-bms/protocol/shapes';
 import { encodeRtu } from '../../../lib/wire/modbus-rtu';
 
 /** A JK02-shaped test format: 55 AA EB 90, 300 bytes, 8-bit sum in the last byte. */
@@ -40,8 +40,11 @@ function nwFrame(payload: number[]): Buffer {
 
 const ack = (addr: number): Buffer => encodeRtu(addr, Buffer.from([0x10, 0x16, 0x20, 0x00, 0x01]));
 
-describe('lib/rs485 Framer', () => {
-  const descriptions = [jk02Like, nwLike, rtuResponse({ units: [1, 2, 3], functions: [3, 16] })];
+/** Modbus RTU as the JK codec frames it (requests and replies, the CRC decides), from units 1-3 only. */
+const rtuFromUnits = narrowed(MODBUS_RTU_SHAPE, (head) => (head.length < 1 ? undefined : [1, 2, 3].includes(head[0])));
+
+describe('lib/wire Framer', () => {
+  const descriptions = [jk02Like, nwLike, rtuFromUnits];
 
   it('cuts one frame delivered in one read', () => {
     const framer = new Framer(descriptions);
@@ -57,7 +60,7 @@ describe('lib/rs485 Framer', () => {
       const framer = new Framer(descriptions);
       const got: string[] = [];
       for (let i = 0; i < whole.length; i += size) got.push(...framer.push(whole.subarray(i, i + size)).map((f) => f.protocol));
-      expect(got, `chunk size ${size}`).to.deep.equal(['jk02', 'modbus-rtu-response']);
+      expect(got, `chunk size ${size}`).to.deep.equal(['jk02', 'modbus-rtu']);
     }
   });
 
@@ -65,7 +68,7 @@ describe('lib/rs485 Framer', () => {
     const framer = new Framer(descriptions);
     const merged = Buffer.concat([jk02Frame(3), ack(1), nwFrame([0x85, 0x50]), ack(2)]);
     const frames = framer.push(merged);
-    expect(frames.map((f) => f.protocol)).to.deep.equal(['jk02', 'modbus-rtu-response', 'jk-nw', 'modbus-rtu-response']);
+    expect(frames.map((f) => f.protocol)).to.deep.equal(['jk02', 'modbus-rtu', 'jk-nw', 'modbus-rtu']);
     expect(frames[1].bytes[0]).to.equal(1);
     expect(frames[3].bytes[0]).to.equal(2);
   });
@@ -74,7 +77,7 @@ describe('lib/rs485 Framer', () => {
     const framer = new Framer(descriptions);
     const noisy = Buffer.concat([Buffer.from([0x00, 0xff, 0x13]), jk02Frame(4), Buffer.from([0x00]), ack(3), Buffer.from([0x00, 0x00])]);
     const frames = framer.push(noisy);
-    expect(frames.map((f) => f.protocol)).to.deep.equal(['jk02', 'modbus-rtu-response']);
+    expect(frames.map((f) => f.protocol)).to.deep.equal(['jk02', 'modbus-rtu']);
     expect(framer.dropped).to.be.greaterThan(0);
   });
 
@@ -82,7 +85,7 @@ describe('lib/rs485 Framer', () => {
     const framer = new Framer(descriptions);
     const truncated = jk02Frame(5).subarray(0, 150);
     const frames = [...framer.push(truncated), ...framer.push(jk02Frame(6)), ...framer.push(ack(2))];
-    expect(frames.map((f) => f.protocol)).to.deep.equal(['jk02', 'modbus-rtu-response']);
+    expect(frames.map((f) => f.protocol)).to.deep.equal(['jk02', 'modbus-rtu']);
     expect(frames[0].bytes).to.deep.equal(jk02Frame(6));
   });
 
@@ -102,12 +105,12 @@ describe('lib/rs485 Framer', () => {
   });
 
   it('tells an FC10 request from its response by the CRC', () => {
-    const framer = new Framer([rtuRequest({ functions: [16] }), rtuResponse({ functions: [16] })]);
+    const framer = new Framer([MODBUS_RTU_SHAPE]);
     const trigger = encodeRtu(2, Buffer.from([0x10, 0x16, 0x20, 0x00, 0x01, 0x02, 0x00, 0x00]));
     const frames = framer.push(Buffer.concat([trigger, ack(2)]));
     expect(frames.map((f) => [f.protocol, f.bytes.length])).to.deep.equal([
-      ['modbus-rtu-request', 11],
-      ['modbus-rtu-response', 8],
+      ['modbus-rtu', 11],
+      ['modbus-rtu', 8],
     ]);
   });
 

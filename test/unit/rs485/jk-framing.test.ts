@@ -4,13 +4,15 @@
  * them (docs/jk-bms-protocols.md §2.4).
  */
 import { expect } from 'chai';
-import { Framer } from '../../../lib/rs485/framer';
+import { Framer, splitFrames } from '../../../lib/wire/framer';
+import { buildTrigger, JK_PROTOCOLS } from '../../../nodes/jk-bms/protocol';
+import { JkSimulator } from '../../../nodes/jk-bms/simulator';
 import { descriptionsFor } from '../../../nodes/jk-bms/client';
 import { fallbackPorts } from '../../../lib/rs485/ports';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadVectors } from '../jk-vectors';
+import { loadVectors, Vector } from '../jk-vectors';
 
 const vectors = loadVectors();
 const hex = (id: string): Buffer => {
@@ -19,7 +21,7 @@ const hex = (id: string): Buffer => {
   return Buffer.from(v.hex.replace(/\s+/g, ''), 'hex');
 };
 
-describe('lib/rs485 Framer with the JK protocol shapes (captured frames)', () => {
+describe('lib/wire Framer with the JK protocol shapes (captured frames)', () => {
   it('cuts a JK-PB reply (300-byte frame + ack, mpp-solar capture) from any split, with echo and pad bytes', () => {
     const reply = hex('jk02-rs485-02-pb-addr1-mppsolar'); // 308 bytes: frame + ack of address 1
     const trigger = hex('mb-req-02-trigger-status-addr1');
@@ -58,6 +60,58 @@ describe('lib/rs485 Framer with the JK protocol shapes (captured frames)', () =>
     const reply = hex('mb-01-read-cellvol0'); // from address 1
     expect(new Framer(descriptionsFor('jk-modbus', 2)).push(reply)).to.deep.equal([]);
     expect(new Framer(descriptionsFor('jk-modbus', 1)).push(reply).map((f) => f.bytes.length)).to.deep.equal([7]);
+  });
+});
+
+describe('lib/wire Framer with the JK protocol shapes (stream framing, from the JK codec tests)', () => {
+  const rs485 = vectors.find((x) => x.id === 'jk02-rs485-02-pb-addr1-mppsolar') as Vector;
+  const wire = Buffer.from(rs485.hex, 'hex');
+  const trigger = Buffer.from('011016200001020000d6f1', 'hex');
+
+  it('cuts an echoed trigger, pad bytes, the frame and the ack from split reads', () => {
+    const stream = Buffer.concat([trigger, Buffer.of(0), wire.subarray(0, 300), Buffer.of(0), wire.subarray(300), Buffer.of(0)]);
+    for (const chunk of [1, 7, 64, 1000]) {
+      const framer = new Framer(JK_PROTOCOLS.jk02.framing.shapes);
+      const shapes: string[] = [];
+      for (let i = 0; i < stream.length; i += chunk) {
+        const out = framer.push(stream.subarray(i, i + chunk));
+        shapes.push(...out.map((f) => `${f.protocol}:${f.bytes.length}`));
+      }
+      framer.flushStale();
+      expect(shapes, `chunk ${chunk}`).to.deep.equal(['modbus-rtu:11', 'jk02:300', 'modbus-rtu:8']);
+      expect(framer.dropped).to.equal(3);
+    }
+  });
+
+  it('names the checksum of a bad frame captured with its ack, not the length', () => {
+    const sim = new JkSimulator({ packs: [1], pacing: false, tickMs: 0 });
+    const reply = sim.respond(buildTrigger(1, 'status'));
+    const frame = Buffer.from(reply?.frames[0] ?? []);
+    frame[299] ^= 0x5a;
+    const r = JK_PROTOCOLS.jk02.decode(Buffer.concat([frame, ...(reply?.frames.slice(1) ?? [])]));
+    expect(r.ok ? 'ok' : r.error.code).to.equal('bad_checksum');
+  });
+
+  it('takes a 00 after the frame as the master ack when its CRC says so', () => {
+    const masterAck = Buffer.from('00101620000105' + '9a', 'hex');
+    const out = splitFrames(JK_PROTOCOLS.jk02.framing.shapes, Buffer.concat([wire.subarray(0, 300), masterAck]));
+    expect(out.frames.map((f) => f.bytes.length)).to.deep.equal([300, 8]);
+    const ack = JK_PROTOCOLS.jk02.decode(out.frames[1].bytes);
+    expect(ack.ok && ack.value.address).to.equal(0);
+  });
+
+  it('resynchronises after garbage and a truncated frame', () => {
+    const nwv = Buffer.from((vectors.find((x) => x.id === 'nw-01-14s-esphome') as Vector).hex, 'hex');
+    const stream = Buffer.concat([Buffer.from('deadbeef', 'hex'), nwv.subarray(0, 100), nwv, nwv]);
+    const out = splitFrames(JK_PROTOCOLS['jk-nw'].framing.shapes, stream);
+    expect(out.frames.map((f) => f.bytes.length)).to.deep.equal([285, 285]);
+  });
+
+  it('holds a partial frame until more bytes arrive', () => {
+    const framer = new Framer(JK_PROTOCOLS.jk02.framing.shapes);
+    expect(framer.push(wire.subarray(0, 150))).to.have.lengthOf(0);
+    expect(framer.buffered).to.equal(150);
+    expect(framer.push(wire.subarray(150))).to.have.lengthOf(2);
   });
 });
 

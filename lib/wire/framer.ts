@@ -1,9 +1,10 @@
 /**
- * Stream framer for an RS485 bus (docs/jk-bms-protocols.md §2.4): bytes arrive split over several reads or several
- * frames in one read, with echo, pad bytes and garbage in between. The framer is driven by frame descriptions
- * (header, length from the first bytes, checksum) so it knows nothing about any one device; it cuts a frame as
- * soon as its length is known and its checksum matches, and otherwise drops one byte and resynchronises.
- * Pure: no timers, no I/O, never throws on wire data.
+ * Stream framer for a byte stream that carries several frame formats (docs/jk-bms-protocols.md §2.4): on a shared
+ * RS485 bus bytes arrive split over several reads or several frames in one read (a JK02 frame followed by its Modbus
+ * acknowledgement, NW frames, Modbus RTU), with echo, pad bytes and garbage in between. The framer is driven by frame
+ * descriptions (header, length from the first bytes, checksum) so it knows nothing about any one device; it cuts a
+ * frame as soon as its length is known and its checksum matches, and otherwise drops one byte and resynchronises.
+ * The bus, the JK simulator and `dcpower decode` all frame with it. Pure: no timers, no I/O, never throws on wire data.
  */
 
 export interface FrameDescription {
@@ -151,4 +152,13 @@ export function narrowed(d: FrameDescription, accept: (head: Uint8Array) => bool
       return d.length(head);
     },
   };
+}
+
+/** Cuts every frame out of a complete capture (`dcpower decode` of a multi-frame hex string, tests). */
+export function splitFrames(descriptions: readonly FrameDescription[], bytes: Uint8Array): { frames: Frame[]; dropped: number } {
+  const framer = new Framer(descriptions);
+  const frames = framer.push(bytes, 0);
+  // nothing more will come: give up on each stuck head candidate in turn and rescan what follows it
+  while (framer.buffered > 0) frames.push(...framer.flushStale(0));
+  return { frames, dropped: framer.dropped };
 }
