@@ -4,7 +4,7 @@
  * client.ts speaks the protocols, messages.ts shapes the envelope. One message per pack (or per value), errors
  * to Catch once per change of state, writes only to allow-listed switches and read back.
  */
-import { DeviceMessage, Quality } from '../../lib/wire/envelope';
+import { DeviceIdentity, DeviceMessage, Quality } from '../../lib/wire/envelope';
 import { ChangeFilter } from '../../lib/change-filter';
 import { Poller } from '../../lib/poller';
 import { translatorWithFallback } from '../../lib/i18n';
@@ -139,12 +139,22 @@ export = function (RED: NodeAPI): void {
 
     const kindOf = (pack: PackState): 'jk-bms' | 'jk-balancer' => (pack.protocol === 'jk-balancer' ? 'jk-balancer' : 'jk-bms');
 
+    /** identity plus the switches a command may set on this pack now (the uplink offers them to Home Assistant) */
+    const identityOf = (pack: PackState): DeviceIdentity => {
+      const device = identity(kindOf(pack), deviceName(pack.address), pack.address, pack.device);
+      const protocol = pack.protocol ?? (mode === 'auto' || mode === 'jk02-listen' ? undefined : mode);
+      if (allowed.size === 0 || mode === 'jk02-listen' || listening || protocol === undefined || protocol === 'jk-nw') return device;
+      const writable = [...allowed].filter((k) => protocol !== 'jk-balancer' || k === 'balancerEnabled');
+      if (writable.length > 0) device.writable = writable;
+      return device;
+    };
+
     const sendQuality = (pack: PackState, quality: Quality, reading: JkReading): void => {
       pack.quality = quality;
       emit(
         packMessages({
           prefix,
-          device: identity(kindOf(pack), deviceName(pack.address), pack.address, pack.device),
+          device: identityOf(pack),
           reading,
           quality,
           timestamp: Date.now(),
@@ -186,7 +196,7 @@ export = function (RED: NodeAPI): void {
       }
       const messages = packMessages({
         prefix,
-        device: identity(kindOf(pack), deviceName(pack.address), pack.address, pack.device),
+        device: identityOf(pack),
         reading,
         quality,
         timestamp: now,

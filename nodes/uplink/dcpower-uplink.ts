@@ -1,6 +1,7 @@
 /**
  * `dcpower-uplink`: publishes device envelopes and alarm-rules state changes to an MQTT broker, as plain JSON
- * under a unified-namespace topic tree or as a Sparkplug B edge node (topics.ts, uns.ts, sparkplug.ts).
+ * under a unified-namespace topic tree, as a Sparkplug B edge node, or as Home Assistant MQTT discovery
+ * (topics.ts, uns.ts, sparkplug.ts, home-assistant.ts).
  */
 import { randomBytes } from 'crypto';
 import { Backoff } from '../../lib/backoff';
@@ -11,11 +12,13 @@ import { ConnectionState, UplinkConnection } from './connection';
 import { classify } from './input';
 import type { SessionSignal, UplinkProfile } from './profile';
 import { SparkplugProfile, SparkplugWarning } from './sparkplug';
+import { HaSwitchCommand, HomeAssistantProfile } from './home-assistant';
+import { TimerSet } from '../../lib/timers';
 import { UnsProfile } from './uns';
 
 interface UplinkDef extends NodeDef {
   broker: string;
-  format: 'json' | 'sparkplug';
+  format: 'json' | 'sparkplug' | 'homeassistant';
   enterprise: string;
   site: string;
   area: string;
@@ -32,10 +35,22 @@ interface UplinkDef extends NodeDef {
   legacyHostState?: boolean;
   /** context store that keeps the last bdSeq across restarts; empty: the default store */
   bdSeqStore?: string;
+  /** Home Assistant discovery prefix; empty: `homeassistant` */
+  haPrefix?: string;
+  /** seconds a device may be silent, or a key missing from its values, before its entities are removed */
+  haForgetAfter?: number | string;
+  /** context store of the published configs and the energy totals; empty: the default store */
+  haStore?: string;
 }
 
 /** node context key of the last bdSeq (Sparkplug) */
 const BDSEQ_KEY = 'sparkplugBdSeq';
+
+/** node context keys of the Home Assistant mode: the configs it published, the energy totals */
+const HA_RECORD_KEY = 'haDiscovery';
+const HA_ENERGY_KEY = 'haEnergy';
+/** how often the published configs and energy totals are written to the context store, at most */
+const HA_SAVE_MS = 5_000;
 
 /** A broker that has never answered is reported to Catch only after this long (the status shows it at once). */
 const UNREACHABLE_REPORT_MS = 30_000;
@@ -55,6 +70,14 @@ function reasonOf(err: Error | undefined): string {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && code.length > 0) return code;
   return err.message;
+}
+
+/** The jk-bms node's reply to a command this node sent (`msg.haDevice` came back with it): confirmed, read back. */
+function commandReply(msg: Record<string, unknown>): { device: string; key: string; value: boolean } | undefined {
+  const payload = msg.payload as Record<string, unknown> | undefined;
+  if (typeof msg.haDevice !== 'string' || typeof payload !== 'object' || payload === null) return undefined;
+  if (payload.confirmed !== true || typeof payload.set !== 'string' || typeof payload.value !== 'boolean') return undefined;
+  return { device: msg.haDevice, key: payload.set, value: payload.value };
 }
 
 export = function (RED: NodeAPI): void {
@@ -118,9 +141,36 @@ export = function (RED: NodeAPI): void {
             onWarning: warnRefused,
           })
         : undefined;
+    const haStore = text(def.haStore, '') || undefined;
+    const timers = new TimerSet();
+    const refusedOnce = new Set<string>();
+    const sendCommand = (c: HaSwitchCommand): void => {
+      const address = typeof c.address === 'string' && /^\d+$/.test(c.address) ? Number(c.address) : c.address;
+      const command = { set: c.key, value: c.value, address };
+      // wired to the jk-bms node: its allow-list and read-back decide; its reply comes back with haDevice
+      node.send({ topic: `${c.source}/command`, command, payload: command, haDevice: c.device } as unknown as NodeMessageInFlow);
+    };
+    const home =
+      def.format === 'homeassistant'
+        ? new HomeAssistantProfile({
+            prefix: text(def.haPrefix, 'homeassistant'),
+            edge,
+            forgetAfterMs: bounded(def.haForgetAfter, 600, 1, 30 * 86_400) * 1000,
+            startedAt: Date.now(),
+            onCommand: sendCommand,
+            onRefused: (device, key, reason) => {
+              const once = `${device}/${key}/${reason}`;
+              if (refusedOnce.has(once)) return;
+              refusedOnce.add(once);
+              node.warn(t('dcpower-uplink.warnings.haRefused', { device, key, reason: t(`dcpower-uplink.warnings.haReason.${reason}`) }));
+            },
+          })
+        : undefined;
     const profile: UplinkProfile<unknown> = sparkplug
       ? (sparkplug as UplinkProfile<unknown>)
-      : (new UnsProfile({
+      : home
+        ? (home as UplinkProfile<unknown>)
+        : (new UnsProfile({
             enterprise: text(def.enterprise, 'dcpower'),
             site: text(def.site, 'site1'),
             area: text(def.area, ''),
@@ -209,6 +259,12 @@ export = function (RED: NodeAPI): void {
     let lastStatusKey = '';
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: DoneFunction) => {
       const now = Date.now();
+      const reply = home ? commandReply(msg as unknown as Record<string, unknown>) : undefined;
+      if (home && reply) {
+        connection.submit(home.confirmed(reply.device, reply.key, reply.value));
+        done();
+        return;
+      }
       const input = classify(msg as unknown as Record<string, unknown>, now);
       if (!input.ok) {
         done(new Error(input.error));
@@ -233,6 +289,8 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      timers.close();
+      if (home) saveHome();
       if (sparkplug && sparkplug.currentBdSeq >= 0) lastBdSeq.set(edgeKey, sparkplug.currentBdSeq);
       connection
         .close()
@@ -240,6 +298,60 @@ export = function (RED: NodeAPI): void {
         .then(() => done());
     });
 
+    /** the configs published and the energy totals, into the chosen store (only what changed) */
+    function saveHome(): void {
+      if (!home) return;
+      const put = (key: string, value: unknown): void => {
+        const after = (err?: Error | null): void => {
+          if (err) errors.report('haStore', new Error(t('dcpower-uplink.errors.haSave', { error: err.message })));
+          else errors.clear('haStore');
+        };
+        try {
+          if (haStore !== undefined) node.context().set(key, value, haStore, after);
+          else node.context().set(key, value, after);
+        } catch (err) {
+          after(asError(err));
+        }
+      };
+      const record = home.takeRecord();
+      if (record) put(HA_RECORD_KEY, record);
+      const energy = home.takeEnergy();
+      if (energy) put(HA_ENERGY_KEY, energy);
+    }
+
+    if (home) {
+      const forgetMs = bounded(def.haForgetAfter, 600, 1, 30 * 86_400) * 1000;
+      // removals go out only while connected: offline they would be dropped and the entity would stay
+      timers.interval(() => {
+        if (connection.isOnline) connection.submit(home.sweep(Date.now()));
+      }, Math.min(60_000, Math.max(250, forgetMs / 4)));
+      timers.interval(saveHome, HA_SAVE_MS);
+      // what an earlier run published and integrated, before the first CONNECT (a persistent store is async)
+      const read = (key: string): Promise<unknown> =>
+        new Promise((resolve) => {
+          const cb = (err: Error | null | undefined, value: unknown): void => {
+            if (err) errors.report('haStore', new Error(t('dcpower-uplink.errors.haLoad', { error: err.message })));
+            resolve(err ? undefined : value);
+          };
+          try {
+            if (haStore !== undefined) node.context().get(key, haStore, cb);
+            else node.context().get(key, cb);
+          } catch (err) {
+            cb(asError(err), undefined);
+          }
+        });
+      Promise.all([read(HA_RECORD_KEY), read(HA_ENERGY_KEY)]).then(
+        ([record, energy]) => {
+          if (closed) return;
+          home.restore(record, energy);
+          connection.start();
+        },
+        () => {
+          if (!closed) connection.start();
+        },
+      );
+      return;
+    }
     if (!sparkplug) {
       connection.start();
       return;
