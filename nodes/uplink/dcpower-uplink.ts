@@ -84,6 +84,12 @@ export = function (RED: NodeAPI): void {
   const t = translator(RED);
   /** last bdSeq per Sparkplug edge node, so a redeploy goes on counting CONNECTs instead of starting at 0 again */
   const lastBdSeq = new Map<string, number>();
+  /**
+   * Home Assistant configs published and energy totals per node, across redeploys in this process: without a
+   * configured context store Node-RED deletes a node's context when it closes (context store or not, this is the
+   * freshest copy within one process; the store carries them across a restart)
+   */
+  const lastHome = new Map<string, { record: unknown; energy: unknown }>();
   const status = statusVocabulary(t);
 
   function DcpowerUplink(this: Node, def: UplinkDef): void {
@@ -290,7 +296,10 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       timers.close();
-      if (home) saveHome();
+      if (home) {
+        saveHome();
+        lastHome.set(node.id, { record: home.record(), energy: home.energyTotals() });
+      }
       if (sparkplug && sparkplug.currentBdSeq >= 0) lastBdSeq.set(edgeKey, sparkplug.currentBdSeq);
       connection
         .close()
@@ -343,7 +352,9 @@ export = function (RED: NodeAPI): void {
       Promise.all([read(HA_RECORD_KEY), read(HA_ENERGY_KEY)]).then(
         ([record, energy]) => {
           if (closed) return;
-          home.restore(record, energy);
+          const recent = lastHome.get(node.id);
+          lastHome.delete(node.id);
+          home.restore(recent?.record ?? record, recent?.energy ?? energy);
           connection.start();
         },
         () => {

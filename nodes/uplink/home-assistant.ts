@@ -338,6 +338,11 @@ export class HomeAssistantProfile implements UplinkProfile<Packet> {
   takeRecord(): PublishedRecord | undefined {
     if (!this.recordDirty) return undefined;
     this.recordDirty = false;
+    return this.record();
+  }
+
+  /** every config topic published, this run or one before and not removed yet */
+  record(): PublishedRecord {
     const record: PublishedRecord = {};
     for (const [topic, e] of this.entries) record[topic] = e.s === undefined ? { d: e.d, r: e.r } : { d: e.d, s: e.s, r: e.r };
     return record;
@@ -347,6 +352,11 @@ export class HomeAssistantProfile implements UplinkProfile<Packet> {
   takeEnergy(): { [device: string]: { chargedKwh: number; dischargedKwh: number } } | undefined {
     if (!this.energyDirty) return undefined;
     this.energyDirty = false;
+    return this.energyTotals();
+  }
+
+  /** the energy totals of every battery, integrated or restored */
+  energyTotals(): { [device: string]: { chargedKwh: number; dischargedKwh: number } } {
     const out: { [device: string]: { chargedKwh: number; dischargedKwh: number } } = {};
     for (const [slug, value] of Object.entries(this.energyRestored)) out[slug] = restoreTotals(value);
     for (const d of this.devices.values()) if (d.energy) out[d.slug] = { chargedKwh: d.energy.chargedKwh, dischargedKwh: d.energy.dischargedKwh };
