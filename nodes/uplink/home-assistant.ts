@@ -124,10 +124,33 @@ interface DeviceState {
   switches: Map<string, string>;
   energy?: EnergyTotals;
   entities: number;
+  /** what each leaf became (lookup, component): a steady poll repeats the same leaves, so this is done once */
+  plans: Map<string, LeafPlan | null>;
+  /** the device entry and availability of its configs, built once per identity */
+  common?: { device: Record<string, unknown>; availability: Array<{ topic: string }> };
 }
+
+interface LeafPlan {
+  component: HaComponent;
+  role: EntityRole;
+  info: HaKeyInfo;
+}
+
+/** slugs are asked for again and again with the same few thousand paths */
+const slugCache = new Map<string, string>();
+const SLUG_CACHE_LIMIT = 200_000;
 
 /** `jk-bms`, `Pack 1` -> `jk_bms`, `pack_1`; camelCase keys become snake_case. */
 export function haSlug(text: string): string {
+  const cached = slugCache.get(text);
+  if (cached !== undefined) return cached;
+  if (slugCache.size >= SLUG_CACHE_LIMIT) slugCache.clear();
+  const slug = slugOf(text);
+  slugCache.set(text, slug);
+  return slug;
+}
+
+function slugOf(text: string): string {
   const s = String(text)
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
@@ -388,6 +411,7 @@ export class HomeAssistantProfile implements UplinkProfile<Packet> {
         writable: new Set(),
         switches: new Map(),
         entities: 0,
+        plans: new Map(),
       };
       this.devices.set(slug, device);
     }
@@ -408,6 +432,7 @@ export class HomeAssistantProfile implements UplinkProfile<Packet> {
     if (identityChanged) {
       device.identity = identity;
       device.info = input.device;
+      device.common = undefined;
     }
     const writable = new Set((input.device.writable ?? []).filter((k) => HA_SWITCH_KEYS.includes(k)));
     const writableChanged = hasValues && [...writable].join() !== [...device.writable].join();
@@ -420,12 +445,20 @@ export class HomeAssistantProfile implements UplinkProfile<Packet> {
     }
     if (hasValues) {
       device.valuesAt.set(input.source, now);
+      if (writableChanged) device.plans.clear();
       for (const leaf of flatten(input.reading, input.units, partPrefix(input.source, input.device.name, input.key))) {
-        const info = this.lookup({ kind: device.kind, path: leaf.path, unit: leaf.unit, value: leaf.value });
-        if (!info) continue;
-        const isSwitch = typeof leaf.value === 'boolean' && leaf.path.length === 1 && writable.has(leaf.path[0]);
-        out.push(...this.entity(device, leaf.slug, isSwitch ? 'switch' : typeof leaf.value === 'boolean' ? 'binary_sensor' : 'sensor', info, input.source, now, identityChanged, isSwitch ? 'switch' : 'key'));
-        if (isSwitch) device.switches.set(leaf.slug, leaf.path[0]);
+        const planKey = `${leaf.slug}|${typeof leaf.value}|${leaf.unit ?? ''}`;
+        let plan = device.plans.get(planKey);
+        if (plan === undefined) {
+          const info = this.lookup({ kind: device.kind, path: leaf.path, unit: leaf.unit, value: leaf.value });
+          const isSwitch = typeof leaf.value === 'boolean' && leaf.path.length === 1 && writable.has(leaf.path[0]);
+          plan = info ? { info, component: isSwitch ? 'switch' : typeof leaf.value === 'boolean' ? 'binary_sensor' : 'sensor', role: isSwitch ? 'switch' : 'key' } : null;
+          device.plans.set(planKey, plan);
+        }
+        if (plan === null) continue;
+        const made = this.entity(device, leaf.slug, plan.component, plan.info, input.source, now, identityChanged, plan.role);
+        if (made.length > 0) out.push(...made);
+        if (plan.role === 'switch') device.switches.set(leaf.slug, leaf.path[0]);
         device.values.set(leaf.slug, typeof leaf.value === 'string' ? leaf.value.slice(0, MAX_STATE_TEXT) : leaf.value);
       }
       if (writableChanged || identityChanged) out.push(...this.switchesWithoutValue(device, input.source, now, identityChanged));
@@ -491,12 +524,18 @@ export class HomeAssistantProfile implements UplinkProfile<Packet> {
   }
 
   private common(device: DeviceState, objectId: string, label: string): Record<string, unknown> {
+    if (!device.common) {
+      device.common = {
+        device: this.deviceBlock(device),
+        availability: [{ topic: this.bridgeAvailability }, { topic: this.deviceTopic(device.slug, 'availability') }],
+      };
+    }
     return {
       name: label,
       unique_id: this.uniqueId(objectId),
-      availability: [{ topic: this.bridgeAvailability }, { topic: this.deviceTopic(device.slug, 'availability') }],
+      availability: device.common.availability,
       availability_mode: 'all',
-      device: this.deviceBlock(device),
+      device: device.common.device,
       origin: HA_ORIGIN,
     };
   }
