@@ -72,6 +72,26 @@ function reasonOf(err: Error | undefined): string {
   return err.message;
 }
 
+/** Sets a value in the node's context, in the chosen store or the default one; a throw is reported as an error too. */
+function storeValue(node: Node, key: string, value: unknown, store: string | undefined, after: (err?: Error | null) => void): void {
+  try {
+    if (store !== undefined) node.context().set(key, value, store, after);
+    else node.context().set(key, value, after);
+  } catch (err) {
+    after(asError(err));
+  }
+}
+
+/** Reads a value of the node's context (a persistent store answers asynchronously). */
+function readValue(node: Node, key: string, store: string | undefined, cb: (err: Error | null | undefined, value: unknown) => void): void {
+  try {
+    if (store !== undefined) node.context().get(key, store, cb);
+    else node.context().get(key, cb);
+  } catch (err) {
+    cb(asError(err), undefined);
+  }
+}
+
 /** The jk-bms node's reply to a command this node sent (`msg.haDevice` came back with it): confirmed, read back. */
 function commandReply(msg: Record<string, unknown>): { device: string; key: string; value: boolean } | undefined {
   const payload = msg.payload as Record<string, unknown> | undefined;
@@ -123,12 +143,7 @@ export = function (RED: NodeAPI): void {
         if (err) errors.report('bdSeqStore', new Error(t('dcpower-uplink.errors.bdSeqSave', { error: err.message })));
         else errors.clear('bdSeqStore');
       };
-      try {
-        if (store !== undefined) node.context().set(BDSEQ_KEY, bdSeq, store, after);
-        else node.context().set(BDSEQ_KEY, bdSeq, after);
-      } catch (err) {
-        after(asError(err));
-      }
+      storeValue(node, BDSEQ_KEY, bdSeq, store, after);
     };
     /** names a case-insensitive host would merge: the profile refuses them and reports each once */
     const warnRefused = (w: SparkplugWarning): void => {
@@ -315,12 +330,7 @@ export = function (RED: NodeAPI): void {
           if (err) errors.report('haStore', new Error(t('dcpower-uplink.errors.haSave', { error: err.message })));
           else errors.clear('haStore');
         };
-        try {
-          if (haStore !== undefined) node.context().set(key, value, haStore, after);
-          else node.context().set(key, value, after);
-        } catch (err) {
-          after(asError(err));
-        }
+        storeValue(node, key, value, haStore, after);
       };
       const record = home.takeRecord();
       if (record) put(HA_RECORD_KEY, record);
@@ -338,16 +348,10 @@ export = function (RED: NodeAPI): void {
       // what an earlier run published and integrated, before the first CONNECT (a persistent store is async)
       const read = (key: string): Promise<unknown> =>
         new Promise((resolve) => {
-          const cb = (err: Error | null | undefined, value: unknown): void => {
+          readValue(node, key, haStore, (err, value) => {
             if (err) errors.report('haStore', new Error(t('dcpower-uplink.errors.haLoad', { error: err.message })));
             resolve(err ? undefined : value);
-          };
-          try {
-            if (haStore !== undefined) node.context().get(key, haStore, cb);
-            else node.context().get(key, cb);
-          } catch (err) {
-            cb(asError(err), undefined);
-          }
+          });
         });
       Promise.all([read(HA_RECORD_KEY), read(HA_ENERGY_KEY)]).then(
         ([record, energy]) => {
@@ -375,13 +379,7 @@ export = function (RED: NodeAPI): void {
       if (!lastBdSeq.has(edgeKey)) sparkplug.resumeBdSeq(value);
       connection.start();
     };
-    try {
-      const cb = (err: Error | null | undefined, value: unknown): void => resume(value, err);
-      if (store !== undefined) node.context().get(BDSEQ_KEY, store, cb);
-      else node.context().get(BDSEQ_KEY, cb);
-    } catch (err) {
-      resume(undefined, asError(err));
-    }
+    readValue(node, BDSEQ_KEY, store, (err, value) => resume(value, err));
   }
 
   RED.nodes.registerType('dcpower-uplink', DcpowerUplink as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
