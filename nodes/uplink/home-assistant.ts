@@ -386,11 +386,6 @@ export class HomeAssistantProfile implements UplinkProfile<Packet> {
     return out;
   }
 
-  /** published config topics (for tests and the bench) */
-  get configTopics(): string[] {
-    return [...this.entries.keys()];
-  }
-
   // ---- readings
 
   private deviceOf(input: ReadingInput, now: number): DeviceState {
@@ -693,7 +688,7 @@ export class HomeAssistantProfile implements UplinkProfile<Packet> {
   private bridgeAlarm(input: AlarmInput, now: number): Packet[] {
     const slug = `rule_${haSlug(input.id)}`;
     const topic = this.configTopic('binary_sensor', `bridge_${slug}`);
-    const stateTopic = `${this.base}/bridge/alarm/${slug.replace(/^rule_/, 'rule_')}`;
+    const stateTopic = `${this.base}/bridge/alarm/${slug}`;
     const out: Packet[] = [];
     if (!this.entries.get(topic)?.payload) {
       const payload = safeJson({
