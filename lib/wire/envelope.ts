@@ -15,6 +15,8 @@ export interface DeviceIdentity {
   firmware?: string;
   hardware?: string;
   serial?: string;
+  /** switches a command may set now (jk-bms with writes on); absent: none */
+  writable?: string[];
 }
 
 export type Severity = 'critical' | 'major' | 'minor' | 'warning';

@@ -83,7 +83,7 @@ export const BACS_SCHEMA: DeviceSchema = {
         string: numbered(text('String', '组串'), text('string the module sits in, from 1', '模块所在组串，从 1 开始')),
         position: numbered(text('Position', '位置'), text('position in its string, from 1', '在组串中的位置，从 1 开始')),
         voltage: numberKey('V', 3, text('Block voltage', '电池块电压'), text('block voltage', '电池块电压'), { range: BLOCK_V, register: moduleRegister(1000, 'uint16') }),
-        temperature: numberKey('°C', 1, text('Block temp.', '电池块温度'), text('block temperature', '电池块温度'), { range: TEMPERATURE, register: moduleRegister(10, 'int16') }),
+        temperature: numberKey('°C', 1, text('Block temperature', '电池块温度'), text('block temperature', '电池块温度'), { range: TEMPERATURE, register: moduleRegister(10, 'int16') }),
         // monitors measure up to 60 mΩ (C20–C41, docs/bacs.md §1.1); 500 mΩ is a block long dead, still a number
         resistance: numberKey('mΩ', 2, text('Resistance', '内阻'), text('internal resistance of the block', '电池块内阻'), {
           range: { min: 0, max: 500 },

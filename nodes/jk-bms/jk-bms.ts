@@ -40,6 +40,7 @@ export = function (RED: NodeAPI): void {
     let bus: Rs485Bus | undefined;
     let linkState: BusState | 'none' = 'none';
     let listening = mode === 'jk02-listen';
+    readings.listening = listening;
     const listeningStatus = (): NodeStatus => ({ fill: 'yellow', shape: 'ring', text: t('jk-bms.status.listening') });
 
     const addresses = parseAddresses(config.addresses ?? '1', mode === 'jk02' || mode === 'jk02-listen' ? 15 : 247);
@@ -179,6 +180,7 @@ export = function (RED: NodeAPI): void {
           const onUnsolicited = (frame: Frame): void => {
             if (listening || !showsBusMaster(frame)) return;
             listening = true;
+            readings.listening = true;
             runtime.stopPolling();
             unsubscribe();
             owned.off('unsolicited', onUnsolicited);

@@ -4,7 +4,7 @@
  * and the pack's messages shaped. No I/O; the clock is passed in.
  */
 import type { NodeMessage } from 'node-red';
-import type { Quality, ReadingValue } from '../../lib/wire/envelope';
+import type { DeviceIdentity, Quality, ReadingValue } from '../../lib/wire/envelope';
 import { ChangeFilter } from '../../lib/change-filter';
 import { describeViolations } from '../../lib/plausibility';
 import { ImplausibleFrameError } from './client';
@@ -23,6 +23,8 @@ export interface Accepted {
 export class PackReadings {
   private readonly filter: ChangeFilter;
   private readonly alarms = new AlarmTracker();
+  /** set when the node turns to listening to another master: it then writes nothing */
+  listening = false;
 
   constructor(
     private readonly settings: JkSettings,
@@ -60,7 +62,7 @@ export class PackReadings {
     const extra: Record<string, unknown> = {};
     if (badKeys.length > 0) extra.badKeys = badKeys;
     if (this.settings.rawHex && raw) extra.raw = { tx: raw.tx.map((b) => b.toString('hex')), rx: raw.rx.map((b) => maskSecrets(b)) };
-    const shaped = packMessages({ prefix, device: deviceOf(pack), reading, quality, timestamp: now, alarms: deviceAlarms, perValue, keys: perValue ? keys : undefined });
+    const shaped = packMessages({ prefix, device: deviceOf(pack, this.settings, this.listening), reading, quality, timestamp: now, alarms: deviceAlarms, perValue, keys: perValue ? keys : undefined });
     return { messages: shaped.map((m) => ({ ...m, ...extra }) as unknown as NodeMessage), implausible };
   }
 
@@ -68,10 +70,19 @@ export class PackReadings {
   qualityOnly(pack: PackState, quality: Quality, reading: JkReading, now: number): NodeMessage[] {
     pack.quality = quality;
     const { prefix } = this.settings;
-    return packMessages({ prefix, device: deviceOf(pack), reading, quality, timestamp: now, alarms: [], perValue: false }) as unknown as NodeMessage[];
+    return packMessages({ prefix, device: deviceOf(pack, this.settings, this.listening), reading, quality, timestamp: now, alarms: [], perValue: false }) as unknown as NodeMessage[];
   }
 }
 
-function deviceOf(pack: PackState) {
-  return identity(pack.protocol === 'jk-balancer' ? 'jk-balancer' : 'jk-bms', packName(pack.address), pack.address, pack.device);
+/**
+ * The pack's identity, plus the switches a command may set on it now (`device.writable`; the uplink offers them
+ * to Home Assistant): none while writes are off, while listening, before the protocol is known, or on NW.
+ */
+function deviceOf(pack: PackState, settings: JkSettings, listening: boolean): DeviceIdentity {
+  const device = identity(pack.protocol === 'jk-balancer' ? 'jk-balancer' : 'jk-bms', packName(pack.address), pack.address, pack.device);
+  const protocol = pack.protocol ?? (settings.mode === 'auto' || settings.mode === 'jk02-listen' ? undefined : settings.mode);
+  if (settings.allowed.size === 0 || listening || protocol === undefined || protocol === 'jk-nw') return device;
+  const writable = [...settings.allowed].filter((k) => protocol !== 'jk-balancer' || k === 'balancerEnabled');
+  if (writable.length > 0) device.writable = writable;
+  return device;
 }

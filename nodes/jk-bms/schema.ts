@@ -54,8 +54,8 @@ export const JK_SCHEMA: DeviceSchema = {
     cellMax: cellStat(text('Highest cell', '最高单体'), text('voltage of the highest cell', '最高单体电压')),
     cellAverage: cellStat(text('Cell average', '单体平均'), text('average cell voltage', '单体平均电压')),
     cellDelta: cellStat(text('Cell difference', '单体压差'), text('highest minus lowest cell voltage', '最高与最低单体电压之差')),
-    cellMinIndex: cellIndex(text('Lowest cell no.', '最低单体号'), text('number of the lowest cell, from 1', '最低单体的编号，从 1 开始')),
-    cellMaxIndex: cellIndex(text('Highest cell no.', '最高单体号'), text('number of the highest cell, from 1', '最高单体的编号，从 1 开始')),
+    cellMinIndex: cellIndex(text('Lowest cell', '最低单体号'), text('number of the lowest cell, from 1', '最低单体的编号，从 1 开始')),
+    cellMaxIndex: cellIndex(text('Highest cell', '最高单体号'), text('number of the highest cell, from 1', '最高单体的编号，从 1 开始')),
     cellCount: integerKey(text('Cells', '单体数'), text('number of cells the device reports or has present', '设备上报或检测到的单体数'), {
       range: { min: 0, max: MAX_CELLS },
       register: { scale: 1, format: 'uint16' },
@@ -116,14 +116,14 @@ export const JK_SCHEMA: DeviceSchema = {
       range: { min: 0, max: 100_000 },
       register: { scale: 1, format: 'uint16' },
     }),
-    mosTemperature: numberKey('°C', 1, text('MOS temp.', 'MOS 温度'), text('temperature of the power MOSFETs', '功率 MOS 管温度'), {
+    mosTemperature: numberKey('°C', 1, text('MOS temperature', 'MOS 温度'), text('temperature of the power MOSFETs', '功率 MOS 管温度'), {
       range: TEMPERATURE,
       register: { scale: 10, format: 'int16' },
     }),
     temperatures: numberKey(
       '°C',
       1,
-      text('Battery temps.', '电池温度'),
+      text('Battery temperatures', '电池温度'),
       text("battery probes in the device's order; absent probes are left out", '电池温度探头，按设备顺序；未接的探头不列出'),
       { type: 'number[]', range: TEMPERATURE, register: { scale: 10, format: 'int16', count: 4, maxCount: 8 } },
     ),

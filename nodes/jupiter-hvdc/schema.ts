@@ -39,7 +39,7 @@ export const JUPITER_SCHEMA: DeviceSchema = {
       { range: { min: -500, max: 500 }, ...served(10, 'int32') },
     ),
     soc: numberKey('%', 0, text('SOC', '剩余电量'), text('battery state of charge', '电池荷电状态'), { quantity: 'battery', range: { min: 0, max: 100 }, ...served(1, 'uint16') }),
-    batteryTemperature: numberKey('°C', 1, text('Battery temp.', '电池温度'), text('battery temperature', '电池温度'), { range: TEMPERATURE, ...served(10, 'int16') }),
+    batteryTemperature: numberKey('°C', 1, text('Battery temperature', '电池温度'), text('battery temperature', '电池温度'), { range: TEMPERATURE, ...served(10, 'int16') }),
     // 176–300 V in operation; the manual's AC-interruption record ends at 398.90 (docs/jupiter-hvdc.md §2.3), so
     // readings near 400 V occur
     acInputVoltage: numberKey('V', 1, text('AC input', '交流输入'), text('AC input voltage', '交流输入电压'), { range: { min: 0, max: 600 }, ...served(10, 'uint16') }),
@@ -59,7 +59,7 @@ export const JUPITER_SCHEMA: DeviceSchema = {
       category: 'measurement',
       fields: {
         index: integerKey(text('Rectifier', '整流模块'), text("the agent's row index of the rectifier", '代理中该整流模块的行号'), { quantity: 'index' }),
-        ok: flagKey(text('Rectifier ok', '整流模块正常'), text("the rectifier's state counts as ok", '整流模块状态正常'), {
+        ok: flagKey(text('Rectifier OK', '整流模块正常'), text("the rectifier's state counts as ok", '整流模块状态正常'), {
           register: { scale: 1, format: 'bool', count: 4, maxCount: 32 },
         }),
         state: textKey(text('Rectifier state', '整流模块状态'), text("the rectifier's state as the profile's enumeration names it", '按配置枚举命名的整流模块状态')),
@@ -92,7 +92,7 @@ export const JUPITER_SCHEMA: DeviceSchema = {
       values: ['other', 'none', 'normal', 'bypass', 'battery', 'booster', 'reducer'],
     }),
     acInputOk: flagKey(
-      text('AC input ok', '交流输入正常'),
+      text('AC input OK', '交流输入正常'),
       text('AC input present and its breaker closed, from the merged alarms or the output source', '交流输入正常且空开闭合，依据合并后的告警或输出来源'),
       served(1, 'bool'),
     ),

@@ -1,6 +1,7 @@
 /**
  * `dcpower-uplink`: publishes device envelopes and alarm-rules state changes to an MQTT broker, as plain JSON
- * under a unified-namespace topic tree or as a Sparkplug B edge node (topics.ts, uns.ts, sparkplug.ts).
+ * under a unified-namespace topic tree, as a Sparkplug B edge node, or as Home Assistant MQTT discovery
+ * (topics.ts, uns.ts, sparkplug.ts, home-assistant.ts).
  */
 import { randomBytes } from 'crypto';
 import { Backoff } from '../../lib/backoff';
@@ -11,11 +12,13 @@ import { ConnectionState, UplinkConnection } from './connection';
 import { classify } from './input';
 import type { SessionSignal, UplinkProfile } from './profile';
 import { SparkplugProfile, SparkplugWarning } from './sparkplug';
+import { HaSwitchCommand, HomeAssistantProfile } from './home-assistant';
+import { TimerSet } from '../../lib/timers';
 import { UnsProfile } from './uns';
 
 interface UplinkDef extends NodeDef {
   broker: string;
-  format: 'json' | 'sparkplug';
+  format: 'json' | 'sparkplug' | 'homeassistant';
   enterprise: string;
   site: string;
   area: string;
@@ -32,10 +35,22 @@ interface UplinkDef extends NodeDef {
   legacyHostState?: boolean;
   /** context store that keeps the last bdSeq across restarts; empty: the default store */
   bdSeqStore?: string;
+  /** Home Assistant discovery prefix; empty: `homeassistant` */
+  haPrefix?: string;
+  /** seconds a device may be silent, or a key missing from its values, before its entities are removed */
+  haForgetAfter?: number | string;
+  /** context store of the published configs and the energy totals; empty: the default store */
+  haStore?: string;
 }
 
 /** node context key of the last bdSeq (Sparkplug) */
 const BDSEQ_KEY = 'sparkplugBdSeq';
+
+/** node context keys of the Home Assistant mode: the configs it published, the energy totals */
+const HA_RECORD_KEY = 'haDiscovery';
+const HA_ENERGY_KEY = 'haEnergy';
+/** how often the published configs and energy totals are written to the context store, at most */
+const HA_SAVE_MS = 5_000;
 
 /** A broker that has never answered is reported to Catch only after this long (the status shows it at once). */
 const UNREACHABLE_REPORT_MS = 30_000;
@@ -57,10 +72,44 @@ function reasonOf(err: Error | undefined): string {
   return err.message;
 }
 
+/** Sets a value in the node's context, in the chosen store or the default one; a throw is reported as an error too. */
+function storeValue(node: Node, key: string, value: unknown, store: string | undefined, after: (err?: Error | null) => void): void {
+  try {
+    if (store !== undefined) node.context().set(key, value, store, after);
+    else node.context().set(key, value, after);
+  } catch (err) {
+    after(asError(err));
+  }
+}
+
+/** Reads a value of the node's context (a persistent store answers asynchronously). */
+function readValue(node: Node, key: string, store: string | undefined, cb: (err: Error | null | undefined, value: unknown) => void): void {
+  try {
+    if (store !== undefined) node.context().get(key, store, cb);
+    else node.context().get(key, cb);
+  } catch (err) {
+    cb(asError(err), undefined);
+  }
+}
+
+/** The jk-bms node's reply to a command this node sent (`msg.haDevice` came back with it): confirmed, read back. */
+function commandReply(msg: Record<string, unknown>): { device: string; key: string; value: boolean } | undefined {
+  const payload = msg.payload as Record<string, unknown> | undefined;
+  if (typeof msg.haDevice !== 'string' || typeof payload !== 'object' || payload === null) return undefined;
+  if (payload.confirmed !== true || typeof payload.set !== 'string' || typeof payload.value !== 'boolean') return undefined;
+  return { device: msg.haDevice, key: payload.set, value: payload.value };
+}
+
 export = function (RED: NodeAPI): void {
   const t = translator(RED);
   /** last bdSeq per Sparkplug edge node, so a redeploy goes on counting CONNECTs instead of starting at 0 again */
   const lastBdSeq = new Map<string, number>();
+  /**
+   * Home Assistant configs published and energy totals per node, across redeploys in this process: without a
+   * configured context store Node-RED deletes a node's context when it closes (context store or not, this is the
+   * freshest copy within one process; the store carries them across a restart)
+   */
+  const lastHome = new Map<string, { record: unknown; energy: unknown }>();
   const status = statusVocabulary(t);
 
   function DcpowerUplink(this: Node, def: UplinkDef): void {
@@ -94,12 +143,7 @@ export = function (RED: NodeAPI): void {
         if (err) errors.report('bdSeqStore', new Error(t('dcpower-uplink.errors.bdSeqSave', { error: err.message })));
         else errors.clear('bdSeqStore');
       };
-      try {
-        if (store !== undefined) node.context().set(BDSEQ_KEY, bdSeq, store, after);
-        else node.context().set(BDSEQ_KEY, bdSeq, after);
-      } catch (err) {
-        after(asError(err));
-      }
+      storeValue(node, BDSEQ_KEY, bdSeq, store, after);
     };
     /** names a case-insensitive host would merge: the profile refuses them and reports each once */
     const warnRefused = (w: SparkplugWarning): void => {
@@ -118,9 +162,36 @@ export = function (RED: NodeAPI): void {
             onWarning: warnRefused,
           })
         : undefined;
+    const haStore = text(def.haStore, '') || undefined;
+    const timers = new TimerSet();
+    const refusedOnce = new Set<string>();
+    const sendCommand = (c: HaSwitchCommand): void => {
+      const address = typeof c.address === 'string' && /^\d+$/.test(c.address) ? Number(c.address) : c.address;
+      const command = { set: c.key, value: c.value, address };
+      // wired to the jk-bms node: its allow-list and read-back decide; its reply comes back with haDevice
+      node.send({ topic: `${c.source}/command`, command, payload: command, haDevice: c.device } as unknown as NodeMessageInFlow);
+    };
+    const home =
+      def.format === 'homeassistant'
+        ? new HomeAssistantProfile({
+            prefix: text(def.haPrefix, 'homeassistant'),
+            edge,
+            forgetAfterMs: bounded(def.haForgetAfter, 600, 1, 30 * 86_400) * 1000,
+            startedAt: Date.now(),
+            onCommand: sendCommand,
+            onRefused: (device, key, reason) => {
+              const once = `${device}/${key}/${reason}`;
+              if (refusedOnce.has(once)) return;
+              refusedOnce.add(once);
+              node.warn(t('dcpower-uplink.warnings.haRefused', { device, key, reason: t(`dcpower-uplink.warnings.haReason.${reason}`) }));
+            },
+          })
+        : undefined;
     const profile: UplinkProfile<unknown> = sparkplug
       ? (sparkplug as UplinkProfile<unknown>)
-      : (new UnsProfile({
+      : home
+        ? (home as UplinkProfile<unknown>)
+        : (new UnsProfile({
             enterprise: text(def.enterprise, 'dcpower'),
             site: text(def.site, 'site1'),
             area: text(def.area, ''),
@@ -209,6 +280,12 @@ export = function (RED: NodeAPI): void {
     let lastStatusKey = '';
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: DoneFunction) => {
       const now = Date.now();
+      const reply = home ? commandReply(msg as unknown as Record<string, unknown>) : undefined;
+      if (home && reply) {
+        connection.submit(home.confirmed(reply.device, reply.key, reply.value));
+        done();
+        return;
+      }
       const input = classify(msg as unknown as Record<string, unknown>, now);
       if (!input.ok) {
         done(new Error(input.error));
@@ -233,6 +310,11 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      timers.close();
+      if (home) {
+        saveHome();
+        lastHome.set(node.id, { record: home.record(), energy: home.energyTotals() });
+      }
       if (sparkplug && sparkplug.currentBdSeq >= 0) lastBdSeq.set(edgeKey, sparkplug.currentBdSeq);
       connection
         .close()
@@ -240,6 +322,51 @@ export = function (RED: NodeAPI): void {
         .then(() => done());
     });
 
+    /** the configs published and the energy totals, into the chosen store (only what changed) */
+    function saveHome(): void {
+      if (!home) return;
+      const put = (key: string, value: unknown): void => {
+        const after = (err?: Error | null): void => {
+          if (err) errors.report('haStore', new Error(t('dcpower-uplink.errors.haSave', { error: err.message })));
+          else errors.clear('haStore');
+        };
+        storeValue(node, key, value, haStore, after);
+      };
+      const record = home.takeRecord();
+      if (record) put(HA_RECORD_KEY, record);
+      const energy = home.takeEnergy();
+      if (energy) put(HA_ENERGY_KEY, energy);
+    }
+
+    if (home) {
+      const forgetMs = bounded(def.haForgetAfter, 600, 1, 30 * 86_400) * 1000;
+      // removals go out only while connected: offline they would be dropped and the entity would stay
+      timers.interval(() => {
+        if (connection.isOnline) connection.submit(home.sweep(Date.now()));
+      }, Math.min(60_000, Math.max(250, forgetMs / 4)));
+      timers.interval(saveHome, HA_SAVE_MS);
+      // what an earlier run published and integrated, before the first CONNECT (a persistent store is async)
+      const read = (key: string): Promise<unknown> =>
+        new Promise((resolve) => {
+          readValue(node, key, haStore, (err, value) => {
+            if (err) errors.report('haStore', new Error(t('dcpower-uplink.errors.haLoad', { error: err.message })));
+            resolve(err ? undefined : value);
+          });
+        });
+      Promise.all([read(HA_RECORD_KEY), read(HA_ENERGY_KEY)]).then(
+        ([record, energy]) => {
+          if (closed) return;
+          const recent = lastHome.get(node.id);
+          lastHome.delete(node.id);
+          home.restore(recent?.record ?? record, recent?.energy ?? energy);
+          connection.start();
+        },
+        () => {
+          if (!closed) connection.start();
+        },
+      );
+      return;
+    }
     if (!sparkplug) {
       connection.start();
       return;
@@ -252,13 +379,7 @@ export = function (RED: NodeAPI): void {
       if (!lastBdSeq.has(edgeKey)) sparkplug.resumeBdSeq(value);
       connection.start();
     };
-    try {
-      const cb = (err: Error | null | undefined, value: unknown): void => resume(value, err);
-      if (store !== undefined) node.context().get(BDSEQ_KEY, store, cb);
-      else node.context().get(BDSEQ_KEY, cb);
-    } catch (err) {
-      resume(undefined, asError(err));
-    }
+    readValue(node, BDSEQ_KEY, store, (err, value) => resume(value, err));
   }
 
   RED.nodes.registerType('dcpower-uplink', DcpowerUplink as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);

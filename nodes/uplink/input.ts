@@ -10,7 +10,10 @@ export interface DeviceInfo {
   address?: string;
   model?: string;
   firmware?: string;
+  hardware?: string;
   serial?: string;
+  /** switches the device node lets write (jk-bms with writes on: `chargeEnabled`, ...) */
+  writable?: string[];
 }
 
 export interface ReadingInput {
@@ -102,10 +105,11 @@ export function classify(msg: Record<string, unknown>, now: number): Classified 
     }
   }
   const info: DeviceInfo = { kind: device.kind, name: device.name };
-  for (const field of ['address', 'model', 'firmware', 'serial'] as const) {
+  for (const field of ['address', 'model', 'firmware', 'hardware', 'serial'] as const) {
     const text = optionalText(device[field]);
     if (text !== undefined) info[field] = text;
   }
+  if (Array.isArray(device.writable)) info.writable = device.writable.filter((k): k is string => typeof k === 'string');
   const topic = typeof msg.topic === 'string' ? msg.topic : '';
   const base = { type: 'reading' as const, device: info, quality, timestamp: timestampOf(msg.timestamp, now), units, alarms, source: topic };
   if (isRecord(payload)) return { ok: true, value: { ...base, reading: payload } };

@@ -92,7 +92,9 @@ export class UnsProfile implements UplinkProfile<Packet> {
         const last = this.lastReadings.get(topic);
         if (last) ({ values, units } = last);
       }
-      const payload = safeJson({ ...common, values, units, device: input.device, alarms: input.alarms });
+      // the JSON tree's identity fields as before: what a node may write is for the Home Assistant mode
+      const { writable: _writable, hardware: _hardware, ...device } = input.device;
+      const payload = safeJson({ ...common, values, units, device, alarms: input.alarms });
       if (!payload) return [];
       packets.push({ topic, payload, qos: o.qos, retain: o.retain });
     }
