@@ -475,8 +475,8 @@ export class JkSimulator extends EventEmitter {
       lcdBuzzerTrigger: 0,
       dryContact1Trigger: 0,
       dryContact2Trigger: 0,
-      chargeRequestVoltageTime: 0.1,
-      floatVoltageTime: 120,
+      chargeRequestVoltageTime: 1,
+      floatVoltageTime: 12,
       emergencyDuration: 1800,
       reBulkSoc: 90,
     };
