@@ -1,5 +1,5 @@
 /**
- * The values the peers publish (esphome-jk-bms, dbus-serialbattery; /work/shared/reference/jk-peer-coverage.md) that
+ * The values the peers publish (esphome-jk-bms, dbus-serialbattery; issue 15's field-by-field comparison) that
  * the RS485 protocols carry: decoded from the captured frames of test/fixtures/jkbms-vectors.json where one holds
  * the field, from the simulator otherwise, and the settled disagreements of docs/jk-bms-protocols.md. Also the
  * setting-write builders and their range checks.

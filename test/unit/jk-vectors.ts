@@ -171,7 +171,7 @@ export function checkVector(v: Vector, decoded: object): void {
     close(r.voltage, n('total_voltage_V'), 'voltage');
     close(r.current, n('current_A'), 'current');
     close(Math.abs(r.power as number), n('power_W_unsigned'), 'power');
-    // 32S captures report every probe present (214 = 0xFF): T4 at 256 and T5 at 258 follow T1/T2 (§4.3)
+    // 32S captures report every probe present (214 = 0xFF): T4 at 256 and T5 at 258 follow T1/T2 (docs/jk-bms-protocols.md §4.3)
     const extra = e.raw_int16_at_256_C === undefined ? [] : [e.raw_int16_at_256_C, e.raw_int16_at_258_C];
     expect(r.temperatures).to.deep.equal([e.temp1_C, e.temp2_C, ...extra]);
     close(r.mosTemperature, n('mos_temp_C'), 'mosTemperature');
