@@ -7,6 +7,7 @@
  * deliberately wide: a pack reporting its true state must never be flagged.
  */
 import type { LocalizedText } from '../../lib/alarm-types';
+import { JK_BATTERY_TYPES, JK_CHARGE_STATUSES } from './protocol/types';
 import { flagKey, integerKey, numberKey, rangeTable, text, textKey, type DeviceSchema, type KeySchema, type SchemaRange } from '../../lib/schema';
 
 /** every JK board has at most 32 cell slots (JK02 32S, the Modbus block); the DZ11 balancer 24 */
@@ -144,6 +145,41 @@ export const JK_SCHEMA: DeviceSchema = {
     balancing: flagKey(text('Balancing', '均衡中'), text('the balancer is moving charge now', '均衡器正在均衡'), BOOL_REGISTER),
     heating: flagKey(text('Heating', '加热中'), text('the pack heater is on', '电池加热已开启')),
     precharging: flagKey(text('Precharging', '预充中'), text('the precharge circuit is on', '预充电路已开启')),
+    temperatureProbes: textKey(
+      text('Probe names', '探头名称'),
+      text('names of the probes in `temperatures`, same order (T1, T2, T4, T5)', '`temperatures` 中各探头的名称，顺序相同（T1、T2、T4、T5）'),
+      { type: 'string[]', category: 'diagnostic', values: ['T1', 'T2', 'T3', 'T4', 'T5'] },
+    ),
+    temperatureSensorCount: integerKey(text('Probe count', '温度探头数'), text('number of battery temperature probes the BMS reports', 'BMS 上报的电池温度探头数'), {
+      category: 'diagnostic',
+      range: { min: 0, max: 8 },
+    }),
+    // the JK-PB heater pad draws a few amperes; 50 A is no heater's
+    heaterCurrent: numberKey('A', 2, text('Heater current', '加热电流'), text('current drawn by the pack heater', '电池加热器电流'), { range: { min: 0, max: 50 } }),
+    emergency: flagKey(text('Emergency mode', '应急模式'), text('emergency mode is running (protections bypassed for a while)', '应急模式运行中（暂时旁路保护）')),
+    emergencyCountdown: numberKey('s', 0, text('Emergency left', '应急剩余时间'), text('time left of emergency mode', '应急模式剩余时间'), {
+      range: { min: 0, max: 86_400 },
+    }),
+    smartSleepCountdown: numberKey('s', 0, text('Sleep in', '休眠倒计时'), text('time until the BMS enters smart sleep', 'BMS 进入智能休眠前的剩余时间'), {
+      range: { min: 0, max: 1e7 },
+    }),
+    chargeStatus: textKey(text('Charge stage', '充电阶段'), text('charge stage the BMS asks for: bulk, absorption or float', 'BMS 请求的充电阶段：bulk（恒流）、absorption（恒压）或 float（浮充）'), {
+      values: JK_CHARGE_STATUSES,
+    }),
+    chargeStatusTime: numberKey('s', 0, text('Time in stage', '阶段时长'), text('time spent in the present charge stage', '当前充电阶段已持续的时间'), {
+      range: { min: 0, max: 1e8 },
+    }),
+    dryContact1: flagKey(text('Dry contact 1', '干接点 1'), text('dry-contact output 1 is closed', '干接点输出 1 闭合')),
+    dryContact2: flagKey(text('Dry contact 2', '干接点 2'), text('dry-contact output 2 is closed', '干接点输出 2 闭合')),
+    batteryType: textKey(text('Battery type', '电池类型'), text('cell chemistry the BMS is set to: lfp, li-ion or lto', 'BMS 设置的电芯类型：lfp、li-ion 或 lto'), {
+      category: 'config',
+      values: JK_BATTERY_TYPES,
+    }),
+    logEntryCount: integerKey(text('Log entries', '日志条数'), text("entries in the BMS's event log", 'BMS 事件日志条数'), {
+      category: 'diagnostic',
+      accumulation: 'totalIncreasing',
+      range: { min: 0, max: 1e6 },
+    }),
     alarms: textKey(text('Alarms', '告警'), text("ids of the device's active alarms (nodes/jk-bms/alarms.ts)", '设备当前告警的 id（nodes/jk-bms/alarms.ts）'), { type: 'string[]' }),
   },
   registerOrder: [

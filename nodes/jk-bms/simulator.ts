@@ -17,10 +17,14 @@ import { alarmWord, JK02_ALARM_BITS } from './protocol/alarm-bits';
 import { BALANCER_COMMANDS, BALANCER_LIMITS, BALANCER_REQUEST_SHAPE, encodeBalancerSetReply, encodeBalancerStatus, balancerAlarmBits } from './protocol/balancer';
 import { buildAck, buildTrigger, encodeJk02, JK02_TRIGGERS } from './protocol/jk02';
 import { blockOf, BLOCKS, encodeBlockImage, MODBUS_SWITCHES } from './protocol/modbus';
-import { encodeNwFrame, encodeNwReply, NW_COMMANDS, NW_SHAPE, NW_SOURCE, NW_WRITABLE } from './protocol/nw';
+import { encodeNwFrame, encodeNwReply, NW_COMMANDS, NW_RECORDS, NW_SHAPE, NW_SOURCE, NW_WRITABLE } from './protocol/nw';
+import { DEVICE_SETTINGS, SETTINGS_BLOCK } from './protocol/blocks';
+import { JkWritableSetting, WRITABLE_LIMITS } from './protocol/writes';
 import { FieldValues, tidy } from './protocol/fields';
 import { MODBUS_RTU_SHAPE } from './protocol/shapes';
 import type { Jk02Variant, JkDeviceInfo, JkProtocolId, JkSettings } from './protocol/types';
+import { JK_CHARGE_STATUSES } from './protocol/types';
+import type { JkChargeStatus } from './protocol/types';
 
 export type JkChemistry = 'lifepo4' | 'li-ion' | 'lto';
 
@@ -81,6 +85,18 @@ export interface JkPackState {
   balanceCurrent: number;
   alarms: string[];
   runtime: number;
+  /** heater running (JK-PB) and the current it draws, A */
+  heating: boolean;
+  heaterCurrent: number;
+  /** s left of emergency mode; 0 = off */
+  emergencyCountdown: number;
+  /** s until smart sleep; restarts while current flows */
+  smartSleepCountdown: number;
+  chargeStatus: JkChargeStatus;
+  /** s in the current charge stage */
+  chargeStatusTime: number;
+  dryContacts: [boolean, boolean];
+  logEntryCount: number;
   settings: JkSettings;
   device: JkDeviceInfo;
   /** when set, the dynamics keep this current instead of the built-in profile */
@@ -118,12 +134,28 @@ export interface JkSimulatorOptions {
   faults?: JkFault[];
   /** protocols the packs answer (default all): a real pack speaks only what its UART1 setting selects */
   protocols?: JkProtocolId[];
+  /**
+   * battery probes per pack, 2-4 (default 2): T1, T2, then T4 and T5, which only JK02 32S frames and JK Modbus carry
+   * (the captured JK-PB packs report all of them present)
+   */
+  probes?: number;
 }
 
 interface ChemistryModel {
   /** [soc %, open-circuit V] points */
   ocv: Array<[number, number]>;
   settings: JkSettings;
+}
+
+/** Battery-type code of NW 0xAF and JK02 frame 275. */
+const BATTERY_TYPE_CODE: { [K in JkChemistry]: number } = { lifepo4: 0, 'li-ion': 1, lto: 2 };
+
+/** Probe values at rest: T1, T2, T4, T5. */
+const PROBES_AT_REST = [22, 22.5, 23, 23.5];
+
+/** Temperatures for a scenario: `first` for T1, `others` for T2 onwards, keeping the pack's probe count. */
+function probesAt(p: JkPackState, first: number, others: number): number[] {
+  return p.temperatures.map((_, i) => (i === 0 ? first : others));
 }
 
 const CHEMISTRY: { [K in JkChemistry]: ChemistryModel } = {
@@ -258,6 +290,16 @@ interface Connection {
   close(): void;
 }
 
+/** The settings a Modbus FC10 may write beside the switches (the allow-list of docs/jk-bms-protocols.md §10). */
+const MODBUS_WRITABLE = SETTINGS_BLOCK.filter((f) => (['maxChargeCurrent', 'maxDischargeCurrent', 'balanceTriggerDelta', 'balanceStartVoltage', 'maxBalanceCurrent'] as readonly string[]).includes(f.key));
+const NW_WRITABLE_SETTINGS = ['maxChargeCurrent', 'maxDischargeCurrent', 'balanceTriggerDelta', 'balanceStartVoltage'] as const;
+
+/** A device refuses values outside its own range (the protection cross-checks are the writer's). */
+function inDeviceRange(setting: JkWritableSetting, value: number): boolean {
+  const limits = WRITABLE_LIMITS[setting];
+  return value >= limits.min - 1e-9 && value <= limits.max + 1e-9;
+}
+
 /** What the simulator listens for: every host request of every protocol. */
 const REQUEST_SHAPES = [NW_SHAPE, BALANCER_REQUEST_SHAPE, MODBUS_RTU_SHAPE];
 /** silence that ends a partial request (esphome uses 50 ms) */
@@ -302,6 +344,7 @@ export class JkSimulator extends EventEmitter {
       tickMs: options.tickMs ?? 1000,
       masterCycleMs: options.masterCycleMs ?? 4400,
       lateMs: options.lateMs ?? 1500,
+      probes: Math.min(4, Math.max(2, Math.round(options.probes ?? 2))),
     };
     this.faults = [...(options.faults ?? [])];
     this.protocols = new Set(options.protocols ?? ['jk-nw', 'jk02', 'jk-modbus', 'jk-balancer']);
@@ -337,15 +380,24 @@ export class JkSimulator extends EventEmitter {
       cycles: 10 + address,
       cycleCapacity: 1000 + address * 100,
       mosTemperature: 24,
-      temperatures: [22, 22.5],
+      temperatures: PROBES_AT_REST.slice(0, this.opts.probes),
       chargeEnabled: true,
       dischargeEnabled: true,
       balancing: false,
       balanceCurrent: 0,
       alarms: [],
       runtime: 100000 + address * 1000,
+      heating: false,
+      heaterCurrent: 0,
+      emergencyCountdown: 0,
+      smartSleepCountdown: 24 * 3600,
+      chargeStatus: 'bulk',
+      chargeStatusTime: 0,
+      dryContacts: [false, false],
+      logEntryCount: 40 + address,
       settings: {
         ...model.settings,
+        ...this.derivedSettings(model.settings, n, chemistry),
         smartSleepVoltage: model.settings.cellUvp + 0.8,
         balanceTriggerDelta: 0.005,
         maxChargeCurrent: 100,
@@ -356,6 +408,7 @@ export class JkSimulator extends EventEmitter {
         dischargeSwitch: 1,
         balancerSwitch: 1,
         designCapacity: this.opts.capacity,
+        actualCapacity: this.opts.capacity,
         shortCircuitDelay: 0.0015,
         deviceAddress: address,
       },
@@ -373,6 +426,59 @@ export class JkSimulator extends EventEmitter {
     };
     this.packs.set(address, pack);
     return pack;
+  }
+
+  /**
+   * The settings a real pack holds beside the chemistry's protection points, with the values of the captured
+   * JK-PB pack (`jk02-settings-01-pb-addr3`, `jk02-devinfo-01-pb-addr3`) where they do not depend on chemistry.
+   */
+  private derivedSettings(base: JkSettings, cells: number, chemistry: JkChemistry): JkSettings {
+    return {
+      socFullVoltage: base.cellOvpRecovery,
+      socEmptyVoltage: tidy(base.cellUvp + 0.2),
+      chargeRequestVoltage: base.cellOvpRecovery,
+      floatVoltage: tidy(base.cellOvpRecovery - 0.1),
+      powerOffVoltage: tidy(base.cellUvp - 0.2),
+      chargeOcpDelay: 3,
+      chargeOcpRecovery: 60,
+      dischargeOcpDelay: 300,
+      dischargeOcpRecovery: 60,
+      shortCircuitRecovery: 5,
+      dischargeOtp: base.chargeOtp + 10,
+      dischargeOtpRecovery: base.chargeOtpRecovery + 10,
+      dischargeUtp: base.chargeUtp - 20,
+      dischargeUtpRecovery: base.chargeUtpRecovery - 20,
+      prechargeTime: 0,
+      // capture: timed data, float mode, discharge OCP II/III; plus heater enabled (bit 0)
+      controlBits: 0x3301,
+      heaterStartTemperature: 0,
+      heaterStopTemperature: 10,
+      smartSleepTime: 24,
+      // NW-only protection points
+      packOvp: tidy(base.cellOvp * cells),
+      packUvp: tidy(base.cellUvp * cells),
+      cellOvpDelay: 2,
+      cellUvpDelay: 2,
+      cellDeltaProtection: 0.3,
+      boxOtp: 60,
+      boxOtpRecovery: 55,
+      temperatureDifferenceProtection: 20,
+      batteryType: BATTERY_TYPE_CODE[chemistry],
+      sleepTime: 300,
+      lowCapacityAlarm: 10,
+      dedicatedCharger: 0,
+      // device-info frame (type 0x03): UART1 protocol 1 (JK Modbus), CAN off, triggers off, re-bulk at 90 %
+      uart1Protocol: 1,
+      canProtocol: 0,
+      uart2Protocol: 0,
+      lcdBuzzerTrigger: 0,
+      dryContact1Trigger: 0,
+      dryContact2Trigger: 0,
+      chargeRequestVoltageTime: 1,
+      floatVoltageTime: 12,
+      emergencyDuration: 1800,
+      reBulkSoc: 90,
+    };
   }
 
   getPack(address: number): JkPackState | undefined {
@@ -400,7 +506,7 @@ export class JkSimulator extends EventEmitter {
     p.scenario = scenario;
     p.forcedCurrent = undefined;
     p.cells = cellsAt(points.nominal);
-    p.temperatures = [25, 25.5];
+    p.temperatures = probesAt(p, 25, 25.5);
     p.mosTemperature = 30;
     p.current = 0;
     switch (scenario) {
@@ -423,10 +529,10 @@ export class JkSimulator extends EventEmitter {
         p.cells[0] = tidy(points.nominal - 0.15);
         break;
       case 'over-temperature':
-        p.temperatures = [62, 61.5];
+        p.temperatures = probesAt(p, 62, 61.5);
         break;
       case 'under-temperature':
-        p.temperatures = [utp - 3, utp - 2];
+        p.temperatures = probesAt(p, utp - 3, utp - 2);
         break;
       case 'mos-over-temperature':
         p.mosTemperature = (s.mosOtp ?? 75) + 3;
@@ -481,6 +587,7 @@ export class JkSimulator extends EventEmitter {
     if (p.current < 0) p.cycleCapacity = tidy(p.cycleCapacity + (-p.current * dt) / 3600);
     p.runtime += dt;
     if (p.device.uptime !== undefined) p.device.uptime += dt;
+    this.stepCounters(p, dt);
     const mean = p.cells.reduce((a, b) => a + b, 0) / p.cells.length;
     const open = ocv(model, p.soc);
     const trigger = s.balanceTriggerDelta ?? 0.005;
@@ -502,6 +609,28 @@ export class JkSimulator extends EventEmitter {
     this.applyProtections(p);
   }
 
+  /** Emergency and smart-sleep countdowns and the charge stage (bulk -> absorption at RCV -> float when full). */
+  private stepCounters(p: JkPackState, dt: number): void {
+    const s = p.settings;
+    p.emergencyCountdown = Math.max(0, Math.round(p.emergencyCountdown - dt));
+    p.smartSleepCountdown = Math.abs(p.current) > 0.1 ? (s.smartSleepTime ?? 24) * 3600 : Math.max(0, Math.round(p.smartSleepCountdown - dt));
+    const maxCell = Math.max(...p.cells);
+    const stage: JkChargeStatus = p.current >= 0 && p.soc >= 99 ? 'float' : p.current > 0 && maxCell >= (s.chargeRequestVoltage ?? Infinity) ? 'absorption' : 'bulk';
+    p.chargeStatusTime = stage === p.chargeStatus ? Math.round(p.chargeStatusTime + dt) : 0;
+    p.chargeStatus = stage;
+  }
+
+  /** The heater of a JK-PB: on below its start temperature while enabled (control bit 0), off above its stop temperature. */
+  private applyHeater(p: JkPackState): void {
+    const s = p.settings;
+    const enabled = ((s.controlBits ?? 0) & 1) === 1;
+    const coldest = Math.min(...p.temperatures);
+    if (!enabled || coldest > (s.heaterStopTemperature ?? Infinity)) p.heating = false;
+    else if (coldest < (s.heaterStartTemperature ?? -Infinity)) p.heating = true;
+    // about 0.5 A, like the heater current of the captured JK-PB pack at 236
+    p.heaterCurrent = p.heating ? 0.5 : 0;
+  }
+
   /** The protection semantics of the JK manuals (docs/jk-bms-protocols.md §9), acting on the MOSFETs and the alarm bits. */
   applyProtections(p: JkPackState): void {
     const s = p.settings;
@@ -519,7 +648,10 @@ export class JkSimulator extends EventEmitter {
     const tMin = Math.min(...p.temperatures);
     hold('charge-over-temperature', tMax > (s.chargeOtp ?? Infinity), tMax < (s.chargeOtpRecovery ?? -Infinity));
     hold('charge-under-temperature', tMin < (s.chargeUtp ?? -Infinity), tMin > (s.chargeUtpRecovery ?? Infinity));
+    // the BMS logs every protection that starts or ends
+    if (set.size !== p.alarms.length || p.alarms.some((a) => !set.has(a))) p.logEntryCount++;
     p.alarms = [...set];
+    this.applyHeater(p);
     const chargeBlocked = ['cell-over-voltage', 'mos-over-temperature', 'charge-over-temperature', 'charge-under-temperature'].some((a) => set.has(a));
     const dischargeBlocked = ['cell-under-voltage', 'mos-over-temperature'].some((a) => set.has(a));
     p.chargeEnabled = s.chargeSwitch === 1 && !chargeBlocked;
@@ -568,11 +700,20 @@ export class JkSimulator extends EventEmitter {
       runtime: Math.round(p.runtime),
       chargeMos: p.chargeEnabled ? 1 : 0,
       dischargeMos: p.dischargeEnabled ? 1 : 0,
-      sensorBits: 0x01 | (p.temperatures.length > 0 ? 0x02 : 0) | (p.temperatures.length > 1 ? 0x04 : 0),
-      heater: 0,
+      // present bits: MOS, T1, T2, then T4 (0x10) and T5 (0x20); T3's bit stays clear (its word mirrors the MOS)
+      sensorBits: [0x02, 0x04, 0x10, 0x20].reduce((bits, bit, i) => (i < p.temperatures.length ? bits | bit : bits), 0x01),
+      heater: p.heating ? 1 : 0,
+      emergencyCountdown: p.emergencyCountdown,
+      heaterCurrent: p.heaterCurrent,
       tempAt254: p.mosTemperature,
-      tempAt256: p.temperatures[0] ?? 0,
-      tempAt258: p.temperatures[1] ?? 0,
+      tempAt256: p.temperatures[2] ?? 0,
+      tempAt258: p.temperatures[3] ?? 0,
+      logEntryCount: p.logEntryCount,
+      smartSleepCountdown: p.smartSleepCountdown,
+      batteryTypeCode: BATTERY_TYPE_CODE[p.chemistry],
+      chargeStatusTime: p.chargeStatusTime,
+      chargeStatusCode: JK_CHARGE_STATUSES.indexOf(p.chargeStatus),
+      dryContacts: (p.dryContacts[0] ? 0x02 : 0) | (p.dryContacts[1] ? 0x04 : 0),
     };
   }
 
@@ -590,6 +731,7 @@ export class JkSimulator extends EventEmitter {
   deviceValues(p: JkPackState): FieldValues {
     const out: FieldValues = {};
     for (const [k, v] of Object.entries(p.device)) if (v !== undefined) out[k] = v;
+    for (const d of DEVICE_SETTINGS) if (p.settings[d.key] !== undefined) out[d.key] = p.settings[d.key];
     return out;
   }
 
@@ -615,14 +757,11 @@ export class JkSimulator extends EventEmitter {
       alarms: p.alarms,
     };
     const s = p.settings;
-    const settings: JkSettings = {
-      cellOvp: s.cellOvp, cellOvpRecovery: s.cellOvpRecovery, cellUvp: s.cellUvp, cellUvpRecovery: s.cellUvpRecovery,
-      balanceStartVoltage: s.balanceStartVoltage, balanceTriggerDelta: s.balanceTriggerDelta,
-      balancerSwitch: s.balancerSwitch ?? 1, chargeSwitch: s.chargeSwitch ?? 1, dischargeSwitch: s.dischargeSwitch ?? 1,
-      mosOtp: s.mosOtp, mosOtpRecovery: s.mosOtpRecovery, chargeUtp: s.chargeUtp, chargeUtpRecovery: s.chargeUtpRecovery,
-      cellCount: p.cells.length, designCapacity: p.capacity, deviceAddress: p.address,
-    };
-    for (const k of Object.keys(settings)) if (settings[k] === undefined) delete settings[k];
+    // every setting the NW reply has an ID for; NW counts whole °C and whole A
+    const settings: JkSettings = {};
+    for (const rec of NW_RECORDS) if (rec.target === 'settings' && s[rec.key] !== undefined) settings[rec.key] = s[rec.key];
+    Object.assign(settings, { balancerSwitch: s.balancerSwitch ?? 1, chargeSwitch: s.chargeSwitch ?? 1, dischargeSwitch: s.dischargeSwitch ?? 1 });
+    Object.assign(settings, { cellCount: p.cells.length, designCapacity: p.capacity, deviceAddress: p.address });
     const device: JkDeviceInfo = {
       name: p.device.name?.slice(0, 8),
       manufacturingDate: p.device.manufacturingDate?.slice(0, 4),
@@ -655,7 +794,7 @@ export class JkSimulator extends EventEmitter {
       triggerDelta: p.settings.balanceTriggerDelta ?? 0.005,
       maxBalanceCurrent: Math.min(p.settings.maxBalanceCurrent ?? 1, 2),
       balancerSwitch: p.settings.balancerSwitch ?? 1,
-      cellCount: Math.min(24, n),
+      cellCount: Math.min(24, p.settings.cellCount ?? n),
       cells: [...p.cells.slice(0, 24), ...new Array(Math.max(0, 24 - n)).fill(0)],
       temperatureRaw: (p.temperatures[0] ?? 0) * 10,
     };
@@ -693,6 +832,14 @@ export class JkSimulator extends EventEmitter {
         pack.settings[key] = value;
         this.applyProtections(pack);
       }
+      const setting = NW_RECORDS.find((r) => r.id === id && r.size === 2 && (NW_WRITABLE_SETTINGS as readonly string[]).includes(r.key));
+      if (setting) {
+        // a 2-byte setting: applied when in the device's range, and the value in force is echoed
+        const wanted = tidy(((req[12] << 8) | req[13]) * (setting.scale ?? 1));
+        if (inDeviceRange(setting.key as JkWritableSetting, wanted)) pack.settings[setting.key] = wanted;
+        const now = Math.round((pack.settings[setting.key] ?? 0) / (setting.scale ?? 1));
+        return { address, frames: [encodeNwFrame(NW_COMMANDS.write, NW_SOURCE.bms, 1, Uint8Array.of(id, (now >> 8) & 0xff, now & 0xff))] };
+      }
       return { address, frames: [encodeNwFrame(NW_COMMANDS.write, NW_SOURCE.bms, 1, Uint8Array.of(id, key ? value : 0))] };
     }
     return undefined;
@@ -711,9 +858,10 @@ export class JkSimulator extends EventEmitter {
     const si = value / lim.scale;
     const inRange = si >= lim.min - 1e-9 && si <= (setting === 'maxBalanceCurrent' ? 2 : lim.max) + 1e-9;
     const key = { cellCount: 'cellCount', triggerDelta: 'balanceTriggerDelta', maxBalanceCurrent: 'maxBalanceCurrent', balancer: 'balancerSwitch' }[setting];
-    // out of range: ignored, the value in force is returned (docs/jk-bms-protocols.md §7)
-    if (inRange && setting !== 'cellCount') pack.settings[key] = si;
-    const now = setting === 'cellCount' ? pack.cells.length : Math.round((pack.settings[key] ?? 0) * lim.scale);
+    // out of range: ignored, the value in force is returned (docs/jk-bms-protocols.md §7); the cell count is the
+    // configured one (the detected count stays the pack's cells)
+    if (inRange) pack.settings[key] = si;
+    const now = Math.round((pack.settings[key] ?? 0) * lim.scale);
     return { address, frames: [encodeBalancerSetReply(address, command, now)] };
   }
 
@@ -729,12 +877,21 @@ export class JkSimulator extends EventEmitter {
       if (!this.protocols.has('jk-modbus')) return undefined;
       const which = (Object.keys(MODBUS_SWITCHES) as Array<keyof typeof MODBUS_SWITCHES>).find((k) => MODBUS_SWITCHES[k] === register);
       const count = (req[4] << 8) | req[5];
+      const written = (req[7] << 24) + (req[8] << 16) + (req[9] << 8) + req[10];
+      const acknowledged = { address, frames: [encodeRtu(address, Buffer.from([0x10, req[2], req[3], req[4], req[5]]))] };
       if (which && count === 2 && req.length === 13) {
-        const value = (req[7] << 24) + (req[8] << 16) + (req[9] << 8) + req[10];
-        if (value !== 0 && value !== 1) return { address, frames: [encodeRtu(address, encodeException(0x10, 3))] };
-        pack.settings[`${which}Switch`] = value;
+        if (written !== 0 && written !== 1) return { address, frames: [encodeRtu(address, encodeException(0x10, 3))] };
+        pack.settings[`${which}Switch`] = written;
         this.applyProtections(pack);
-        return { address, frames: [encodeRtu(address, Buffer.from([0x10, req[2], req[3], req[4], req[5]]))] };
+        return acknowledged;
+      }
+      const setting = MODBUS_WRITABLE.find((w) => BLOCKS.settings + w.offset === register);
+      if (setting && count === 2 && req.length === 13) {
+        // the device's own range, not the protection cross-checks: those are the writer's job
+        const value = tidy(written * (setting.scale ?? 1));
+        if (!inDeviceRange(setting.key as JkWritableSetting, value)) return { address, frames: [encodeRtu(address, encodeException(0x10, 3))] };
+        pack.settings[setting.key] = value;
+        return acknowledged;
       }
       return { address, frames: [encodeRtu(address, encodeException(0x10, 2))] };
     }

@@ -78,10 +78,10 @@ describe('JK plausibility (schema ranges)', () => {
     }
   });
 
-  it('the NW capture with a cell at 65.535 V, MOS at −65,436 °C and SOC 255 % passes its checksum and is rejected', () => {
+  it('the NW capture with a cell at 65.535 V, MOS at −65,435 °C and SOC 255 % passes its checksum and is rejected', () => {
     const reading = decodeNw(corruptedNwCapture());
     expect(reading, 'the corrupted frame still decodes').to.not.equal(undefined);
-    expect(reading?.mosTemperature).to.equal(-65436);
+    expect(reading?.mosTemperature).to.equal(-65435);
     expect(reading?.cellVoltages?.[4]).to.equal(65.535);
     expect(reading?.soc).to.equal(255);
     const s = screenPack(reading as JkReading);

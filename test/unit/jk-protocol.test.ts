@@ -69,10 +69,10 @@ describe('JK protocol codecs', () => {
   });
 
   describe('rules docs/jk-bms-protocols.md §11 leaves open, as named and tested rules', () => {
-    it('NW temperature: 99 -> 99 °C, 100 -> -1 °C, 101 -> -2 °C', () => {
+    it('NW temperature (settled, §3.6): 99 -> 99 °C, 100 -> 0 °C, 101 -> -1 °C', () => {
       expect(nwTemperature(99)).to.equal(99);
-      expect(nwTemperature(100)).to.equal(-1);
-      expect(nwTemperature(101)).to.equal(-2);
+      expect(nwTemperature(100)).to.equal(0);
+      expect(nwTemperature(101)).to.equal(-1);
       expect(nwTemperature(0)).to.equal(0);
     });
 

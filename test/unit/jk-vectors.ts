@@ -91,8 +91,8 @@ const SETTINGS_KEYS: { [k: string]: [string, number] } = {
   DevAddr: ['deviceAddress', 1],
   TIMProdischarge_s: ['prechargeTime', 1],
   ControlBits_u16: ['controlBits', 1],
-  heat_start_C: ['raw284', 1],
-  heat_stop_C: ['raw285', 1],
+  heat_start_C: ['heaterStartTemperature', 1],
+  heat_stop_C: ['heaterStopTemperature', 1],
   smart_sleep_h: ['smartSleepTime', 1],
 };
 
@@ -171,7 +171,9 @@ export function checkVector(v: Vector, decoded: object): void {
     close(r.voltage, n('total_voltage_V'), 'voltage');
     close(r.current, n('current_A'), 'current');
     close(Math.abs(r.power as number), n('power_W_unsigned'), 'power');
-    expect(r.temperatures).to.deep.equal([e.temp1_C, e.temp2_C]);
+    // 32S captures report every probe present (214 = 0xFF): T4 at 256 and T5 at 258 follow T1/T2 (docs/jk-bms-protocols.md §4.3)
+    const extra = e.raw_int16_at_256_C === undefined ? [] : [e.raw_int16_at_256_C, e.raw_int16_at_258_C];
+    expect(r.temperatures).to.deep.equal([e.temp1_C, e.temp2_C, ...extra]);
     close(r.mosTemperature, n('mos_temp_C'), 'mosTemperature');
     expect(d.raw?.alarmBits).to.equal(Number(e.errors_bitmask));
     close(r.balanceCurrent, n('balance_current_A'), 'balanceCurrent');

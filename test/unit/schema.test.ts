@@ -26,7 +26,9 @@ const JK_READING_KEYS: KeysOf<JkReading> = {
   current: true, power: true, soc: true, soh: true, remainingCapacity: true, nominalCapacity: true, cycleCapacity: true,
   cycles: true, mosTemperature: true, temperatures: true, chargeEnabled: true, dischargeEnabled: true, balancerEnabled: true,
   balancing: true, balanceCurrent: true, alarms: true, cellCount: true, cellMinIndex: true, cellMaxIndex: true, heating: true,
-  precharging: true, runtime: true,
+  precharging: true, runtime: true, temperatureProbes: true, temperatureSensorCount: true, heaterCurrent: true,
+  emergencyCountdown: true, emergency: true, smartSleepCountdown: true, chargeStatus: true, chargeStatusTime: true, dryContact1: true,
+  dryContact2: true, batteryType: true, logEntryCount: true,
 };
 const BACS_READING_KEYS: KeysOf<BacsReading> = {
   status: true, statusWord: true, statusUnknownBits: true, batteryStatusWord: true, batteryStatusBits: true, alarmFlagsWord: true,
@@ -97,6 +99,8 @@ describe('device schemas', () => {
       cellVoltages: 'V', cellResistances: 'mΩ', cellMin: 'V', cellMax: 'V', cellDelta: 'V', cellAverage: 'V', voltage: 'V', current: 'A',
       power: 'W', soc: '%', soh: '%', remainingCapacity: 'Ah', nominalCapacity: 'Ah', cycleCapacity: 'Ah', mosTemperature: '°C',
       temperatures: '°C', balanceCurrent: 'A', runtime: 's',
+      // the JK-PB values the peers publish (issue 15)
+      heaterCurrent: 'A', emergencyCountdown: 's', smartSleepCountdown: 's', chargeStatusTime: 's',
     });
     // the Jupiter node's former UNITS, and the minutes that had no unit before; the envelope keeps only the payload's
     // top-level keys, so `rectifiers.current` never shows

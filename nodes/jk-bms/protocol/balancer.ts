@@ -30,7 +30,8 @@ const BALANCER_STATUS: readonly FieldSpec[] = [
   { key: 'balanceState', offset: 11, type: 'u8' },
   { key: 'alarmBits', offset: 12, type: 'u8' },
   { key: 'cellDelta', offset: 13, type: 'u16', scale: 0.001 },
-  { key: 'balanceCurrent', offset: 15, type: 'i16', scale: 0.001 },
+  // u16 magnitude (esphome, vendor V1.3); the direction is byte 11 (docs/jk-bms-protocols.md §7, settled)
+  { key: 'balanceCurrent', offset: 15, type: 'u16', scale: 0.001 },
   { key: 'triggerDelta', offset: 17, type: 'u16', scale: 0.001 },
   { key: 'maxBalanceCurrent', offset: 19, type: 'u16', scale: 0.001 },
   { key: 'balancerSwitch', offset: 21, type: 'u8' },
@@ -64,7 +65,8 @@ const BALANCER_REPLY_SHAPE: FrameDescription = {
   check: (f) => f.length === BALANCER_REPLY_LENGTH && sum8(f, 0, 73) === f[73],
 };
 
-function request(address: number, command: number, value: number): Buffer {
+/** A 7-byte request frame (command and 16-bit value); throws RangeError for an address outside 0-255. */
+export function encodeBalancerRequest(address: number, command: number, value: number): Buffer {
   if (!Number.isInteger(address) || address < 0 || address > 255) throw new RangeError(`balancer address ${address} is outside 0-255`);
   const f = Buffer.from([0x55, 0xaa, address, command, (value >> 8) & 0xff, value & 0xff, 0]);
   f[6] = sum8(f, 0, 6);
@@ -72,7 +74,7 @@ function request(address: number, command: number, value: number): Buffer {
 }
 
 export function buildBalancerStatusRequest(address: number): Buffer {
-  return request(address, BALANCER_COMMANDS.status, 0);
+  return encodeBalancerRequest(address, BALANCER_COMMANDS.status, 0);
 }
 
 /**
@@ -89,7 +91,7 @@ export function buildBalancerWrite(address: number, setting: BalancerSetting, va
   }
   const raw = Math.round(v * limits.scale);
   if (setting === 'cellCount' && !Number.isInteger(v)) throw new RangeError('cellCount must be an integer');
-  return request(address, BALANCER_COMMANDS[setting], raw);
+  return encodeBalancerRequest(address, BALANCER_COMMANDS[setting], raw);
 }
 
 function decodeBalancer(frame: Uint8Array, context: JkDecodeContext = {}): Result<JkDecoded> {
@@ -142,7 +144,7 @@ function decodeBalancer(frame: Uint8Array, context: JkDecodeContext = {}): Resul
       temperatureRaw: num(v, 'temperatureRaw') ?? 0,
       alarmBits: num(v, 'alarmBits') ?? 0,
     };
-    return ok({ protocol: 'jk-balancer', frameType: 'status', address, reading, settings, raw });
+    return ok({ protocol: 'jk-balancer', frameType: 'status', address, reading, settings, raw, switches: { balancer: reading.balancerEnabled } });
   });
 }
 

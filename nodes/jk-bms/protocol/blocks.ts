@@ -5,7 +5,8 @@
  */
 import { alarmIds, JK02_ALARM_BITS } from './alarm-bits';
 import { arr, FieldSpec, FieldValues, num, str, tidy } from './fields';
-import type { JkDeviceInfo, JkReading, JkSettings } from './types';
+import { JK_BATTERY_TYPES, JK_CHARGE_STATUSES } from './types';
+import type { JkDeviceInfo, JkReading, JkSettings, JkSwitchStates } from './types';
 
 /** Live-data block 0x1200 / JK02 32S cell-info frame (type 0x02) at offset + 6 (docs/jk-bms-protocols.md §4.3, §6.5). */
 export const LIVE_BLOCK_32S: readonly FieldSpec[] = [
@@ -38,10 +39,25 @@ export const LIVE_BLOCK_32S: readonly FieldSpec[] = [
   { key: 'dischargeMos', offset: 0xc1, type: 'u8' },
   { key: 'sensorBits', offset: 0xd0, type: 'u8' },
   { key: 'heater', offset: 0xd1, type: 'u8' },
-  // placement of T3/T4/T5 is open (docs/jk-bms-protocols.md §4.3): published raw under `raw`, never as temperatures
+  { key: 'emergencyCountdown', offset: 0xd4, type: 'u16' },
+  { key: 'heaterCurrent', offset: 0xe6, type: 'i16', scale: 0.001 },
+  // 254 mirrors the MOSFET temperature in every capture; 256 = T4, 258 = T5 (docs/jk-bms-protocols.md §4.3)
   { key: 'tempAt254', offset: 0xf8, type: 'i16', scale: 0.1 },
   { key: 'tempAt256', offset: 0xfa, type: 'i16', scale: 0.1 },
   { key: 'tempAt258', offset: 0xfc, type: 'i16', scale: 0.1 },
+  { key: 'logEntryCount', offset: 0x104, type: 'u32' },
+  { key: 'smartSleepCountdown', offset: 0x108, type: 'u32' },
+  { key: 'batteryTypeCode', offset: 0x10d, type: 'u8' },
+  // frame 278-281: read from JK02 frames only; the Modbus status plan stops at 0x130D (docs/jk-bms-protocols.md §6.4)
+  { key: 'chargeStatusTime', offset: 0x110, type: 'u16' },
+  { key: 'chargeStatusCode', offset: 0x112, type: 'u8' },
+  { key: 'dryContacts', offset: 0x113, type: 'u8' },
+];
+
+/** Extra battery probes of the 32S layout: field, name, sensor-present bit at 214 (docs/jk-bms-protocols.md §4.3). */
+const EXTRA_PROBES: ReadonlyArray<{ key: string; name: string; bit: number }> = [
+  { key: 'tempAt256', name: 'T4', bit: 0x10 },
+  { key: 'tempAt258', name: 'T5', bit: 0x20 },
 ];
 
 /**
@@ -67,7 +83,8 @@ export const LIVE_BLOCK_24S: readonly FieldSpec[] = [
   { key: 'balanceCurrent', offset: 132, type: 'i16', scale: 0.001 },
   { key: 'balancerAction', offset: 134, type: 'u8' },
   { key: 'soc', offset: 135, type: 'u8' },
-  { key: 'remainingCapacity', offset: 136, type: 'u32', scale: 0.001 },
+  // i32 like the 32S layout and Modbus 0x12A8 (docs/jk-bms-protocols.md §4.3, settled)
+  { key: 'remainingCapacity', offset: 136, type: 'i32', scale: 0.001 },
   { key: 'nominalCapacity', offset: 140, type: 'u32', scale: 0.001 },
   { key: 'cycles', offset: 144, type: 'u32' },
   { key: 'cycleCapacity', offset: 148, type: 'u32', scale: 0.001 },
@@ -93,7 +110,7 @@ export interface SettingSpec {
   unit?: string;
 }
 
-const SETTINGS_BLOCK: readonly SettingSpec[] = [
+export const SETTINGS_BLOCK: readonly SettingSpec[] = [
   { key: 'smartSleepVoltage', offset: 0x00, type: 'u32', scale: 0.001, unit: 'V' },
   { key: 'cellUvp', offset: 0x04, type: 'u32', scale: 0.001, unit: 'V' },
   { key: 'cellUvpRecovery', offset: 0x08, type: 'u32', scale: 0.001, unit: 'V' },
@@ -131,11 +148,70 @@ const SETTINGS_BLOCK: readonly SettingSpec[] = [
   { key: 'deviceAddress', offset: 0x108, type: 'u32' },
   { key: 'prechargeTime', offset: 0x10c, type: 'u32', unit: 's' },
   { key: 'controlBits', offset: 0x114, type: 'u16' },
-  // 0x1116: heating start/stop (esphome) vs battery alarm temperature/recovery (V1.0 map) — open, raw
-  { key: 'raw284', offset: 0x116, type: 'i8' },
-  { key: 'raw285', offset: 0x117, type: 'i8' },
+  // 0x1116: heater start/stop on hardware 15A firmware >= 15.41 and later (docs/jk-bms-protocols.md §4.5)
+  { key: 'heaterStartTemperature', offset: 0x116, type: 'i8', unit: '°C' },
+  { key: 'heaterStopTemperature', offset: 0x117, type: 'i8', unit: '°C' },
   { key: 'smartSleepTime', offset: 0x118, type: 'u8', unit: 'h' },
+  { key: 'dischargeUtp', offset: 0x122, type: 'i8', unit: '°C' },
+  { key: 'dischargeUtpRecovery', offset: 0x123, type: 'i8', unit: '°C' },
 ];
+
+/**
+ * Settings carried by the device-info block / frame (type 0x03) beyond the identity strings, block offsets (frame
+ * offset - 6, esphome `decode_device_info_`). Protocol numbers and triggers stay codes: their names differ per
+ * firmware.
+ */
+export const DEVICE_SETTINGS: readonly SettingSpec[] = [
+  { key: 'uart1Protocol', offset: 178, type: 'u8' },
+  { key: 'canProtocol', offset: 179, type: 'u8' },
+  { key: 'uart1ProtocolsEnabled', offset: 180, type: 'u32' },
+  { key: 'canProtocolsEnabled', offset: 196, type: 'u32' },
+  { key: 'uart2Protocol', offset: 212, type: 'u8' },
+  { key: 'uart2ProtocolsEnabled', offset: 213, type: 'u32' },
+  { key: 'lcdBuzzerTrigger', offset: 228, type: 'u8' },
+  { key: 'dryContact1Trigger', offset: 229, type: 'u8' },
+  { key: 'dryContact2Trigger', offset: 230, type: 'u8' },
+  { key: 'chargeRequestVoltageTime', offset: 260, type: 'u8', scale: 0.1, unit: 'h' },
+  { key: 'floatVoltageTime', offset: 261, type: 'u8', scale: 0.1, unit: 'h' },
+  { key: 'emergencyDuration', offset: 263, type: 'u8', scale: 60, unit: 's' },
+  { key: 'uart3Protocol', offset: 264, type: 'u8' },
+  { key: 'uart3ProtocolsEnabled', offset: 265, type: 'u32' },
+  { key: 'reBulkSoc', offset: 272, type: 'u8', unit: '%' },
+];
+
+/** Control bits of settings 0x1114 / frame 282 -> switch names (docs/jk-bms-protocols.md §4.5). */
+const CONTROL_BITS: ReadonlyArray<keyof JkSwitchStates> = [
+  'heater',
+  'temperatureSensorsDisabled',
+  'gpsHeartbeat',
+  'portRs485',
+  'displayAlwaysOn',
+  'specialCharger',
+  'smartSleep',
+  'pclModuleDisabled',
+  'timedStoredData',
+  'chargingFloatMode',
+  'emergencyButtonTrigger',
+  'dryContactAlarmIntermittent',
+  'dischargeOcp2',
+  'dischargeOcp3',
+  'gpsLockedCharging',
+  'gpsLockedDischarging',
+];
+
+/** The configured switches a settings block holds (the U32 enables and the control word), or undefined. */
+export function switchesFromSettings(settings: JkSettings): JkSwitchStates | undefined {
+  const out: JkSwitchStates = {};
+  const enables: Array<[keyof JkSwitchStates, string]> = [
+    ['charge', 'chargeSwitch'],
+    ['discharge', 'dischargeSwitch'],
+    ['balancer', 'balancerSwitch'],
+  ];
+  for (const [name, key] of enables) if (settings[key] !== undefined) out[name] = settings[key] === 1;
+  const control = settings.controlBits;
+  if (control !== undefined) CONTROL_BITS.forEach((name, bit) => (out[name] = ((control >>> bit) & 1) === 1));
+  return Object.keys(out).length ? out : undefined;
+}
 
 /** Device-info block 0x1400 / JK02 device-info frame (type 0x03) at offset + 6 (docs/jk-bms-protocols.md §4.6). The
  * passcode fields at 56, 91 and 112 are deliberately absent: they are never decoded. */
@@ -148,6 +224,7 @@ export const DEVICE_BLOCK: readonly FieldSpec[] = [
   { key: 'name', offset: 40, type: 'ascii', length: 16 },
   { key: 'manufacturingDate', offset: 72, type: 'ascii', length: 8 },
   { key: 'serial', offset: 80, type: 'ascii', length: 11 },
+  ...DEVICE_SETTINGS.map((d) => ({ key: d.key, offset: d.offset, type: d.type, scale: d.scale })),
 ];
 
 /** The secret ranges of the device-info block (block offsets), masked by anything that prints raw frames. */
@@ -193,10 +270,19 @@ export function liveReading(v: FieldValues, invertCurrent: boolean): { reading: 
   const sensors = num(v, 'sensorBits');
   if (t1 !== undefined || t2 !== undefined) {
     const temps: number[] = [];
+    const names: string[] = [];
+    const add = (t: number | undefined, name: string, present: boolean): void => {
+      if (t === undefined || !present) return;
+      temps.push(t);
+      names.push(name);
+    };
     // present bits (1 = probe fitted); a frame without the byte reports both probes
-    if (t1 !== undefined && (sensors === undefined || sensors & 0x02)) temps.push(t1);
-    if (t2 !== undefined && (sensors === undefined || sensors & 0x04)) temps.push(t2);
+    add(t1, 'T1', sensors === undefined || (sensors & 0x02) !== 0);
+    add(t2, 'T2', sensors === undefined || (sensors & 0x04) !== 0);
+    // T4/T5 only with their present bit: without the byte nothing says a probe is there
+    for (const probe of EXTRA_PROBES) add(num(v, probe.key), probe.name, sensors !== undefined && (sensors & probe.bit) !== 0);
     reading.temperatures = temps;
+    reading.temperatureProbes = names;
   }
   const mos = num(v, 'mosTemperature');
   // bit 0 = MOS probe present
@@ -213,6 +299,21 @@ export function liveReading(v: FieldValues, invertCurrent: boolean): { reading: 
   if (heater !== undefined) reading.heating = heater === 1;
   const precharge = num(v, 'precharge');
   if (precharge !== undefined) reading.precharging = precharge === 1;
+  copy(v, reading, ['heaterCurrent', 'smartSleepCountdown', 'chargeStatusTime', 'logEntryCount']);
+  const emergency = num(v, 'emergencyCountdown');
+  if (emergency !== undefined) {
+    reading.emergencyCountdown = emergency;
+    reading.emergency = emergency > 0;
+  }
+  const stage = num(v, 'chargeStatusCode');
+  if (stage !== undefined && JK_CHARGE_STATUSES[stage]) reading.chargeStatus = JK_CHARGE_STATUSES[stage];
+  const battery = num(v, 'batteryTypeCode');
+  if (battery !== undefined && JK_BATTERY_TYPES[battery]) reading.batteryType = JK_BATTERY_TYPES[battery];
+  const dry = num(v, 'dryContacts');
+  if (dry !== undefined) {
+    reading.dryContact1 = (dry & 0x02) !== 0;
+    reading.dryContact2 = (dry & 0x04) !== 0;
+  }
   const alarmBits = num(v, 'alarmBits');
   const wireBits = num(v, 'wireAlarmBits');
   if (alarmBits !== undefined || wireBits !== undefined) {
@@ -264,9 +365,9 @@ function copy(v: FieldValues, reading: JkReading, keys: Array<keyof JkReading>):
   }
 }
 
-export function settingsFromValues(v: FieldValues): JkSettings {
+export function settingsFromValues(v: FieldValues, table: readonly SettingSpec[] = SETTINGS_BLOCK): JkSettings {
   const out: JkSettings = {};
-  for (const s of SETTINGS_BLOCK) {
+  for (const s of table) {
     const value = num(v, s.key);
     if (value !== undefined) out[s.key] = value;
   }

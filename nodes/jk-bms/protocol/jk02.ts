@@ -8,7 +8,8 @@
 import { encodeRtu } from '../../../lib/wire/modbus-rtu';
 import { encodeWriteMultipleRegisters } from '../../../lib/wire/modbus-pdu';
 import { fail, guarded, ok, Result } from '../../../lib/wire/result';
-import { DEVICE_BLOCK, deviceFromValues, LIVE_BLOCK_24S, LIVE_BLOCK_32S, liveReading, SETTINGS_FIELDS, settingsFromValues } from './blocks';
+import { DEVICE_BLOCK, DEVICE_SETTINGS, deviceFromValues, LIVE_BLOCK_24S, LIVE_BLOCK_32S, liveReading, SETTINGS_FIELDS, settingsFromValues, switchesFromSettings } from './blocks';
+import { decodeLogbookEntries } from './logbook';
 import { detectJk02Variant } from './detect';
 import { FieldValues, readFields, writeFields } from './fields';
 import { crcValid } from '../../../lib/wire/crc16';
@@ -21,7 +22,7 @@ const JK02_FRAME_LENGTH = 300;
 /** Frame offset of block offset 0 (docs/jk-bms-protocols.md §4.2 offset rule). */
 export const JK02_BLOCK_BASE = 6;
 
-const JK02_FRAME_TYPES = { settings: 0x01, status: 0x02, device: 0x03 } as const;
+const JK02_FRAME_TYPES = { settings: 0x01, status: 0x02, device: 0x03, logbook: 0x05 } as const;
 
 /** FC10 trigger registers of the command block (docs/jk-bms-protocols.md §5.1). */
 export const JK02_TRIGGERS: { [K in 'status' | 'settings' | 'device']: number } = {
@@ -90,12 +91,17 @@ function decodeJk02(frame: Uint8Array, context: JkDecodeContext = {}): Result<Jk
       if (context.variant === '24s') return fail('unknown_variant', 'settings frames of 24S firmware are not mapped');
       const settings = settingsFromValues(readFields(SETTINGS_FIELDS, frame, JK02_BLOCK_BASE, 'LE'));
       const decoded: JkDecoded = { protocol: 'jk02', frameType: 'settings', settings };
+      const switches = switchesFromSettings(settings);
+      if (switches) decoded.switches = switches;
       if (settings.deviceAddress !== undefined && settings.deviceAddress <= 15) decoded.address = settings.deviceAddress;
       return ok(decoded);
     }
     if (type === JK02_FRAME_TYPES.device) {
-      return ok({ protocol: 'jk02', frameType: 'device', device: deviceFromValues(readFields(DEVICE_BLOCK, frame, JK02_BLOCK_BASE, 'LE')) });
+      const values = readFields(DEVICE_BLOCK, frame, JK02_BLOCK_BASE, 'LE');
+      return ok({ protocol: 'jk02', frameType: 'device', device: deviceFromValues(values), settings: settingsFromValues(values, DEVICE_SETTINGS) });
     }
+    // the logbook answers the BLE command 0xA1; a master or an adapter may still pass one along (esphome decodes it)
+    if (type === JK02_FRAME_TYPES.logbook) return ok({ protocol: 'jk02', frameType: 'logbook', logbook: decodeLogbookEntries(frame) });
     return fail('unknown_command', `JK02 frame type ${type}`);
   });
 }

@@ -6,7 +6,7 @@
 import { decodeRequest, encodeReadRequest, encodeWriteMultipleRegisters, EXCEPTION_NAMES } from '../../../lib/wire/modbus-pdu';
 import { encodeRtu } from '../../../lib/wire/modbus-rtu';
 import { fail, guarded, ok, Result } from '../../../lib/wire/result';
-import { DEVICE_BLOCK, deviceFromValues, LIVE_BLOCK_32S, liveReading, SETTINGS_FIELDS, settingsFromValues } from './blocks';
+import { DEVICE_BLOCK, DEVICE_SETTINGS, deviceFromValues, LIVE_BLOCK_32S, liveReading, SETTINGS_FIELDS, settingsFromValues, switchesFromSettings } from './blocks';
 import { FieldSpec, FieldValues, readFields, writeFields } from './fields';
 import { crcValid } from '../../../lib/wire/crc16';
 import { MODBUS_RTU_SHAPE } from './shapes';
@@ -23,11 +23,14 @@ export const READ_PLAN: { [K in 'status' | 'settings' | 'device']: Array<{ addre
     { address: 0x1200, count: 32 }, // cells
     { address: 0x1240, count: 37 }, // mask, average, delta, min/max index, wire resistances
     { address: 0x128a, count: 36 }, // MOS temperature .. heater
+    // emergency countdown, heater current, T3-T5 words, log count, smart-sleep countdown, battery type: the V1.1
+    // map ends at 0x130D (charge status 0x1310-0x1313 is JK02-only, docs/jk-bms-protocols.md §6.4)
+    { address: 0x12d2, count: 30 },
   ],
   settings: [
     { address: 0x1000, count: 40 },
     { address: 0x1050, count: 28 },
-    { address: 0x1108, count: 9 },
+    { address: 0x1108, count: 14 }, // address, pre-charge, control bits, heater, smart sleep, discharge UTP
   ],
   device: [
     { address: 0x1400, count: 20 }, // model, hardware, software, uptime, power-on count
@@ -81,8 +84,15 @@ function decodeBlockBytes(block: number, byteOffset: number, bytes: Uint8Array, 
     const { reading, raw } = liveReading(values, context.invertCurrent === true);
     return { ...base, frameType: 'status', variant: '32s', reading, raw };
   }
-  if (block === BLOCKS.settings) return { ...base, frameType: 'settings', settings: settingsFromValues(values) };
-  return { ...base, frameType: 'device', device: deviceFromValues(values) };
+  if (block === BLOCKS.settings) {
+    const settings = settingsFromValues(values);
+    const switches = switchesFromSettings(settings);
+    return switches ? { ...base, frameType: 'settings', settings, switches } : { ...base, frameType: 'settings', settings };
+  }
+  const deviceSettings = settingsFromValues(values, DEVICE_SETTINGS);
+  const device: JkDecoded = { ...base, frameType: 'device', device: deviceFromValues(values) };
+  if (Object.keys(deviceSettings).length) device.settings = deviceSettings;
+  return device;
 }
 
 /** A Modbus exception reply as the error it reports. */

@@ -9,7 +9,8 @@ import { cellStats } from './blocks';
 import { readNumber, tidy, writeNumber } from './fields';
 import { sum16 } from './shapes';
 import type { FrameDescription } from '../../../lib/wire/framer';
-import type { JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocol, JkReplyRead, JkReading, JkRequestKind, JkSettings } from './types';
+import { JK_BATTERY_TYPES } from './types';
+import type { JkDecodeContext, JkDecoded, JkDeviceInfo, JkProtocol, JkReplyRead, JkReading, JkRequestKind, JkSettings, JkSwitchStates } from './types';
 
 const NW_HEADER = [0x4e, 0x57] as const;
 const NW_END_MARKER = 0x68;
@@ -35,7 +36,7 @@ export interface NwRecord {
 }
 
 /** Data IDs of the reply (docs/jk-bms-protocols.md §3.3). Target `none` = read past, never decoded (secrets, commands). */
-const NW_RECORDS: readonly NwRecord[] = [
+export const NW_RECORDS: readonly NwRecord[] = [
   { id: 0x79, size: 0, type: 'cells', target: 'reading', key: 'cellVoltages' },
   { id: 0x80, size: 2, type: 'temp', target: 'reading', key: 'mosTemperature' },
   { id: 0x81, size: 2, type: 'temp', target: 'raw', key: 't1' },
@@ -105,23 +106,29 @@ const NW_RECORDS: readonly NwRecord[] = [
 
 const RECORD_BY_ID = new Map(NW_RECORDS.map((r) => [r.id, r]));
 
-/** NW temperature (docs/jk-bms-protocols.md §3.6, open): raw >= 100 -> 99 - raw (100 = -1 °C); below 100 -> raw °C. */
+/**
+ * NW temperature (docs/jk-bms-protocols.md §3.6, settled): raw above 100 is below zero with 100 as reference
+ * (vendor text: 101 = -1 °C), i.e. raw >= 100 -> 100 - raw (100 reads as 0 °C, the JK app's "-0"); below 100 ->
+ * raw °C.
+ */
 export function nwTemperature(raw: number): number {
-  return raw >= 100 ? 99 - raw : raw;
+  return raw >= 100 ? 100 - raw : raw;
 }
 
 function nwTemperatureRaw(celsius: number): number {
   const t = Math.round(celsius);
-  return t < 0 ? 99 - t : Math.min(t, 99);
+  return t < 0 ? 100 - t : Math.min(t, 99);
 }
 
 /**
  * NW current (docs/jk-bms-protocols.md §3.5). Protocol version 1 (all real captures): sign-magnitude, bit 15 =
- * charging. Version 0 or absent: (10000 - raw) × 0.01 A per the vendor text — unverified.
+ * charging. Version 0 or absent (the vendor's default): (10000 - raw) × 0.01 A per the vendor text, unverified
+ * by a capture. Any other version: undefined, since no source says how it encodes the current.
  */
-export function nwCurrent(raw: number, protocolVersion: number | undefined): number {
+export function nwCurrent(raw: number, protocolVersion: number | undefined): number | undefined {
   if (protocolVersion === 1) return tidy(((raw & 0x8000) !== 0 ? 1 : -1) * (raw & 0x7fff) * 0.01);
-  return tidy((10000 - raw) * 0.01);
+  if (protocolVersion === undefined || protocolVersion === 0) return tidy((10000 - raw) * 0.01);
+  return undefined;
 }
 
 function nwCurrentRaw(amps: number): number {
@@ -170,6 +177,19 @@ function buildNwRequest(what: JkRequestKind, source: number = NW_SOURCE.pc): Buf
 
 /** The IDs a write may touch (docs/jk-bms-protocols.md §10 allow-list): charge MOS, discharge MOS, balancer. */
 export const NW_WRITABLE = { chargeSwitch: 0xab, dischargeSwitch: 0xac, balancerSwitch: 0x9d } as const;
+
+/** The configured switches of an NW reply (0xAB, 0xAC, 0x9D, 0xB3). */
+function nwSwitches(settings: JkSettings): JkSwitchStates | undefined {
+  const out: JkSwitchStates = {};
+  const map: Array<[keyof JkSwitchStates, string]> = [
+    ['charge', 'chargeSwitch'],
+    ['discharge', 'dischargeSwitch'],
+    ['balancer', 'balancerSwitch'],
+    ['dedicatedCharger', 'dedicatedCharger'],
+  ];
+  for (const [name, key] of map) if (settings[key] !== undefined) out[name] = settings[key] === 1;
+  return Object.keys(out).length ? out : undefined;
+}
 
 function readRecord(rec: NwRecord, frame: Uint8Array, at: number): number | string | undefined {
   switch (rec.type) {
@@ -256,25 +276,44 @@ export function decodeNw(frame: Uint8Array, context: JkDecodeContext = {}): Resu
       reading.cellCount = reading.cellVoltages.length;
       Object.assign(reading, cellStats(reading.cellVoltages));
     }
-    if (raw.currentRaw !== undefined) {
-      const amps = nwCurrent(raw.currentRaw, raw.protocolVersion);
+    const amps = raw.currentRaw === undefined ? undefined : nwCurrent(raw.currentRaw, raw.protocolVersion);
+    if (amps !== undefined) {
       reading.current = context.invertCurrent ? tidy(-amps) : amps;
       if (reading.voltage !== undefined) reading.power = tidy(reading.voltage * reading.current);
     }
     const temps: number[] = [];
-    if (raw.t1 !== undefined) temps.push(raw.t1);
-    if (raw.t2 !== undefined) temps.push(raw.t2);
-    if (temps.length) reading.temperatures = temps;
+    const names: string[] = [];
+    for (const [key, name] of [['t1', 'T1'], ['t2', 'T2']]) {
+      if (raw[key] === undefined) continue;
+      temps.push(raw[key]);
+      names.push(name);
+    }
+    if (temps.length) {
+      reading.temperatures = temps;
+      reading.temperatureProbes = names;
+    }
+    if (raw.temperatureSensors !== undefined) reading.temperatureSensorCount = raw.temperatureSensors;
+    // bit 3 ("battery dropped") stays in raw.statusBits: the captures contradict the vendor's meaning (§3.3)
     if (raw.statusBits !== undefined) {
       reading.chargeEnabled = (raw.statusBits & 1) !== 0;
       reading.dischargeEnabled = (raw.statusBits & 2) !== 0;
       reading.balancing = (raw.statusBits & 4) !== 0;
     }
     if (settings.balancerSwitch !== undefined) reading.balancerEnabled = settings.balancerSwitch === 1;
-    if (settings.designCapacity !== undefined) reading.nominalCapacity = settings.designCapacity;
+    if (settings.designCapacity !== undefined) {
+      reading.nominalCapacity = settings.designCapacity;
+      // NW carries no remaining capacity: derived as esphome does, capacity × SOC
+      if (reading.soc !== undefined) reading.remainingCapacity = tidy((settings.designCapacity * reading.soc) / 100);
+    }
+    if (settings.batteryType !== undefined && JK_BATTERY_TYPES[settings.batteryType]) reading.batteryType = JK_BATTERY_TYPES[settings.batteryType];
+    // 0xB6 is the total run time in minutes, the same quantity as JK02's runtime
+    if (device.uptime !== undefined) reading.runtime = device.uptime;
+    if (raw.protocolVersion !== undefined) device.protocolVersion = raw.protocolVersion;
     if (raw.alarmBits !== undefined) reading.alarms = alarmIds(raw.alarmBits, NW_ALARM_BITS);
     const decoded: JkDecoded = { protocol: 'jk-nw', frameType: 'status', reading, raw };
     if (Object.keys(settings).length) decoded.settings = settings;
+    const switches = nwSwitches(settings);
+    if (switches) decoded.switches = switches;
     if (Object.keys(device).length) decoded.device = device;
     if (settings.deviceAddress !== undefined) decoded.address = settings.deviceAddress;
     return ok(decoded);
@@ -300,7 +339,8 @@ export function encodeNwReply(values: NwReplyValues, command: number = NW_COMMAN
     temperatureSensors: r.temperatures?.length,
     cellCount: r.cellVoltages?.length,
     alarmBits: r.alarms ? alarmWord(r.alarms, NW_ALARM_BITS) : undefined,
-    statusBits: (r.chargeEnabled ? 1 : 0) | (r.dischargeEnabled ? 2 : 0) | (r.balancing ? 4 : 0) | 8,
+    // bit 3 clear, as in both real board captures (docs/jk-bms-protocols.md §3.3)
+    statusBits: (r.chargeEnabled ? 1 : 0) | (r.dischargeEnabled ? 2 : 0) | (r.balancing ? 4 : 0),
     protocolVersion: values.protocolVersion ?? 1,
   };
   for (const rec of NW_RECORDS) {

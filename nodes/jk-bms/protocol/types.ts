@@ -34,7 +34,69 @@ export type JkFrameType =
   | 'ack'
   | 'write-ack'
   | 'exception'
-  | 'registers';
+  | 'registers'
+  | 'logbook';
+
+/** JK02 / JK-PB charge stage (frame 280): 0 bulk, 1 absorption, 2 float (esphome `charge_status_id`). */
+export type JkChargeStatus = 'bulk' | 'absorption' | 'float';
+export const JK_CHARGE_STATUSES: readonly JkChargeStatus[] = ['bulk', 'absorption', 'float'];
+
+/** Cell chemistry code shared by NW 0xAF and JK02 frame 275: 0 LFP, 1 Li-ion (ternary), 2 LTO. */
+export type JkBatteryType = 'lfp' | 'li-ion' | 'lto';
+export const JK_BATTERY_TYPES: readonly JkBatteryType[] = ['lfp', 'li-ion', 'lto'];
+
+/**
+ * Switch states as configured on the device (settings), as opposed to the live MOSFET states of the reading
+ * (`chargeEnabled` is "the charge MOSFET conducts now"; `switches.charge` is "charging is allowed by the user").
+ * Only the switches a frame carries are present.
+ */
+export interface JkSwitchStates {
+  charge?: boolean;
+  discharge?: boolean;
+  balancer?: boolean;
+  /** JK-PB control bit 0: the heater may run */
+  heater?: boolean;
+  /** control bit 1 */
+  temperatureSensorsDisabled?: boolean;
+  /** control bit 2 */
+  gpsHeartbeat?: boolean;
+  /** control bit 3: true = the port is RS485, false = CAN */
+  portRs485?: boolean;
+  /** control bit 4 */
+  displayAlwaysOn?: boolean;
+  /** control bit 5 */
+  specialCharger?: boolean;
+  /** control bit 6 */
+  smartSleep?: boolean;
+  /** control bit 7 */
+  pclModuleDisabled?: boolean;
+  /** control bit 8 */
+  timedStoredData?: boolean;
+  /** control bit 9 */
+  chargingFloatMode?: boolean;
+  /** control bit 10 (esphome) */
+  emergencyButtonTrigger?: boolean;
+  /** control bit 11 (esphome) */
+  dryContactAlarmIntermittent?: boolean;
+  /** control bits 12 / 13 (esphome) */
+  dischargeOcp2?: boolean;
+  dischargeOcp3?: boolean;
+  /** control bits 14 / 15 (esphome) */
+  gpsLockedCharging?: boolean;
+  gpsLockedDischarging?: boolean;
+  /** NW 0xB3 */
+  dedicatedCharger?: boolean;
+}
+
+/** One entry of the JK02 logbook frame (type 0x05). */
+export interface JkLogbookEntry {
+  /** s since the BMS's time base (its own clock; esphome prints it as days/hours) */
+  time: number;
+  /** event code, see JK_LOGBOOK_EVENTS */
+  code: number;
+  /** stable id of the event, absent for codes without a known meaning */
+  event?: string;
+}
 
 export interface JkReading {
   /** V per cell, in cell order; a cell that reads 0 mV is reported as 0 (it is present but reads zero) */
@@ -79,6 +141,27 @@ export interface JkReading {
   precharging?: boolean;
   /** s the BMS has been running */
   runtime?: number;
+  /** names of `temperatures[]`, same order: `T1`, `T2`, `T4`, `T5` (docs/jk-bms-protocols.md §4.3) */
+  temperatureProbes?: string[];
+  /** number of battery temperature sensors the device reports (NW 0x86) */
+  temperatureSensorCount?: number;
+  /** A drawn by the heater (JK-PB frame 236) */
+  heaterCurrent?: number;
+  /** s left of emergency mode (frame 218); `emergency` is true while it runs */
+  emergencyCountdown?: number;
+  emergency?: boolean;
+  /** s until smart sleep (frame 270) */
+  smartSleepCountdown?: number;
+  /** charge stage (frame 280) and s spent in it (frame 278) */
+  chargeStatus?: JkChargeStatus;
+  chargeStatusTime?: number;
+  /** dry-contact outputs (frame 281 bits 1 and 2) */
+  dryContact1?: boolean;
+  dryContact2?: boolean;
+  /** cell chemistry the BMS is set to (JK02 frame 275, NW 0xAF) */
+  batteryType?: JkBatteryType;
+  /** entries in the BMS's detail log (frame 266) */
+  logEntryCount?: number;
 }
 
 /** Identity of a device. Passwords the frames carry are never decoded into this (docs/jk-bms-protocols.md §10). */
@@ -92,6 +175,8 @@ export interface JkDeviceInfo {
   /** s */
   uptime?: number;
   powerOnCount?: number;
+  /** NW 0xC0: how the current is encoded (docs/jk-bms-protocols.md §3.5) */
+  protocolVersion?: number;
 }
 
 /** Device parameters in SI units (V, A, s, °C, Ah); keys listed in protocol/settings.ts. */
@@ -114,6 +199,10 @@ export interface JkDecoded {
   raw?: { [key: string]: number };
   /** Modbus: the register a trigger/ack/write refers to */
   register?: number;
+  /** configured switches, from a settings frame (JK02, Modbus), the NW reply or the DZ11 status */
+  switches?: JkSwitchStates;
+  /** JK02 logbook frame (type 0x05) */
+  logbook?: { count: number; entries: JkLogbookEntry[] };
 }
 
 export interface JkDecodeContext {
