@@ -124,7 +124,10 @@ describe('Done without an edit changes no node', function () {
       await page.waitForSelector(ok, { state: 'visible' });
       // oneditprepare of some dialogs fetches (presets, serial ports, the register map): let them fill the form
       await page.waitForLoadState('networkidle');
-      await page.waitForTimeout(300);
+      // a code editor (function, ui-template) loads its language worker after it shows: closing before that throws
+      // "Model is disposed!" from Monaco in the page (seen on the first ui-template of a session)
+      const codeEditor = (await page.locator('.red-ui-tray .monaco-editor').count()) > 0;
+      await page.waitForTimeout(codeEditor ? 1500 : 300);
       await page.click(ok);
       await page.waitForSelector(ok, { state: 'detached' });
       const after = await snapshot(target.id);
