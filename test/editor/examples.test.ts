@@ -51,10 +51,14 @@ describe('examples: Import → Examples in the editor, deploy, no runtime error'
       const expected = (require(file) as Array<{ id: string; type: string }>).filter((n) => n.type !== 'tab').length;
       const workspaceCount = (): Promise<number> =>
         page.evaluate(() => {
-          const red = (window as unknown as { RED: { nodes: { eachNode(cb: (n: unknown) => void): void; eachConfig(cb: (n: unknown) => void): void } } }).RED;
+          type Each = (cb: (n: unknown) => void) => void;
+          const red = (window as unknown as { RED: { nodes: { eachNode: Each; eachConfig: Each; eachGroup: Each; eachJunction: Each } } }).RED;
           let count = 0;
           red.nodes.eachNode(() => count++);
           red.nodes.eachConfig(() => count++);
+          // the examples' groups and junctions are in the file too
+          red.nodes.eachGroup(() => count++);
+          red.nodes.eachJunction(() => count++);
           return count;
         });
       // the dialog closes before the editor has added every node: wait for them
