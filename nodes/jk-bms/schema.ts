@@ -69,7 +69,7 @@ export const JK_SCHEMA: DeviceSchema = {
       range: { min: 0, max: 10_000 },
       register: { scale: 100, format: 'uint16', count: 16, maxCount: 32 },
     }),
-    voltage: numberKey('V', 2, text('Voltage', '总电压'), text('pack voltage', '电池包总电压'), {
+    voltage: numberKey('V', 2, text('Pack voltage', '总电压'), text('pack voltage', '电池包总电压'), {
       range: { min: 0, max: MAX_PACK_V },
       register: { scale: 100, format: 'uint16' },
     }),

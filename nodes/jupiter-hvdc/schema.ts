@@ -27,9 +27,9 @@ const cellStat = (label: LocalizedText, description: LocalizedText): KeySchema =
 export const JUPITER_SCHEMA: DeviceSchema = {
   node: 'jupiter-hvdc',
   keys: {
-    dcOutputVoltage: dcVoltage(text('DC output', '直流输出'), text('DC bus (output) voltage', '直流母线（输出）电压')),
-    loadVoltage: dcVoltage(text('LOAD output', '负载输出'), text('LOAD output voltage', '负载输出电压')),
-    batteryVoltage: dcVoltage(text('Battery', '电池电压'), text('battery voltage', '电池电压')),
+    dcOutputVoltage: dcVoltage(text('DC output voltage', '直流输出电压'), text('DC bus (output) voltage', '直流母线（输出）电压')),
+    loadVoltage: dcVoltage(text('Load voltage', '负载输出电压'), text('LOAD output voltage', '负载输出电压')),
+    batteryVoltage: dcVoltage(text('Battery voltage', '电池电压'), text('battery voltage', '电池电压')),
     // 12 kW from a battery near its cut-off draws about 60 A; the charger gives 2 A
     batteryCurrent: numberKey(
       'A',
@@ -42,7 +42,7 @@ export const JUPITER_SCHEMA: DeviceSchema = {
     batteryTemperature: numberKey('°C', 1, text('Battery temperature', '电池温度'), text('battery temperature', '电池温度'), { range: TEMPERATURE, ...served(10, 'int16') }),
     // 176–300 V in operation; the manual's AC-interruption record ends at 398.90 (docs/jupiter-hvdc.md §2.3), so
     // readings near 400 V occur
-    acInputVoltage: numberKey('V', 1, text('AC input', '交流输入'), text('AC input voltage', '交流输入电压'), { range: { min: 0, max: 600 }, ...served(10, 'uint16') }),
+    acInputVoltage: numberKey('V', 1, text('AC input voltage', '交流输入电压'), text('AC input voltage', '交流输入电压'), { range: { min: 0, max: 600 }, ...served(10, 'uint16') }),
     acInputFrequency: numberKey('Hz', 2, text('AC frequency', '交流频率'), text('AC input frequency', '交流输入频率'), { range: { min: 0, max: 100 }, ...served(100, 'uint16') }),
     cellVoltages: numberKey('V', 3, text('Cells', '单体电压'), text('battery cell voltages, where the profile maps them', '电池单体电压（配置中有映射时）'), {
       type: 'number[]',
@@ -70,7 +70,7 @@ export const JUPITER_SCHEMA: DeviceSchema = {
         }),
       },
     }),
-    secondsOnBattery: numberKey('s', 0, text('On battery', '电池供电时长'), text('time on battery (RFC 1628 upsSecondsOnBattery)', '电池供电持续时间（RFC 1628 upsSecondsOnBattery）'), {
+    secondsOnBattery: numberKey('s', 0, text('Time on battery', '电池供电时长'), text('time on battery (RFC 1628 upsSecondsOnBattery)', '电池供电持续时间（RFC 1628 upsSecondsOnBattery）'), {
       type: 'integer',
       range: COUNT,
       ...served(1, 'uint32'),

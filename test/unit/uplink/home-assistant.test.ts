@@ -66,7 +66,7 @@ describe('uplink Home Assistant profile', () => {
     // JK pack: the documented fields, one by one
     const voltage = entity(all, 'sensor', 'jk_bms_pack1_voltage');
     expect(voltage).to.deep.include({
-      name: 'Voltage',
+      name: 'Pack voltage',
       unique_id: 'dcpower_node_red_jk_bms_pack1_voltage',
       state_topic: 'dcpower/node_red/jk_bms_pack1/state',
       value_template: '{{ value_json.voltage }}',
