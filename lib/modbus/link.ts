@@ -8,6 +8,7 @@
 import { ClientState, ClientStateEvent, ClientStats, ModbusError, ModbusTcpClient } from './client';
 import { MAX_READ_BITS, MAX_READ_REGISTERS } from '../wire/modbus-pdu';
 import { minimumRequests, PlannedRead, planReads, RegisterRange, RegisterSnapshot } from '../wire/modbus-planner';
+import { configNumber } from '../config-number';
 
 export interface ModbusLinkSettings {
   host: string;
@@ -228,10 +229,7 @@ export class ModbusLinkCore implements ModbusLink {
 
 /** Settings from a config node's properties (strings from the editor), with defaults and bounds. */
 export function linkSettings(config: { [key: string]: unknown }): ModbusLinkSettings {
-  const num = (value: unknown, fallback: number, min: number, max: number): number => {
-    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-    return Number.isFinite(n) ? Math.min(max, Math.max(min, Math.round(n))) : fallback;
-  };
+  const num = (value: unknown, fallback: number, min: number, max: number): number => configNumber(value, { fallback, min, max, integer: true });
   return {
     host: typeof config.host === 'string' && config.host.trim() !== '' ? config.host.trim() : '127.0.0.1',
     port: num(config.port, 502, 1, 65535),

@@ -33,7 +33,7 @@ export interface Rs485BusNode extends Node {
   deregister(user: string): Promise<void>;
 }
 
-/** the dialog's numbers, read by the one rule of lib/device/config-number.ts */
+/** the dialog's numbers, read by the one rule of lib/config-number.ts */
 function num(value: unknown, fallback: number, min: number, max: number): number {
   return configNumber(value, { fallback, min, max });
 }

@@ -13,6 +13,7 @@ import { BridgeImage } from './image';
 import { KIND_KEYS } from './keys';
 import * as EN from './locales/en-US/plc-bridge.json';
 import * as COMMON from '../../lib/locales/en-US/common.json';
+import { configNumber } from '../../lib/config-number';
 
 const TYPE = 'dcpower-plc-bridge';
 const RETRY_LISTEN_MS = 5000;
@@ -49,9 +50,9 @@ function english(key: string, subs?: Record<string, string | number>): string {
   return cur.replace(/__(\w+)__/g, (m, name: string) => (subs && subs[name] !== undefined ? String(subs[name]) : m));
 }
 
+/** the dialog's whole numbers, read by the one rule of lib/config-number.ts */
 function int(v: unknown, dflt: number, min: number, max: number): number {
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max ? n : dflt;
+  return configNumber(v, { fallback: dflt, min, max, integer: true });
 }
 
 export = function (RED: NodeAPI): void {

@@ -15,6 +15,7 @@ import { SparkplugProfile, SparkplugWarning } from './sparkplug';
 import { HaSwitchCommand, HomeAssistantProfile } from './home-assistant';
 import { TimerSet } from '../../lib/timers';
 import { UnsProfile } from './uns';
+import { configNumber } from '../../lib/config-number';
 
 interface UplinkDef extends NodeDef {
   broker: string;
@@ -59,9 +60,9 @@ function text(value: unknown, fallback: string): string {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
 }
 
+/** the dialog's whole numbers, read by the one rule of lib/config-number.ts */
 function bounded(value: unknown, fallback: number, min: number, max: number): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) ? Math.min(max, Math.max(min, Math.round(n))) : fallback;
+  return configNumber(value, { fallback, min, max, integer: true });
 }
 
 /** `ECONNREFUSED` rather than `connect ECONNREFUSED 127.0.0.1:1883`: the status has room for ~20 characters. */
