@@ -6,7 +6,7 @@ import type * as dgram from 'dgram';
 import * as snmp from 'net-snmp';
 import { escapeWireText } from '../wire/wire-text';
 import type { SnmpTarget, SnmpTrap, SnmpVarbind } from './types';
-import { fromRaw } from './session';
+import { toSnmpVarbind } from './varbinds';
 
 export const DEFAULT_TRAP_PORT = 1162;
 
@@ -238,7 +238,8 @@ export class SnmpTrapReceiver {
       const r = raw as { oid?: unknown; type?: unknown; value?: unknown };
       if (typeof r.oid !== 'string' || typeof r.type !== 'number') continue;
       if (r.oid === SNMP_TRAP_OID || r.oid === SYS_UPTIME) continue;
-      varbinds.push(fromRaw({ oid: r.oid, type: r.type, value: r.value }));
+      const vb = toSnmpVarbind({ oid: r.oid, type: r.type, value: r.value });
+      if (vb) varbinds.push(vb);
     }
     const isV1 = pdu.type === snmp.PduType.Trap;
     const agentAddr = isV1 && typeof pdu.agentAddr === 'string' ? pdu.agentAddr : undefined;

@@ -5,10 +5,10 @@
  * the event loop (node-red-nodes #852: a malformed response crashed Node-RED).
  */
 import * as snmp from 'net-snmp';
-import type { SnmpLink, SnmpTarget, SnmpTrap, SnmpValue, SnmpVarbind } from './types';
+import type { SnmpLink, SnmpTarget, SnmpTrap, SnmpVarbind } from './types';
 import { targetKey } from './targets';
 import { DropKind, SnmpTrapReceiver, TrapReceiverOptions } from './receiver';
-import { FastGet, FastGetError } from './fast-get';
+import { compareOids, isRawVarbind, missingVarbind, oidInSubtree, RawVarbind, requestOid, toSnmpVarbind } from './varbinds';
 import { LimitedReport, OVERFLOW_SOURCE, ReportLimiter } from '../report-limiter';
 import { escapeWireText } from '../wire/wire-text';
 
@@ -55,11 +55,6 @@ export interface SnmpSessionOptions {
   maxQueuePerTarget?: number;
   /** rows after which a walk stops (a looping agent must not walk forever) */
   maxWalkRows?: number;
-  /**
-   * v1/v2c GETs to IPv4 units through the link's own codec and one shared socket (lib/snmp/fast-get.ts)
-   * instead of a net-snmp session per unit; on by default, off to compare or to rule it out.
-   */
-  fastPath?: boolean;
 }
 
 export const SESSION_DEFAULTS = {
@@ -71,7 +66,6 @@ export const SESSION_DEFAULTS = {
   slowAfter: 500,
   maxQueuePerTarget: 16,
   maxWalkRows: 20000,
-  fastPath: true,
 };
 
 export class SnmpError extends Error {
@@ -183,99 +177,46 @@ interface RawSession {
   dgram?: { removeAllListeners(event: string): void; on(event: string, listener: (...args: unknown[]) => void): void };
 }
 
-interface RawVarbind {
-  oid: string;
-  type: number;
-  value: unknown;
-}
+/** net-snmp's ResponseInvalidCode by name (the published types lack the newer codes, e.g. ENotInTimeWindow) */
+const INVALID = snmp.ResponseInvalidCode as unknown as Record<string, number>;
+/** exported by net-snmp, declared only as an interface by @types/net-snmp */
+const RequestTimedOutError = (snmp as unknown as { RequestTimedOutError: new (message: string) => Error }).RequestTimedOutError;
 
-const NO_SUCH_OBJECT = 128;
-const NO_SUCH_INSTANCE = 129;
-const END_OF_MIB_VIEW = 130;
-
-function toValue(type: number, value: unknown): SnmpValue {
-  if (value === null || value === undefined) return null;
-  if (type === snmp.ObjectType.Counter64 && Buffer.isBuffer(value)) {
-    let n = 0n;
-    for (const byte of value) n = (n << 8n) | BigInt(byte);
-    return n;
-  }
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (Buffer.isBuffer(value)) return value;
-  return String(value);
-}
-
-/** Turns a net-snmp varbind into the link's shape; NoSuchObject and friends become a per-value error. */
-export function fromRaw(raw: RawVarbind): SnmpVarbind {
-  // net-snmp hands over fresh objects: reuse them rather than allocate a copy per value
-  const vb = raw as unknown as SnmpVarbind;
-  vb.value = toValue(raw.type, raw.value);
-  if (vb.type === NO_SUCH_OBJECT) vb.error = 'noSuchObject';
-  else if (vb.type === NO_SUCH_INSTANCE) vb.error = 'noSuchInstance';
-  else if (vb.type === END_OF_MIB_VIEW) vb.error = 'endOfMibView';
-  if (vb.error) vb.value = null;
-  return vb;
-}
-
-function isRawVarbind(v: unknown): v is RawVarbind {
-  return typeof v === 'object' && v !== null && typeof (v as RawVarbind).oid === 'string' && typeof (v as RawVarbind).type === 'number';
-}
-
-/** Text of an OctetString (printable) or its hex, for display and profiles. */
-export function varbindText(vb: SnmpVarbind): string {
-  const v = vb.value;
-  if (Buffer.isBuffer(v)) {
-    const printable = v.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09);
-    return printable ? v.toString('latin1') : v.toString('hex');
-  }
-  if (v === null) return '';
-  return String(v);
-}
-
-export function typeName(type: number): string {
-  const name = (snmp.ObjectType as unknown as Record<number, string>)[type];
-  return typeof name === 'string' ? name : String(type);
-}
-
-/** numeric OID comparison, for walks that must move forward */
-export function compareOids(a: string, b: string): number {
-  const pa = a.split('.');
-  const pb = b.split('.');
-  const n = Math.min(pa.length, pb.length);
-  for (let i = 0; i < n; i++) {
-    const d = Number(pa[i]) - Number(pb[i]);
-    if (d !== 0) return d;
-  }
-  return pa.length - pb.length;
-}
-
-export function oidInSubtree(oid: string, base: string): boolean {
-  const b = base.replace(/^\./, '').replace(/\.$/, '');
-  const o = oid.replace(/^\./, '');
-  return o === b || o.startsWith(b + '.');
-}
-
+/**
+ * A net-snmp failure as the link's typed error, by what net-snmp says in structure (error class, PDU error
+ * status, ResponseInvalidCode), never by its wording. Only texts chosen here or escaped reach the user.
+ */
 function classify(err: unknown, target: SnmpTarget, version: SnmpVersion): SnmpError {
   if (err instanceof SnmpError) return err;
-  const e = err instanceof Error ? err : new Error(String(err));
-  if (e.name === 'RequestTimedOutError') {
+  const where = targetKey(target);
+  if (err instanceof RequestTimedOutError) {
     // wrong v3 keys or privacy protocol produce silence, not an error (net-snmp #119, #202)
     const hint = version === 'v3' ? ' (check the v3 user, keys and protocols)' : ' (check address and community)';
-    return new SnmpError(`timeout from ${targetKey(target)}${hint}`, 'timeout', target);
+    return new SnmpError(`timeout from ${where}${hint}`, 'timeout', target);
   }
-  if (e.name === 'RequestFailedError') {
-    const status = (e as unknown as { status?: number }).status;
-    if (status === snmp.ErrorStatus.TooBig) return new SnmpError(e.message, 'tooBig', target);
-    if (status === snmp.ErrorStatus.NoSuchName) return new SnmpError(e.message, 'noSuchName', target);
-    return new SnmpError(`${targetKey(target)}: ${e.message}`, 'protocol', target);
+  if (err instanceof snmp.RequestFailedError) {
+    const status = Number(err.status);
+    const name = (snmp.ErrorStatus as unknown as Record<number, string>)[status] ?? `error status ${status}`;
+    const code = status === snmp.ErrorStatus.TooBig ? 'tooBig' : status === snmp.ErrorStatus.NoSuchName ? 'noSuchName' : 'protocol';
+    return new SnmpError(`${where}: ${name}`, code, target);
   }
-  // net-snmp's text of a failed v3 check quotes the digest computed with our key: never pass it on
-  if (/^Authentication digest/.test(e.message)) return new SnmpError(`${targetKey(target)}: authentication failed (check the v3 user, keys and protocols)`, 'auth', target);
-  if (/^Failed to decrypt/.test(e.message)) return new SnmpError(`${targetKey(target)}: decryption failed (check the v3 privacy protocol and key)`, 'auth', target);
-  const text = escapeWireText(e.message);
-  if (e.name === 'ResponseInvalidError') return new SnmpError(`${targetKey(target)}: ${text}`, 'protocol', target);
-  if (/authentication|decrypt|usm|unknown user|engine/i.test(e.message)) return new SnmpError(`${targetKey(target)}: ${text}`, 'auth', target);
-  return new SnmpError(`${targetKey(target)}: ${text}`, 'socket', target);
+  if (err instanceof snmp.ResponseInvalidError) {
+    switch (Number(err.code)) {
+      case INVALID.EAuthFailure:
+        // a failed digest check carries the user, and its text the digest computed with our key: never pass it
+        // on; the other authentication failures are the agent's USM report counters, named by net-snmp
+        return err.info !== undefined
+          ? new SnmpError(`${where}: authentication failed (check the v3 user, keys and protocols)`, 'auth', target)
+          : new SnmpError(`${where}: ${escapeWireText(err.message)}`, 'auth', target);
+      case INVALID.ECouldNotDecrypt:
+        return new SnmpError(`${where}: decryption failed (check the v3 privacy protocol and key)`, 'auth', target);
+      default:
+        return new SnmpError(`${where}: ${escapeWireText(err.message)}`, 'protocol', target);
+    }
+  }
+  // the socket (send failed, closed) or an encoding failure before the send: start with a new session
+  const message = err instanceof Error ? err.message : String(err);
+  return new SnmpError(`${where}: ${escapeWireText(message)}`, 'socket', target);
 }
 
 interface TargetState {
@@ -286,6 +227,25 @@ interface TargetState {
   /** per-target chain: one operation on the wire per unit at a time */
   chain: Promise<unknown>;
   queued: number;
+  /** the callback of the net-snmp call in flight (one per unit at a time), for the datagram guard */
+  pending: ((err: Error | null) => void) | undefined;
+  /** OIDs the unit refused with noSuchName (SNMPv1), left out of its GETs until `missingUntil` */
+  missing: Set<string> | undefined;
+  missingUntil: number;
+}
+
+/** how long a unit's refused OIDs are left out: an agent that gains an object is read again within this */
+const MISSING_RECHECK_MS = 10 * 60_000;
+
+/** net-snmp's answer to one GET as the link's varbinds, converted in place (net-snmp made them for this answer). */
+function answerOf(target: SnmpTarget, oids: string[], raw: unknown): SnmpVarbind[] {
+  // net-snmp checked the count; the shape is checked here too, so nothing odd reaches a device's decoder
+  if (!Array.isArray(raw) || raw.length !== oids.length) throw new SnmpError(`${targetKey(target)}: response does not match the request`, 'protocol', target);
+  for (let i = 0; i < raw.length; i++) {
+    const r: unknown = raw[i];
+    if (!isRawVarbind(r) || toSnmpVarbind(r, oids[i]) === undefined) throw new SnmpError(`${targetKey(target)}: response does not match the request`, 'protocol', target);
+  }
+  return raw as SnmpVarbind[];
 }
 
 /** A rate-limited report of datagrams the link dropped (see lib/report-limiter.ts). */
@@ -322,8 +282,9 @@ export class SnmpClient implements SnmpLink {
   private readonly limiter: Limiter;
   private readonly drops: ReportLimiter;
   private readonly trapListeners = new Set<(trap: SnmpTrap) => void>();
+  /** request OIDs as given → as sent, '' for one that must not be sent (see requestOid) */
+  private readonly checkedOids = new Map<string, string>();
   private receiver: SnmpTrapReceiver | undefined;
-  private fast: FastGet | undefined;
   private closed = false;
 
   constructor(
@@ -369,7 +330,7 @@ export class SnmpClient implements SnmpLink {
     const key = targetKey(target);
     let s = this.states.get(key);
     if (!s) {
-      s = { target: { host: target.host, port: target.port }, session: undefined, maxVarbinds: Math.max(1, this.opts.maxVarbinds), chain: Promise.resolve(), queued: 0 };
+      s = { target: { host: target.host, port: target.port }, session: undefined, maxVarbinds: Math.max(1, this.opts.maxVarbinds), chain: Promise.resolve(), queued: 0, pending: undefined, missing: undefined, missingUntil: 0 };
       this.states.set(key, s);
     }
     return s;
@@ -429,7 +390,11 @@ export class SnmpClient implements SnmpLink {
         try {
           onMsg(buffer as Buffer);
         } catch (err) {
-          this.dropped(source(), 'malformed', escapeWireText(err instanceof Error ? err.message : String(err)));
+          const detail = escapeWireText(err instanceof Error ? err.message : String(err));
+          this.dropped(source(), 'malformed', detail);
+          // net-snmp throws only past the point where it took the request with this id off its list (a Report
+          // PDU on a v1/v2c session, a v3 header on a community one): nothing would ever answer the call
+          s.pending?.(new SnmpError(`${targetKey(s.target)}: malformed answer: ${detail}`, 'protocol', s.target));
         } finally {
           current = undefined;
         }
@@ -484,22 +449,22 @@ export class SnmpClient implements SnmpLink {
       const cb = (err: Error | null, result?: T): void => {
         if (settled) return;
         settled = true;
-        if (err) {
-          const e = classify(err, s.target, this.opts.version);
-          // a socket or protocol failure may leave the session unusable (v3 engine changed after an agent
-          // restart, port closed): start afresh next time. A timeout keeps it (a dead unit costs no socket churn).
-          if (e.code === 'socket' || e.code === 'protocol' || e.code === 'auth') this.dropSession(s);
-          reject(e);
-        } else resolve(result as T);
+        if (s.pending === cb) s.pending = undefined;
+        try {
+          if (err) {
+            const e = classify(err, s.target, this.opts.version);
+            // a socket or protocol failure may leave the session unusable (v3 engine changed after an agent
+            // restart, port closed): start afresh next time. A timeout keeps it (a dead unit costs no socket churn).
+            if (e.code === 'socket' || e.code === 'protocol' || e.code === 'auth') this.dropSession(s);
+            reject(e);
+          } else resolve(result as T);
+        } catch (inner) {
+          this.reportError(inner instanceof Error ? inner : new Error(String(inner)));
+        }
       };
+      s.pending = cb;
       try {
-        invoke(this.openSession(s), (err, result) => {
-          try {
-            cb(err, result);
-          } catch (inner) {
-            this.reportError(inner instanceof Error ? inner : new Error(String(inner)));
-          }
-        });
+        invoke(this.openSession(s), cb);
       } catch (err) {
         this.dropSession(s);
         cb(err instanceof Error ? err : new Error(String(err)));
@@ -507,44 +472,37 @@ export class SnmpClient implements SnmpLink {
     });
   }
 
-  private fastFor(target: SnmpTarget): FastGet | undefined {
-    if (this.opts.version === 'v3' || !this.opts.fastPath || !FastGet.supports(target)) return undefined;
-    if (!this.fast) {
-      this.fast = new FastGet(
-        { version: this.opts.version === 'v1' ? 0 : 1, community: this.credentials.community ?? 'public', timeout: this.opts.timeout, retries: this.opts.retries },
-        (err) => this.reportError(err),
-        (source, detail) => this.dropped(source, 'malformed', detail),
-      );
-    }
-    return this.fast;
+  /** The GET of one batch. Plain promise chains, not async functions: this runs once per unit per poll. */
+  private getChunk(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
+    return s.missing === undefined ? this.ask(s, oids) : this.getKnownMissing(s, oids);
   }
 
-  /** One GET PDU. Plain promise chains, not async functions: this runs once per unit per poll. */
-  private getChunk(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
-    const fast = this.fastFor(s.target);
-    if (fast) {
-      return fast.get(s.target, oids).then(
-        (raw) => {
-          // the decoder made these objects for this answer and checked their count: convert in place
-          for (const r of raw) fromRaw(r);
-          return raw as SnmpVarbind[];
-        },
-        (err: unknown) => this.chunkFailed(s, oids, err instanceof FastGetError ? new SnmpError(err.message, err.code, s.target) : err),
-      );
-    }
+  /** One GET PDU. */
+  private ask(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
     return this.call<RawVarbind[]>(s, (session, cb) => session.get(oids, cb)).then(
-      (raw) => {
-        if (!Array.isArray(raw) || raw.length !== oids.length || !raw.every(isRawVarbind)) {
-          throw new SnmpError(`${targetKey(s.target)}: response does not match the request`, 'protocol', s.target);
-        }
-        return raw.map(fromRaw);
-      },
+      (raw) => answerOf(s.target, oids, raw),
       (err: unknown) => this.chunkFailed(s, oids, err),
     );
   }
 
-  private async chunkFailed(s: TargetState, oids: string[], err: unknown): Promise<SnmpVarbind[]> {
-    if (!(err instanceof SnmpError)) throw err;
+  /** A GET that leaves out the OIDs this unit refused before, and answers them noSuchObject itself. */
+  private getKnownMissing(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
+    const missing = s.missing as Set<string>;
+    if (Date.now() >= s.missingUntil) {
+      // time to ask for everything again: an agent that gained an object is read again
+      s.missing = undefined;
+      return this.ask(s, oids);
+    }
+    const skip = oids.map((o) => missing.has(o));
+    const asked = oids.filter((_, i) => !skip[i]);
+    return (asked.length === 0 ? Promise.resolve([]) : this.ask(s, asked)).then((got) => {
+      let next = 0;
+      return oids.map((o, i) => (skip[i] ? missingVarbind(o) : got[next++]));
+    });
+  }
+
+  private chunkFailed(s: TargetState, oids: string[], err: unknown): Promise<SnmpVarbind[]> {
+    if (!(err instanceof SnmpError)) return Promise.reject(err);
     if (err.code === 'tooBig' && oids.length > 1) {
       // the agent's answer would not fit: remember a smaller batch for this unit and split
       const half = Math.ceil(oids.length / 2);
@@ -552,15 +510,20 @@ export class SnmpClient implements SnmpLink {
       return this.getBatched(s, oids);
     }
     if (err.code === 'noSuchName') {
-      // SNMPv1 fails the whole PDU for one unknown OID and names it: mark it, ask again for the others
-      const missing = oids.find((o) => err.message.endsWith(': ' + o)) ?? (oids.length === 1 ? oids[0] : undefined);
-      if (missing === undefined) throw err;
-      const rest = oids.filter((o) => o !== missing);
-      const got = rest.length > 0 ? await this.getChunk(s, rest) : [];
-      const byOid = new Map(got.map((vb) => [vb.oid, vb]));
-      return oids.map((o) => (o === missing ? { oid: o, type: NO_SUCH_OBJECT, value: null, error: 'noSuchObject' as const } : byOid.get(o) ?? { oid: o, type: NO_SUCH_OBJECT, value: null, error: 'noSuchObject' as const }));
+      // SNMPv1 fails the whole PDU for one unknown OID, and net-snmp gives the status, not the error index: halve
+      // the request until each unknown OID stands alone, and leave those out of this unit's GETs for a while
+      if (oids.length === 1) {
+        if (s.missing === undefined) {
+          s.missing = new Set();
+          s.missingUntil = Date.now() + MISSING_RECHECK_MS;
+        }
+        s.missing.add(oids[0]);
+        return Promise.resolve([missingVarbind(oids[0])]);
+      }
+      const half = Math.ceil(oids.length / 2);
+      return this.getChunk(s, oids.slice(0, half)).then((first) => this.getChunk(s, oids.slice(half)).then((second) => first.concat(second)));
     }
-    throw err;
+    return Promise.reject(err);
   }
 
   private getBatched(s: TargetState, oids: string[]): Promise<SnmpVarbind[]> {
@@ -581,14 +544,38 @@ export class SnmpClient implements SnmpLink {
 
   /** GET of many OIDs in as few PDUs as the agent accepts; per-OID errors are in the varbinds. */
   get(target: SnmpTarget, oids: string[]): Promise<SnmpVarbind[]> {
-    const clean = oids.some((o) => o.startsWith('.')) ? oids.map((o) => o.replace(/^\./, '')) : oids;
-    if (clean.length === 0) return Promise.resolve([]);
-    return this.enqueue(target, (s) => this.getBatched(s, clean));
+    if (oids.length === 0) return Promise.resolve([]);
+    const sent = this.sendable(target, oids);
+    if (sent instanceof SnmpError) return Promise.reject(sent);
+    return this.enqueue(target, (s) => this.getBatched(s, sent));
+  }
+
+  /** The OIDs as net-snmp gets them (see requestOid), or the error for the first it must not be given. */
+  private sendable(target: SnmpTarget, oids: string[]): string[] | SnmpError {
+    let out = oids;
+    for (let i = 0; i < oids.length; i++) {
+      const given = oids[i];
+      let oid = this.checkedOids.get(given);
+      if (oid === undefined) {
+        oid = requestOid(given) ?? '';
+        // bounded: a link polls a handful of OID lists; ad-hoc ones must not grow it forever
+        if (this.checkedOids.size >= 4096) this.checkedOids.clear();
+        this.checkedOids.set(given, oid);
+      }
+      if (oid === '') return new SnmpError(`${targetKey(target)}: not a numeric OID net-snmp can send: '${escapeWireText(given, 80)}'`, 'protocol', target);
+      if (oid !== given) {
+        if (out === oids) out = oids.slice();
+        out[i] = oid;
+      }
+    }
+    return out;
   }
 
   /** Walk of a subtree: GETBULK on v2c/v3, GETNEXT on v1; stops at the end of the subtree or of the MIB. */
   walk(target: SnmpTarget, baseOid: string, maxRows = this.opts.maxWalkRows): Promise<SnmpVarbind[]> {
-    const base = baseOid.replace(/^\./, '').replace(/\.$/, '');
+    const sent = this.sendable(target, [typeof baseOid === 'string' ? baseOid.replace(/\.$/, '') : baseOid]);
+    if (sent instanceof SnmpError) return Promise.reject(sent);
+    const base = sent[0];
     return this.enqueue(target, async (s) => {
       const rows: SnmpVarbind[] = [];
       let oid = base;
@@ -613,8 +600,8 @@ export class SnmpClient implements SnmpLink {
             done = true;
             break;
           }
-          const vb = fromRaw(raw);
-          if (vb.error === 'endOfMibView' || !oidInSubtree(vb.oid, base) || compareOids(vb.oid, oid) <= 0) {
+          const vb = toSnmpVarbind(raw);
+          if (vb === undefined || vb.error === 'endOfMibView' || !oidInSubtree(vb.oid, base) || compareOids(vb.oid, oid) <= 0) {
             // out of the subtree, end of MIB, or an agent that does not move forward
             done = true;
             break;
@@ -679,8 +666,6 @@ export class SnmpClient implements SnmpLink {
       this.dropSession(s);
     }
     this.states.clear();
-    this.fast?.close();
-    this.fast = undefined;
     this.trapListeners.clear();
     const r = this.receiver;
     this.receiver = undefined;

@@ -2,7 +2,8 @@
 import { expect } from 'chai';
 import { parseTargets, targetName } from '../../lib/snmp/targets';
 import { classifyReceiveError, matchTarget, trapOidOf } from '../../lib/snmp/receiver';
-import { compareOids, Limiter, oidInSubtree } from '../../lib/snmp/session';
+import { Limiter } from '../../lib/snmp/session';
+import { compareOids, oidInSubtree } from '../../lib/snmp/varbinds';
 import { unitState, UPS_ALARM } from '../../nodes/jupiter-hvdc/simulator';
 
 describe('SNMP link (unit)', () => {
