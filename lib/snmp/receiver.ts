@@ -86,6 +86,8 @@ interface RawRinfo {
 interface NetSnmpError extends Error {
   /** ProcessingError: what failed inside the decoder */
   error?: unknown;
+  /** ResponseInvalidError: net-snmp's ResponseInvalidCode */
+  code?: unknown;
   rinfo?: RawRinfo;
 }
 
@@ -108,7 +110,8 @@ function sourceOf(rinfo: RawRinfo | undefined): string {
  * Sorts an error net-snmp gave the receiver callback into a drop kind. The texts it quotes are chosen here:
  * net-snmp's own would hand out the received community ("Local community not found for message with
  * community …") or, on a failed v3 authentication, the digest computed with our key, which lets the sender
- * forge that very message.
+ * forge that very message. A failed digest check and a failed decryption carry a ResponseInvalidCode; the
+ * authorisation refusals are RequestFailedErrors without a status, told apart by net-snmp's wording only.
  */
 export function classifyReceiveError(err: NetSnmpError): { kind: DropKind; detail?: string } {
   const message = typeof err.message === 'string' ? err.message : '';
@@ -116,12 +119,12 @@ export function classifyReceiveError(err: NetSnmpError): { kind: DropKind; detai
     const inner = err.error instanceof Error ? err.error.message : err.error !== undefined ? String(err.error) : message;
     return { kind: 'malformed', detail: escapeWireText(inner) };
   }
+  if (err.name === 'ResponseInvalidError' && err.code === snmp.ResponseInvalidCode.EAuthFailure) return { kind: 'auth', detail: 'digest mismatch' };
+  if (err.name === 'ResponseInvalidError' && err.code === snmp.ResponseInvalidCode.ECouldNotDecrypt) return { kind: 'auth', detail: 'decryption failed' };
   if (/^Local community/.test(message)) return { kind: 'community' };
   if (/^Local user not found/.test(message)) return { kind: 'user' };
   if (/requires authentication/.test(message)) return { kind: 'auth', detail: 'no authentication' };
   if (/requires privacy/.test(message)) return { kind: 'auth', detail: 'no privacy' };
-  if (/^Authentication digest/.test(message)) return { kind: 'auth', detail: 'digest mismatch' };
-  if (/^Failed to decrypt/.test(message)) return { kind: 'auth', detail: 'decryption failed' };
   if (err.name === 'RequestInvalidError') return { kind: 'unexpected', detail: escapeWireText(message) };
   return { kind: 'malformed', detail: escapeWireText(message) };
 }
