@@ -12,6 +12,11 @@ export interface RawVarbind {
   value: unknown;
 }
 
+// read once: each `snmp.X` through the compiled `import *` is a getter call, and these run for every varbind
+const { isVarbindError } = snmp;
+const OID_TYPE: number = snmp.ObjectType.OID;
+const COUNTER64: number = snmp.ObjectType.Counter64;
+
 /** net-snmp's exception types, by the name the link gives them */
 const VARBIND_ERRORS: { readonly [type: number]: SnmpVarbind['error'] } = {
   [snmp.ObjectType.NoSuchObject]: 'noSuchObject',
@@ -21,7 +26,7 @@ const VARBIND_ERRORS: { readonly [type: number]: SnmpVarbind['error'] } = {
 
 function toValue(type: number, value: unknown): SnmpValue {
   if (value === null || value === undefined) return null;
-  if (type === snmp.ObjectType.Counter64 && Buffer.isBuffer(value)) {
+  if (type === COUNTER64 && Buffer.isBuffer(value)) {
     let n = 0n;
     for (const byte of value) n = (n << 8n) | BigInt(byte);
     return n;
@@ -66,10 +71,10 @@ export function requestOid(text: unknown): string | undefined {
 export function toSnmpVarbind(raw: RawVarbind, asked?: string): SnmpVarbind | undefined {
   if (raw.oid !== asked && !OID_TEXT.test(raw.oid)) return undefined;
   const vb = raw as unknown as SnmpVarbind;
-  if (snmp.isVarbindError(raw as snmp.Varbind)) {
+  if (isVarbindError(raw as snmp.Varbind)) {
     vb.error = VARBIND_ERRORS[raw.type];
     vb.value = null;
-  } else if (raw.type === snmp.ObjectType.OID) {
+  } else if (raw.type === OID_TYPE) {
     vb.value = typeof raw.value === 'string' && OID_TEXT.test(raw.value) ? raw.value : null;
   } else vb.value = toValue(raw.type, raw.value);
   return vb;
