@@ -6,7 +6,7 @@ import type * as dgram from 'dgram';
 import * as snmp from 'net-snmp';
 import { escapeWireText } from '../wire/wire-text';
 import type { SnmpTarget, SnmpTrap, SnmpVarbind } from './types';
-import { fromRaw } from './session';
+import { toSnmpVarbind } from './varbinds';
 
 export const DEFAULT_TRAP_PORT = 1162;
 
@@ -86,6 +86,8 @@ interface RawRinfo {
 interface NetSnmpError extends Error {
   /** ProcessingError: what failed inside the decoder */
   error?: unknown;
+  /** ResponseInvalidError: net-snmp's ResponseInvalidCode */
+  code?: unknown;
   rinfo?: RawRinfo;
 }
 
@@ -108,7 +110,8 @@ function sourceOf(rinfo: RawRinfo | undefined): string {
  * Sorts an error net-snmp gave the receiver callback into a drop kind. The texts it quotes are chosen here:
  * net-snmp's own would hand out the received community ("Local community not found for message with
  * community …") or, on a failed v3 authentication, the digest computed with our key, which lets the sender
- * forge that very message.
+ * forge that very message. A failed digest check and a failed decryption carry a ResponseInvalidCode; the
+ * authorisation refusals are RequestFailedErrors without a status, told apart by net-snmp's wording only.
  */
 export function classifyReceiveError(err: NetSnmpError): { kind: DropKind; detail?: string } {
   const message = typeof err.message === 'string' ? err.message : '';
@@ -116,12 +119,12 @@ export function classifyReceiveError(err: NetSnmpError): { kind: DropKind; detai
     const inner = err.error instanceof Error ? err.error.message : err.error !== undefined ? String(err.error) : message;
     return { kind: 'malformed', detail: escapeWireText(inner) };
   }
+  if (err.name === 'ResponseInvalidError' && err.code === snmp.ResponseInvalidCode.EAuthFailure) return { kind: 'auth', detail: 'digest mismatch' };
+  if (err.name === 'ResponseInvalidError' && err.code === snmp.ResponseInvalidCode.ECouldNotDecrypt) return { kind: 'auth', detail: 'decryption failed' };
   if (/^Local community/.test(message)) return { kind: 'community' };
   if (/^Local user not found/.test(message)) return { kind: 'user' };
   if (/requires authentication/.test(message)) return { kind: 'auth', detail: 'no authentication' };
   if (/requires privacy/.test(message)) return { kind: 'auth', detail: 'no privacy' };
-  if (/^Authentication digest/.test(message)) return { kind: 'auth', detail: 'digest mismatch' };
-  if (/^Failed to decrypt/.test(message)) return { kind: 'auth', detail: 'decryption failed' };
   if (err.name === 'RequestInvalidError') return { kind: 'unexpected', detail: escapeWireText(message) };
   return { kind: 'malformed', detail: escapeWireText(message) };
 }
@@ -238,7 +241,8 @@ export class SnmpTrapReceiver {
       const r = raw as { oid?: unknown; type?: unknown; value?: unknown };
       if (typeof r.oid !== 'string' || typeof r.type !== 'number') continue;
       if (r.oid === SNMP_TRAP_OID || r.oid === SYS_UPTIME) continue;
-      varbinds.push(fromRaw({ oid: r.oid, type: r.type, value: r.value }));
+      const vb = toSnmpVarbind({ oid: r.oid, type: r.type, value: r.value });
+      if (vb) varbinds.push(vb);
     }
     const isV1 = pdu.type === snmp.PduType.Trap;
     const agentAddr = isV1 && typeof pdu.agentAddr === 'string' ? pdu.agentAddr : undefined;

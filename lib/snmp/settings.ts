@@ -7,10 +7,9 @@ import {
   SnmpSecurityLevel,
   SnmpSessionOptions,
   SnmpVersion,
-  typeName,
-  varbindText,
 } from './session';
 import type { SnmpVarbind } from './types';
+import { typeName, varbindText } from './varbinds';
 
 export interface SnmpEndpointConfig {
   id?: string;

@@ -6,7 +6,7 @@
  */
 import * as snmp from 'net-snmp';
 import type { BacsSimulator } from './simulator';
-import { BACS_MODULE_TABLE, BACS_STRING_TABLE } from './snmp';
+import { BACS_MODULE_TABLE, BACS_STRING_TABLE, SNMP_MODULE_COLUMNS, SNMP_STRING_COLUMNS } from './snmp';
 import { MODULE_STATES } from './registers';
 
 interface Mib {
@@ -97,17 +97,20 @@ export class BacsSnmpAgent {
       const row = [first + i];
       const lost = m.lost;
       const state = MODULE_STATES.findIndex((s) => s.id === m.state);
-      mib.setTableSingleCell('bacsModuleTable', 2, row, lost ? 0 : Math.round(m.voltage * 100));
-      mib.setTableSingleCell('bacsModuleTable', 3, row, lost ? 0 : Math.round(m.temperature * 10));
+      // the reader's columns and scales (snmp.ts), encoded: one table for both directions
+      for (const [column, spec] of Object.entries(SNMP_MODULE_COLUMNS)) {
+        if (spec.key === 'index') continue;
+        const value = spec.key === 'state' ? (lost ? 9 : state) : lost ? 0 : Math.round(m[spec.key] * spec.divisor);
+        mib.setTableSingleCell('bacsModuleTable', Number(column), row, value);
+      }
+      // column 4 is not read (its meaning is unverified); the simulator puts the equalizing level there
       mib.setTableSingleCell('bacsModuleTable', 4, row, lost ? 0 : Math.round(m.equalizing));
-      mib.setTableSingleCell('bacsModuleTable', 5, row, lost ? 0 : Math.round(m.resistance * 100));
-      mib.setTableSingleCell('bacsModuleTable', 6, row, lost ? 9 : state);
     });
     this.sim.strings.forEach((s, i) => {
       const row = [first + i];
-      mib.setTableSingleCell('bacsStringTable', 2, row, Math.round(s.current * 100));
-      mib.setTableSingleCell('bacsStringTable', 3, row, Math.round(s.voltage * 100));
-      mib.setTableSingleCell('bacsStringTable', 4, row, Math.round(s.averageVoltage * 100));
+      for (const [column, spec] of Object.entries(SNMP_STRING_COLUMNS)) {
+        if (spec.key !== 'index') mib.setTableSingleCell('bacsStringTable', Number(column), row, Math.round(s[spec.key] * spec.divisor));
+      }
     });
   }
 

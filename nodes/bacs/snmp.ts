@@ -28,8 +28,6 @@ export const SNMP_STRING_COLUMNS: { [column: number]: { key: 'index' | 'current'
   4: { key: 'averageVoltage', divisor: 100 },
 };
 
-export const SNMP_MODULE_SCALES = SNMP_MODULE_COLUMNS;
-
 function numeric(v: SnmpVarbind): number | undefined {
   if (v.error) return undefined;
   if (typeof v.value === 'number' && Number.isFinite(v.value)) return v.value;

@@ -1,8 +1,10 @@
 /** Pure parts of the SNMP link: target lists, trap matching, the in-flight limiter, and the simulator's physics. */
 import { expect } from 'chai';
+import * as snmp from 'net-snmp';
 import { parseTargets, targetName } from '../../lib/snmp/targets';
 import { classifyReceiveError, matchTarget, trapOidOf } from '../../lib/snmp/receiver';
-import { compareOids, Limiter, oidInSubtree } from '../../lib/snmp/session';
+import { Limiter } from '../../lib/snmp/session';
+import { compareOids, oidInSubtree } from '../../lib/snmp/varbinds';
 import { unitState, UPS_ALARM } from '../../nodes/jupiter-hvdc/simulator';
 
 describe('SNMP link (unit)', () => {
@@ -98,9 +100,9 @@ describe('SNMP link (unit)', () => {
     const err = (name: string, message: string, extra: object = {}): Error => Object.assign(new Error(message), { name, rinfo: { address: '10.0.0.9' } }, extra);
     expect(classifyReceiveError(err('RequestFailedError', 'Local community not found for message with community s3cret\x1b[2J'))).to.deep.equal({ kind: 'community' });
     expect(classifyReceiveError(err('RequestFailedError', 'Local user not found for message with user evil'))).to.deep.equal({ kind: 'user' });
-    const digest = classifyReceiveError(err('ResponseInvalidError', 'Authentication digest 00aa received in message does not match digest 1ffdf1d50fbec711b7 calculated for message'));
+    const digest = classifyReceiveError(err('ResponseInvalidError', 'Authentication digest 00aa received in message does not match digest 1ffdf1d50fbec711b7 calculated for message', { code: snmp.ResponseInvalidCode.EAuthFailure }));
     expect(digest).to.deep.equal({ kind: 'auth', detail: 'digest mismatch' });
-    expect(classifyReceiveError(err('ResponseInvalidError', 'Failed to decrypt PDU: TypeError: bad'))).to.deep.equal({ kind: 'auth', detail: 'decryption failed' });
+    expect(classifyReceiveError(err('ResponseInvalidError', 'Failed to decrypt PDU: TypeError: bad', { code: snmp.ResponseInvalidCode.ECouldNotDecrypt }))).to.deep.equal({ kind: 'auth', detail: 'decryption failed' });
     expect(classifyReceiveError(err('RequestInvalidError', 'Unexpected PDU type 161 (GetNextRequest)'))).to.deep.equal({ kind: 'unexpected', detail: 'Unexpected PDU type 161 (GetNextRequest)' });
     const processing = err('ProcessingError', 'Failure to process incoming message', { error: new Error('bad tag \x1b[31m\n') });
     expect(classifyReceiveError(processing)).to.deep.equal({ kind: 'malformed', detail: 'bad tag \\x1b[31m\\n' });
