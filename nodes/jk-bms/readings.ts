@@ -82,7 +82,7 @@ const BALANCER_WRITABLE: ReadonlySet<string> = new Set(['balancerEnabled', 'cell
  * A status reading with what the pack's other frames said: `settings` (with `readAt`), `switches`, and
  * `balancerEnabled` from the configured balancer switch where the status frame has no balancer state (JK02, Modbus).
  */
-function withSettings(reading: JkReading, pack: PackState): JkPayload {
+export function withSettings(reading: JkReading, pack: PackState): JkPayload {
   const out: JkPayload = { ...reading };
   if (out.balancerEnabled === undefined && pack.switches?.balancer !== undefined) out.balancerEnabled = pack.switches.balancer;
   if (pack.settings && pack.settingsReadAt !== undefined) out.settings = { readAt: pack.settingsReadAt, ...pack.settings };
