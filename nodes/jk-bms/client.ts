@@ -6,6 +6,7 @@
 import type { Exchange, Rs485Bus } from '../../lib/rs485/bus';
 import type { Frame, FrameDescription } from '../../lib/wire/framer';
 import type { Result } from '../../lib/wire/result';
+import { buildSettingWrite, JkWriteContext, JkWriteError, JkWritableSetting } from './protocol/writes';
 import {
   autoProbes,
   buildBalancerWrite,
@@ -187,6 +188,50 @@ export async function writeSwitch(
   const raw = decoded.settings?.[target.setting];
   const readBack = raw === undefined ? undefined : raw === 1;
   return { confirmed: readBack === value, readBack };
+}
+
+/** A setting write refused before anything was sent: the range check of protocol/writes.ts failed. */
+export class SettingRefusedError extends Error {
+  constructor(readonly refusal: JkWriteError) {
+    super(refusal.message);
+    this.name = 'SettingRefusedError';
+  }
+}
+
+export interface SettingOutcome {
+  confirmed: boolean;
+  /** the value read back, in the setting's unit */
+  readBack?: number;
+}
+
+/**
+ * Writes one setting (protocol/writes.ts builds and range-checks the frames against the device's limits and the
+ * protection settings in `context`; a refusal throws SettingRefusedError before anything is sent), then reads the
+ * settings back. jk02 and jk-modbus write through the JK Modbus map, jk-balancer with its own set command.
+ */
+export async function writeSetting(
+  bus: Rs485Bus,
+  protocol: JkProtocolId,
+  address: number,
+  setting: JkWritableSetting,
+  value: number,
+  writeContext: JkWriteContext,
+  context: JkDecodeContext = {},
+): Promise<SettingOutcome> {
+  const built = buildSettingWrite(protocol, address, setting, value, writeContext);
+  if (!built.ok) throw new SettingRefusedError(built.error);
+  const readKind: JkRequestKind = protocol === 'jk-balancer' ? 'status' : 'settings';
+  for (const frame of built.value) {
+    if (protocol === 'jk-balancer') {
+      await bus.request(jkExchange('jk-balancer', address, frame, context));
+      continue;
+    }
+    const written = await bus.request(answerExchange(JK_PROTOCOLS['jk-modbus'], frame, descriptionsFor('jk-modbus', address), { label: `write ${setting} address ${address}` }));
+    if (!written.decoded.ok) throw new Error(`address ${address} refused the write (${written.decoded.error.message})`);
+  }
+  const { decoded } = await pollPack(bus, protocol, address, readKind, context);
+  const readBack = decoded.settings?.[setting];
+  return { confirmed: readBack !== undefined && Math.abs(readBack - value) < 1e-6, readBack };
 }
 
 export interface ListenedFrame {

@@ -12,10 +12,10 @@ import type { Frame } from '../../lib/wire/framer';
 import { NodeStatus, statusVocabulary } from '../../lib/status';
 import { getLink, linkError } from '../../lib/device/links';
 import { DeviceRuntime, fleetStatus, summarize } from '../../lib/device/runtime';
-import { BadFrameError, descriptionsFor, ImplausibleFrameError, Jk02Listener, showsBusMaster, writeSwitch } from './client';
+import { BadFrameError, descriptionsFor, ImplausibleFrameError, Jk02Listener, SettingRefusedError, showsBusMaster, writeSetting, writeSwitch } from './client';
 import { parseAddresses } from './messages';
 import { JkDecoded, JkProtocolId, JkReading } from './protocol';
-import { newPack, PackState, packName, parseCommand, pollOnePack } from './adapter';
+import { newPack, noteFrame, PackState, packName, parseCommand, pollOnePack } from './adapter';
 import { PackReadings } from './readings';
 import { jkSettings, type JkBmsDef } from './settings';
 import { registerAlarmPresets } from '../../lib/alarm-presets';
@@ -107,7 +107,12 @@ export = function (RED: NodeAPI): void {
     const pollPackNow = async (pack: PackState): Promise<boolean> => {
       if (!bus || listening) return false;
       try {
-        const result = await pollOnePack(bus, pack, mode, context, { multiDrop: packs.size > 1, noProtocol: () => new Error(t('jk-bms.errors.noProtocol')) });
+        const result = await pollOnePack(bus, pack, mode, context, {
+          multiDrop: packs.size > 1,
+          noProtocol: () => new Error(t('jk-bms.errors.noProtocol')),
+          settingsEveryMs: settings.settingsEveryMs,
+          now: Date.now,
+        });
         good(pack, result.decoded, result);
         return true;
       } catch (err) {
@@ -152,7 +157,7 @@ export = function (RED: NodeAPI): void {
           } catch (err) {
             failed(pack, asError(err));
           }
-        }
+        } else noteFrame(pack, decoded, Date.now()); // the master's settings and device-info frames go out with the next status
         showSummary();
       });
       listener.start();
@@ -218,8 +223,19 @@ export = function (RED: NodeAPI): void {
       const protocol = pack.protocol ?? (mode === 'auto' ? undefined : (mode as JkProtocolId));
       if (!protocol) throw new Error(t('jk-bms.errors.notDetected', { address }));
       if (protocol === 'jk-nw') throw new Error(t('jk-bms.errors.nwNoWrite'));
-      const outcome = await writeSwitch(bus, protocol, address, set, value, context);
-      if (!outcome.confirmed) throw new Error(t('jk-bms.errors.notConfirmed', { key: set, address }));
+      let confirmed: boolean;
+      if (parsed.kind === 'switch') confirmed = (await writeSwitch(bus, protocol, address, set, parsed.value, context)).confirmed;
+      else {
+        try {
+          confirmed = (await writeSetting(bus, protocol, address, parsed.set, parsed.value, { settings: pack.settings, device: pack.device }, context)).confirmed;
+        } catch (err) {
+          if (!(err instanceof SettingRefusedError)) throw err;
+          const r = err.refusal;
+          throw new Error(t(`jk-bms.errors.write.${r.code}`, { key: set, value: String(value), address, min: r.min ?? '', max: r.max ?? '', bound: r.bound ?? '', protocol }));
+        }
+      }
+      pack.settingsDueAt = 0; // the next poll reads the settings again, so the message shows what the pack holds now
+      if (!confirmed) throw new Error(t('jk-bms.errors.notConfirmed', { key: set, address }));
       runtime.pollNow(packName(address));
       return { topic: `${prefix}/${packName(address)}/command`, payload: { set, value, address, confirmed: true } } as NodeMessage;
     };

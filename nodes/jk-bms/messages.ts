@@ -6,8 +6,28 @@ import { DeviceAlarm, DeviceIdentity, DeviceMessage, envelope, envelopePerValue,
 import { screenReading, Screened } from '../../lib/plausibility';
 import { unitsOf } from '../../lib/schema';
 import { alarmText, JK_ALARM_BY_ID } from './alarms';
-import type { JkDeviceInfo, JkReading } from './protocol';
-import { JK_RANGES, JK_SCHEMA } from './schema';
+import type { JkDeviceInfo, JkReading, JkSettings, JkSwitchStates } from './protocol';
+import { JK_RANGES, JK_SCHEMA, SETTING_SECONDS_PER_UNIT, SETTINGS_FIELDS } from './schema';
+
+/**
+ * A pack's payload: the reading of its last status frame, plus the settings last read (`settings.readAt` says when)
+ * and the switches as configured.
+ */
+export type JkPayload = JkReading & { settings?: { readAt: number } & JkSettings; switches?: JkSwitchStates };
+
+/**
+ * `msg.device` of a JK pack: the identity, plus what the device-info frame tells (never its passwords).
+ * `deviceName` is the name set in the JK app; `name` stays the node's name of the pack (`pack<address>`).
+ */
+export type JkDeviceIdentity = DeviceIdentity & {
+  deviceName?: string;
+  manufacturingDate?: string;
+  /** s the BMS has been running */
+  uptime?: number;
+  powerOnCount?: number;
+  /** NW 0xC0 */
+  protocolVersion?: number;
+};
 
 /** `1-4,7` -> [1, 2, 3, 4, 7]; an error names the bad part. Addresses 0-247, at most 64 packs per node. */
 export function parseAddresses(text: string, max = 247): { ok: true; value: number[] } | { ok: false; error: string } {
@@ -32,8 +52,8 @@ export function parseAddresses(text: string, max = 247): { ok: true; value: numb
   return { ok: true, value: [...out].sort((a, b) => a - b) };
 }
 
-/** the unit of every JK reading key that has one (schema.ts) */
-export const JK_UNITS: { readonly [key: string]: Unit } = unitsOf(JK_SCHEMA);
+/** the unit of every top-level JK reading key that has one (schema.ts); fields of `settings` are added per payload */
+export const JK_UNITS: { readonly [key: string]: Unit } = Object.fromEntries(Object.entries(unitsOf(JK_SCHEMA)).filter(([key]) => !key.includes('.')));
 
 /** Tracks when each device alarm was first seen, per pack, so `since` stays put while it is active. */
 export class AlarmTracker {
@@ -54,13 +74,45 @@ export class AlarmTracker {
   }
 }
 
-export function identity(kind: DeviceIdentity['kind'], name: string, address: number, info: JkDeviceInfo | undefined): DeviceIdentity {
-  const device: DeviceIdentity = { kind, name, address };
+export function identity(kind: DeviceIdentity['kind'], name: string, address: number, info: JkDeviceInfo | undefined): JkDeviceIdentity {
+  const device: JkDeviceIdentity = { kind, name, address };
   if (info?.model) device.model = info.model;
   if (info?.software) device.firmware = info.software;
   if (info?.hardware) device.hardware = info.hardware;
   if (info?.serial) device.serial = info.serial;
+  if (info?.name) device.deviceName = info.name;
+  if (info?.manufacturingDate) device.manufacturingDate = info.manufacturingDate;
+  if (info?.uptime !== undefined) device.uptime = info.uptime;
+  if (info?.powerOnCount !== undefined) device.powerOnCount = info.powerOnCount;
+  if (info?.protocolVersion !== undefined) device.protocolVersion = info.protocolVersion;
   return device;
+}
+
+/**
+ * The decoded settings as `payload.settings` carries them: only the keys the schema describes (the switch words go to
+ * `switches`, the address is the pack's), hours as seconds, and values no firmware accepts left out.
+ */
+export function settingsForPayload(decoded: JkSettings): JkSettings {
+  const out: JkSettings = {};
+  for (const [key, value] of Object.entries(decoded)) {
+    if (key === 'readAt' || !Object.prototype.hasOwnProperty.call(SETTINGS_FIELDS, key)) continue;
+    out[key] = Math.round(value * (SETTING_SECONDS_PER_UNIT[key] ?? 1) * 1e6) / 1e6;
+  }
+  const screened = screenReading({ settings: out }, JK_RANGES);
+  return screened.rejected ? {} : screened.reading.settings;
+}
+
+/** `msg.units` of a payload: each key's unit, and `<key>.<field>` for the fields of an object key present (`settings.cellOvp`). */
+export function payloadUnits(payload: object): { [key: string]: Unit } {
+  const units: { [key: string]: Unit } = {};
+  for (const [key, value] of Object.entries(payload)) {
+    const unit = JK_UNITS[key];
+    if (unit !== undefined) units[key] = unit;
+    const fields = JK_SCHEMA.keys[key]?.type === 'object' ? JK_SCHEMA.keys[key].fields : undefined;
+    if (!fields || typeof value !== 'object' || value === null) continue;
+    for (const field of Object.keys(value)) if (fields[field] && fields[field].unit !== '') units[`${key}.${field}`] = fields[field].unit;
+  }
+  return units;
 }
 
 /**
@@ -73,8 +125,8 @@ export function screenPack(reading: JkReading): Screened<JkReading> {
 
 export interface PackMessageInput {
   prefix: string;
-  device: DeviceIdentity;
-  reading: JkReading;
+  device: JkDeviceIdentity;
+  reading: JkPayload;
   quality: Quality;
   timestamp: number;
   alarms: DeviceAlarm[];
@@ -93,8 +145,14 @@ export function packMessages(input: PackMessageInput): DeviceMessage[] {
     alarms: input.alarms,
     units: JK_UNITS,
   };
-  if (!input.perValue) return [envelope(common) as DeviceMessage];
-  const all = envelopePerValue(common) as DeviceMessage[];
+  if (!input.perValue) {
+    const whole = envelope(common) as DeviceMessage;
+    return [{ ...whole, units: payloadUnits(whole.payload as object) }];
+  }
+  const all = (envelopePerValue(common) as DeviceMessage[]).map((m) => {
+    const key = m.topic.slice(m.topic.lastIndexOf('/') + 1);
+    return { ...m, units: payloadUnits({ [key]: m.payload }) };
+  });
   if (!input.keys) return all;
   const wanted = new Set(input.keys);
   return all.filter((m) => wanted.has(m.topic.slice(m.topic.lastIndexOf('/') + 1)));

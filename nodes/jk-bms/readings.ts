@@ -4,13 +4,13 @@
  * and the pack's messages shaped. No I/O; the clock is passed in.
  */
 import type { NodeMessage } from 'node-red';
-import type { DeviceIdentity, Quality, ReadingValue } from '../../lib/wire/envelope';
+import type { Quality, ReadingValue } from '../../lib/wire/envelope';
 import { ChangeFilter } from '../../lib/change-filter';
 import { describeViolations } from '../../lib/plausibility';
 import { ImplausibleFrameError } from './client';
-import { AlarmTracker, identity, packMessages, parseDeadbands, screenPack } from './messages';
+import { AlarmTracker, identity, JkPayload, JkDeviceIdentity, packMessages, parseDeadbands, screenPack } from './messages';
 import { JkDecoded, JkReading, maskSecrets } from './protocol';
-import { PackState, packName } from './adapter';
+import { noteFrame, PackState, packName } from './adapter';
 import type { JkSettings } from './settings';
 
 export interface Accepted {
@@ -40,12 +40,13 @@ export class PackReadings {
   accept(pack: PackState, decoded: JkDecoded, raw: { tx: Buffer[]; rx: Buffer[] } | undefined, now: number): Accepted {
     const screened = screenPack(decoded.reading ?? {});
     if (screened.rejected) throw new ImplausibleFrameError(describeViolations(screened.violations));
-    const { reading, badKeys } = screened;
+    const { badKeys } = screened;
     const quality: Quality = badKeys.length > 0 ? 'bad_data' : 'good';
     pack.lastGood = now;
     pack.failures = 0;
+    noteFrame(pack, decoded, now);
+    const reading = withSettings(screened.reading, pack);
     pack.lastReading = reading;
-    if (decoded.device) pack.device = { ...pack.device, ...decoded.device };
     // a change of quality always goes out whole: keys dropped as implausible come back, or leave
     const sameQuality = pack.quality === quality;
     pack.quality = quality;
@@ -67,22 +68,37 @@ export class PackReadings {
   }
 
   /** The pack's quality changed without new values (comm_error, bad_data, stale): one whole message. */
-  qualityOnly(pack: PackState, quality: Quality, reading: JkReading, now: number): NodeMessage[] {
+  qualityOnly(pack: PackState, quality: Quality, reading: JkPayload, now: number): NodeMessage[] {
     pack.quality = quality;
     const { prefix } = this.settings;
     return packMessages({ prefix, device: deviceOf(pack, this.settings, this.listening), reading, quality, timestamp: now, alarms: [], perValue: false }) as unknown as NodeMessage[];
   }
 }
 
+/** what the DZ11 balancer can be written (its own set commands); the BMS protocols take all but the cell count */
+const BALANCER_WRITABLE: ReadonlySet<string> = new Set(['balancerEnabled', 'cellCount', 'balanceTriggerDelta', 'maxBalanceCurrent']);
+
 /**
- * The pack's identity, plus the switches a command may set on it now (`device.writable`; the uplink offers them
+ * A status reading with what the pack's other frames said: `settings` (with `readAt`), `switches`, and
+ * `balancerEnabled` from the configured balancer switch where the status frame has no balancer state (JK02, Modbus).
+ */
+export function withSettings(reading: JkReading, pack: PackState): JkPayload {
+  const out: JkPayload = { ...reading };
+  if (out.balancerEnabled === undefined && pack.switches?.balancer !== undefined) out.balancerEnabled = pack.switches.balancer;
+  if (pack.settings && pack.settingsReadAt !== undefined) out.settings = { readAt: pack.settingsReadAt, ...pack.settings };
+  if (pack.switches) out.switches = { ...pack.switches };
+  return out;
+}
+
+/**
+ * The pack's identity, plus the switches and settings a command may set on it now (`device.writable`; the uplink offers them
  * to Home Assistant): none while writes are off, while listening, before the protocol is known, or on NW.
  */
-function deviceOf(pack: PackState, settings: JkSettings, listening: boolean): DeviceIdentity {
+function deviceOf(pack: PackState, settings: JkSettings, listening: boolean): JkDeviceIdentity {
   const device = identity(pack.protocol === 'jk-balancer' ? 'jk-balancer' : 'jk-bms', packName(pack.address), pack.address, pack.device);
   const protocol = pack.protocol ?? (settings.mode === 'auto' || settings.mode === 'jk02-listen' ? undefined : settings.mode);
   if (settings.allowed.size === 0 || listening || protocol === undefined || protocol === 'jk-nw') return device;
-  const writable = [...settings.allowed].filter((k) => protocol !== 'jk-balancer' || k === 'balancerEnabled');
+  const writable = [...settings.allowed].filter((k) => (protocol === 'jk-balancer' ? BALANCER_WRITABLE.has(k) : k !== 'cellCount'));
   if (writable.length > 0) device.writable = writable;
   return device;
 }

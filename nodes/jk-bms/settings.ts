@@ -10,6 +10,7 @@ export interface JkBmsDef extends NodeDef {
   variant?: string;
   addresses?: string;
   interval?: string | number;
+  settingsInterval?: string | number;
   staleTime?: string | number;
   output?: string;
   onlyChanged?: boolean;
@@ -22,11 +23,19 @@ export interface JkBmsDef extends NodeDef {
   allowCharge?: boolean;
   allowDischarge?: boolean;
   allowBalancer?: boolean;
+  allowMaxChargeCurrent?: boolean;
+  allowMaxDischargeCurrent?: boolean;
+  allowBalanceTriggerDelta?: boolean;
+  allowBalanceStartVoltage?: boolean;
+  allowMaxBalanceCurrent?: boolean;
+  allowCellCount?: boolean;
 }
 
 export interface JkSettings {
   mode: Mode;
   intervalMs: number;
+  /** settings are read again this often (0: only at start and after writes) */
+  settingsEveryMs: number;
   staleMs: number;
   perValue: boolean;
   onlyChanged: boolean;
@@ -34,7 +43,7 @@ export interface JkSettings {
   prefix: string;
   lang: 'en-US' | 'zh-CN';
   context: JkDecodeContext;
-  /** the switches writes may touch (none unless writes are on) */
+  /** the switches and settings writes may touch (none unless writes are on) */
   allowed: Set<string>;
   writesOn: boolean;
 }
@@ -45,10 +54,17 @@ export function jkSettings(config: JkBmsDef): JkSettings {
     [config.allowCharge, 'chargeEnabled'],
     [config.allowDischarge, 'dischargeEnabled'],
     [config.allowBalancer, 'balancerEnabled'],
+    [config.allowMaxChargeCurrent, 'maxChargeCurrent'],
+    [config.allowMaxDischargeCurrent, 'maxDischargeCurrent'],
+    [config.allowBalanceTriggerDelta, 'balanceTriggerDelta'],
+    [config.allowBalanceStartVoltage, 'balanceStartVoltage'],
+    [config.allowMaxBalanceCurrent, 'maxBalanceCurrent'],
+    [config.allowCellCount, 'cellCount'],
   ];
   return {
     mode: MODES.find((m) => m === config.protocol) ?? 'auto',
     intervalMs: configSeconds(config.interval, { fallback: 5, min: 0.2, max: 86_400 }),
+    settingsEveryMs: configSeconds(config.settingsInterval, { fallback: 300, min: 0, max: 86_400 }),
     staleMs: configSeconds(config.staleTime, { fallback: 30, min: 0, max: 86_400 }),
     perValue: config.output === 'value',
     onlyChanged: config.onlyChanged === true,

@@ -10,7 +10,7 @@ import { bacsUnits, moduleUnits, type BacsReading } from '../../nodes/bacs/setti
 import type { ModuleReading, StringReading } from '../../nodes/bacs/registers';
 import { DEVICE_SCHEMAS, schemaOfKind } from '../../nodes/device-schemas';
 import { JK_UNITS } from '../../nodes/jk-bms/messages';
-import type { JkReading } from '../../nodes/jk-bms/protocol';
+import type { JkPayload } from '../../nodes/jk-bms/messages';
 import { JK_SCHEMA } from '../../nodes/jk-bms/schema';
 import { JUPITER_SCHEMA } from '../../nodes/jupiter-hvdc/schema';
 import { KIND_KEYS, keySpec } from '../../nodes/plc-bridge/keys';
@@ -21,7 +21,7 @@ const NUMERIC = new Set<KeySchema['type']>(['number', 'integer', 'number[]', 'in
 
 /** every key of a type, as the compiler checks it: a key added to the type and not here fails the build */
 type KeysOf<T> = { readonly [K in keyof Required<T>]: true };
-const JK_READING_KEYS: KeysOf<JkReading> = {
+const JK_READING_KEYS: KeysOf<JkPayload> = {
   cellVoltages: true, cellResistances: true, cellMin: true, cellMax: true, cellDelta: true, cellAverage: true, voltage: true,
   current: true, power: true, soc: true, soh: true, remainingCapacity: true, nominalCapacity: true, cycleCapacity: true,
   cycles: true, mosTemperature: true, temperatures: true, chargeEnabled: true, dischargeEnabled: true, balancerEnabled: true,
@@ -29,6 +29,8 @@ const JK_READING_KEYS: KeysOf<JkReading> = {
   precharging: true, runtime: true, temperatureProbes: true, temperatureSensorCount: true, heaterCurrent: true,
   emergencyCountdown: true, emergency: true, smartSleepCountdown: true, chargeStatus: true, chargeStatusTime: true, dryContact1: true,
   dryContact2: true, batteryType: true, logEntryCount: true,
+  // what the pack's settings frames add (issue 15)
+  settings: true, switches: true,
 };
 const BACS_READING_KEYS: KeysOf<BacsReading> = {
   status: true, statusWord: true, statusUnknownBits: true, batteryStatusWord: true, batteryStatusBits: true, alarmFlagsWord: true,
