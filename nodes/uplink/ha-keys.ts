@@ -188,7 +188,8 @@ export const schemaKeyLookup: HaKeyLookup = (query) => {
   if (KEY_TABLE[leaf]?.skip) return undefined;
   // an element of an array is named by its number ("Cell 3 voltage"); a key by the schema's label
   const label = query.path.some((p) => /^\d+$/.test(p)) ? labelOf(query.path) : entry.label['en-US'];
-  const entityCategory = entry.category === 'diagnostic' ? 'diagnostic' : undefined;
+  // a device setting is read here, not set: Home Assistant shows it with the diagnostics, not among the sensors
+  const entityCategory = entry.category === 'diagnostic' || entry.category === 'config' ? 'diagnostic' : undefined;
   if (typeof query.value !== 'number') return { label, entityCategory };
   const unit = entry.unit === '' ? undefined : entry.unit;
   const byUnit = haClassOfUnit(unit);

@@ -1,7 +1,7 @@
 /**
- * The done criterion of issue 15: a JK-PB pack message from the simulator (started as `dcpower simulate jk` starts it,
- * with its default of four probes), read by a real jk-bms node in JK02 poll mode, carries every value esphome-jk-bms
- * (`jk_bms_ble`, /work/shared/reference/jk-peer-coverage.md) publishes for that pack that the RS485 protocols carry,
+ * A JK-PB pack message from the simulator (started as `dcpower simulate jk` starts it, with its default of four
+ * probes), read by a real jk-bms node in JK02 poll mode, carries every value esphome-jk-bms's `jk_bms_ble` component
+ * publishes for that pack that the RS485 protocols carry (the table below lists them, by esphome's names),
  * each with its unit in `msg.units`. The table maps each esphome value to where the message has it; the few left out
  * say why (derived by esphome from other values, or not on the wire).
  */
