@@ -160,7 +160,7 @@ export async function startEditor(options: EditorOptions = {}): Promise<EditorSe
       async deploy() {
         const deployed = log.length;
         await page.click('#red-ui-header-button-deploy');
-        await waitFor(() => log.slice(deployed).some((l) => l.includes('Started modified') || l.includes('Started flows')), 20_000, 'deploy');
+        await waitFor(() => log.slice(deployed).some((l) => l.includes('Started modified') || l.includes('Started flows')), 60_000, 'deploy');
       },
       errors() {
         return log.filter((l) => /\[error\]/.test(l));
