@@ -14,7 +14,7 @@
  */
 import * as dgram from 'dgram';
 import * as snmp from 'net-snmp';
-import { defaultProfile, OID, UPS_MIB_ROWS, type JupiterProfile, type ProfileRow } from './profile';
+import { defaultProfile, OID, UPS_MIB_ROWS, UPS_WELL_KNOWN_ALARMS, type JupiterProfile, type ProfileRow } from './profile';
 
 export const SIM_ENTERPRISE_OID = '1.3.6.1.4.1.32473.240';
 
@@ -41,18 +41,25 @@ const UPS = '1.3.6.1.2.1.33.1';
 /** upsAlarmEntry: column 1 id, 2 descr (OID.upsAlarmDescr), 3 time */
 const UPS_ALARM_ENTRY = OID.upsAlarmDescr.slice(0, OID.upsAlarmDescr.lastIndexOf('.'));
 
+/** number of an RFC 1628 well-known alarm by its name in profile.ts's table */
+function wellKnown(name: string): number {
+  const alarm = UPS_WELL_KNOWN_ALARMS.find((a) => a.name === name);
+  if (!alarm) throw new Error(`profile.ts has no well-known UPS alarm ${name}`);
+  return alarm.n;
+}
+
 /** RFC 1628 well-known alarm numbers the simulator raises */
 export const UPS_ALARM = {
-  batteryBad: 1,
-  onBattery: 2,
-  lowBattery: 3,
-  depletedBattery: 4,
-  inputBad: 6,
-  outputBad: 7,
-  chargerFailed: 13,
-  upsOutputOff: 14,
-  communicationsLost: 20,
-} as const;
+  batteryBad: wellKnown('BatteryBad'),
+  onBattery: wellKnown('OnBattery'),
+  lowBattery: wellKnown('LowBattery'),
+  depletedBattery: wellKnown('DepletedBattery'),
+  inputBad: wellKnown('InputBad'),
+  outputBad: wellKnown('OutputBad'),
+  chargerFailed: wellKnown('ChargerFailed'),
+  upsOutputOff: wellKnown('UpsOutputOff'),
+  communicationsLost: wellKnown('CommunicationsLost'),
+};
 
 export const CELL_COUNT = 62; // 62 NMC cells × 3.7 V ≈ 230 V nominal, consistent with the 4300/3300 mV thresholds
 export const RECTIFIER_COUNT = 4;
@@ -256,12 +263,12 @@ const UPS_MIB_READINGS: { readonly [key: string]: (s: UnitState, alarmsPresent: 
 /** ASN.1 types where RFC 1628 does not say INTEGER */
 const UPS_MIB_TYPES: { readonly [key: string]: number } = { alarmsPresent: T.Gauge };
 
+const cellAverageMv = (s: UnitState): number => (s.batteryVoltage / CELL_COUNT) * 1000;
 /** the cells span the average ± the half spread, in V; lowest, highest and their difference are the scalars */
 function cellVoltages(s: UnitState): number[] {
-  const avgMv = (s.batteryVoltage / CELL_COUNT) * 1000;
+  const avgMv = cellAverageMv(s);
   return Array.from({ length: CELL_COUNT }, (_, c) => Math.round(avgMv + (s.cellHalfSpreadMv * ((c % 5) - 2)) / 2) / 1000);
 }
-const cellAverageMv = (s: UnitState): number => (s.batteryVoltage / CELL_COUNT) * 1000;
 
 type VendorReading = { scalar: (s: UnitState) => number; column: (s: UnitState) => number[] };
 const scalar = (read: (s: UnitState) => number): VendorReading => ({ scalar: read, column: () => [] });
