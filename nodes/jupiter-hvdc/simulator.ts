@@ -14,7 +14,7 @@
  */
 import * as dgram from 'dgram';
 import * as snmp from 'net-snmp';
-import { defaultProfile, type JupiterProfile } from './profile';
+import { defaultProfile, OID, UPS_MIB_ROWS, UPS_WELL_KNOWN_ALARMS, type JupiterProfile, type ProfileRow } from './profile';
 
 export const SIM_ENTERPRISE_OID = '1.3.6.1.4.1.32473.240';
 
@@ -38,21 +38,28 @@ export type Scenario = (typeof SCENARIOS)[number];
 
 const T = snmp.ObjectType;
 const UPS = '1.3.6.1.2.1.33.1';
-const UPS_TRAPS = '1.3.6.1.2.1.33.2';
-const WELL_KNOWN_ALARMS = '1.3.6.1.2.1.33.1.6.3';
+/** upsAlarmEntry: column 1 id, 2 descr (OID.upsAlarmDescr), 3 time */
+const UPS_ALARM_ENTRY = OID.upsAlarmDescr.slice(0, OID.upsAlarmDescr.lastIndexOf('.'));
+
+/** number of an RFC 1628 well-known alarm by its name in profile.ts's table */
+function wellKnown(name: string): number {
+  const alarm = UPS_WELL_KNOWN_ALARMS.find((a) => a.name === name);
+  if (!alarm) throw new Error(`profile.ts has no well-known UPS alarm ${name}`);
+  return alarm.n;
+}
 
 /** RFC 1628 well-known alarm numbers the simulator raises */
 export const UPS_ALARM = {
-  batteryBad: 1,
-  onBattery: 2,
-  lowBattery: 3,
-  depletedBattery: 4,
-  inputBad: 6,
-  outputBad: 7,
-  chargerFailed: 13,
-  upsOutputOff: 14,
-  communicationsLost: 20,
-} as const;
+  batteryBad: wellKnown('BatteryBad'),
+  onBattery: wellKnown('OnBattery'),
+  lowBattery: wellKnown('LowBattery'),
+  depletedBattery: wellKnown('DepletedBattery'),
+  inputBad: wellKnown('InputBad'),
+  outputBad: wellKnown('OutputBad'),
+  chargerFailed: wellKnown('ChargerFailed'),
+  upsOutputOff: wellKnown('UpsOutputOff'),
+  communicationsLost: wellKnown('CommunicationsLost'),
+};
 
 export const CELL_COUNT = 62; // 62 NMC cells × 3.7 V ≈ 230 V nominal, consistent with the 4300/3300 mV thresholds
 export const RECTIFIER_COUNT = 4;
@@ -109,6 +116,9 @@ export function simulatorProfile(): JupiterProfile {
   });
   return p;
 }
+
+/** the mapped vendor rows of simulatorProfile: the simulator serves each at its OID and scale */
+const SIM_VENDOR_ROWS: readonly ProfileRow[] = simulatorProfile().vendor.filter((row) => row.oid !== '');
 
 export interface UnitState {
   acOk: boolean;
@@ -224,6 +234,60 @@ export function unitState(scenario: Scenario, elapsedS: number, unitIndex = 0, r
     cellHalfSpreadMv,
   };
 }
+
+/** Raw value of a reading in the row's encoding: the inverse of profile.ts decodeRow (flags in the row's polarity). */
+export function encodeReading(row: ProfileRow, reading: number): number {
+  if (row.type === 'flag') return reading ? (row.alarmValue ?? 1) : (row.clearValue ?? 0);
+  return Math.round((reading - row.offset) * (1 / row.scale));
+}
+
+/**
+ * What each UPS_MIB_ROWS key reads on this unit, in the profile's engineering units (enum rows: the RFC 1628
+ * code). The OID and scale come from the profile row, so a change to the profile moves the simulator with it.
+ */
+const UPS_MIB_READINGS: { readonly [key: string]: (s: UnitState, alarmsPresent: number) => number } = {
+  batteryVoltage: (s) => s.batteryVoltage,
+  batteryCurrent: (s) => s.batteryCurrent,
+  batteryTemperature: (s) => s.batteryTemperature,
+  soc: (s) => Math.round(s.soc),
+  estimatedMinutesRemaining: (s) => Math.round(s.soc * 0.45),
+  secondsOnBattery: (s) => s.secondsOnBattery,
+  acInputVoltage: (s) => s.acInputVoltage,
+  acInputFrequency: (s) => s.acFrequency,
+  dcOutputVoltage: (s) => s.dcOutputVoltage,
+  outputLoad: (s) => (s.outputPower / 12000) * 100,
+  batteryStatus: (s) => s.batteryStatus,
+  outputSource: (s) => (s.onBattery ? 5 : 3),
+  alarmsPresent: (_s, alarmsPresent) => alarmsPresent,
+};
+/** ASN.1 types where RFC 1628 does not say INTEGER */
+const UPS_MIB_TYPES: { readonly [key: string]: number } = { alarmsPresent: T.Gauge };
+
+const cellAverageMv = (s: UnitState): number => (s.batteryVoltage / CELL_COUNT) * 1000;
+/** the cells span the average ± the half spread, in V; lowest, highest and their difference are the scalars */
+function cellVoltages(s: UnitState): number[] {
+  const avgMv = cellAverageMv(s);
+  return Array.from({ length: CELL_COUNT }, (_, c) => Math.round(avgMv + (s.cellHalfSpreadMv * ((c % 5) - 2)) / 2) / 1000);
+}
+
+type VendorReading = { scalar: (s: UnitState) => number; column: (s: UnitState) => number[] };
+const scalar = (read: (s: UnitState) => number): VendorReading => ({ scalar: read, column: () => [] });
+
+/** What each SIM_PROFILE_ROWS key reads (engineering units; flags: 1 = the alarm is active) */
+const SIM_VENDOR_READINGS: { readonly [key: string]: VendorReading } = {
+  loadVoltage: scalar((s) => s.loadVoltage),
+  batteryVoltage: scalar((s) => s.batteryVoltage),
+  acInputVoltage: scalar((s) => s.acInputVoltage),
+  cellVoltages: { scalar: () => 0, column: cellVoltages },
+  cellMin: scalar((s) => Math.round(cellAverageMv(s) - s.cellHalfSpreadMv) / 1000),
+  cellMax: scalar((s) => Math.round(cellAverageMv(s) + s.cellHalfSpreadMv) / 1000),
+  cellDelta: scalar((s) => (2 * s.cellHalfSpreadMv) / 1000),
+  ac_breaker_open: scalar((s) => 1 - s.acBreakerClosed),
+  load_breaker_open: scalar((s) => 1 - s.loadBreakerClosed),
+  battery_bms_fault: scalar((s) => 1 - s.bmsOk),
+  battery_not_connected: scalar((s) => s.batteryNotConnected),
+  overcharge_protection: scalar((s) => s.overchargeProtection),
+};
 
 interface Entry {
   oid: string;
@@ -417,24 +481,24 @@ export class JupiterUnit {
     }
     this.entries = this.buildEntries(s, upTime);
     if (this.options.trap) {
-      if (added.includes(UPS_ALARM.onBattery)) this.sendTrap(`${UPS_TRAPS}.1`, this.onBatteryVarbinds(s));
-      for (const a of added) this.sendTrap(`${UPS_TRAPS}.3`, this.alarmVarbinds(this.alarmRows.get(a)?.id ?? 0, a));
-      for (const r of removed) this.sendTrap(`${UPS_TRAPS}.4`, this.alarmVarbinds(r.id, r.alarm));
+      if (added.includes(UPS_ALARM.onBattery)) this.sendTrap(OID.upsTrapOnBattery, this.onBatteryVarbinds(s));
+      for (const a of added) this.sendTrap(OID.upsTrapAlarmEntryAdded, this.alarmVarbinds(this.alarmRows.get(a)?.id ?? 0, a));
+      for (const r of removed) this.sendTrap(OID.upsTrapAlarmEntryRemoved, this.alarmVarbinds(r.id, r.alarm));
     }
   }
 
   private onBatteryVarbinds(s: UnitState): Array<{ oid: string; type: number; value: unknown }> {
     return [
-      { oid: `${UPS}.2.3.0`, type: T.Integer, value: Math.round(s.soc * 0.45) },
-      { oid: `${UPS}.2.2.0`, type: T.Integer, value: s.secondsOnBattery },
+      { oid: OID.upsEstimatedMinutesRemaining, type: T.Integer, value: Math.round(s.soc * 0.45) },
+      { oid: OID.upsSecondsOnBattery, type: T.Integer, value: s.secondsOnBattery },
       { oid: `${UPS}.9.7.0`, type: T.Integer, value: 5 },
     ];
   }
 
   private alarmVarbinds(id: number, alarm: number): Array<{ oid: string; type: number; value: unknown }> {
     return [
-      { oid: `${UPS}.6.2.1.1.${id}`, type: T.Integer, value: id },
-      { oid: `${UPS}.6.2.1.2.${id}`, type: T.OID, value: `${WELL_KNOWN_ALARMS}.${alarm}` },
+      { oid: `${UPS_ALARM_ENTRY}.1.${id}`, type: T.Integer, value: id },
+      { oid: `${OID.upsAlarmDescr}.${id}`, type: T.OID, value: `${OID.upsWellKnownAlarms}.${alarm}` },
     ];
   }
 
@@ -442,53 +506,38 @@ export class JupiterUnit {
     const model = this.options.model ?? (this.index % 2 === 0 ? 'J540' : 'J560');
     const r = (v: number): number => Math.round(v);
     const list: Array<[string, number, unknown]> = [
-      ['1.3.6.1.2.1.1.1.0', T.OctetString, `Jupiter ${model} 240V HVDC power system (dcpower simulator, unit ${this.index + 1})`],
-      ['1.3.6.1.2.1.1.2.0', T.OID, SIM_ENTERPRISE_OID],
-      ['1.3.6.1.2.1.1.3.0', T.TimeTicks, upTime],
+      [OID.sysDescr, T.OctetString, `Jupiter ${model} 240V HVDC power system (dcpower simulator, unit ${this.index + 1})`],
+      [OID.sysObjectID, T.OID, SIM_ENTERPRISE_OID],
+      [OID.sysUpTime, T.TimeTicks, upTime],
       ['1.3.6.1.2.1.1.4.0', T.OctetString, 'dc-ops@example.com'],
       ['1.3.6.1.2.1.1.5.0', T.OctetString, `jupiter-${this.index + 1}`],
       ['1.3.6.1.2.1.1.6.0', T.OctetString, `rack ${this.index + 1}`],
       // UPS-MIB identity
-      [`${UPS}.1.1.0`, T.OctetString, 'dcpower simulator'],
-      [`${UPS}.1.2.0`, T.OctetString, model],
-      [`${UPS}.1.3.0`, T.OctetString, 'sim-1.0'],
+      [OID.upsIdentManufacturer, T.OctetString, 'dcpower simulator'],
+      [OID.upsIdentModel, T.OctetString, model],
+      [OID.upsIdentUPSSoftwareVersion, T.OctetString, 'sim-1.0'],
       [`${UPS}.1.4.0`, T.OctetString, 'sim-erc-1.0'],
-      [`${UPS}.1.5.0`, T.OctetString, `jupiter-${this.index + 1}`],
-      // battery
-      [`${UPS}.2.1.0`, T.Integer, s.batteryStatus],
-      [`${UPS}.2.2.0`, T.Integer, s.secondsOnBattery],
-      [`${UPS}.2.3.0`, T.Integer, r(s.soc * 0.45)],
-      [`${UPS}.2.4.0`, T.Integer, r(s.soc)],
-      [`${UPS}.2.5.0`, T.Integer, r(s.batteryVoltage * 10)],
-      [`${UPS}.2.6.0`, T.Integer, r(s.batteryCurrent * 10)],
-      [`${UPS}.2.7.0`, T.Integer, r(s.batteryTemperature)],
-      // input
+      [OID.upsIdentName, T.OctetString, `jupiter-${this.index + 1}`],
+      // objects no profile row reads: input line count and power, output line count and current, config
       [`${UPS}.3.1.0`, T.Counter, 0],
       [`${UPS}.3.2.0`, T.Integer, 1],
       [`${UPS}.3.3.1.1.1`, T.Integer, 1],
-      [`${UPS}.3.3.1.2.1`, T.Integer, r(s.acFrequency * 10)],
-      [`${UPS}.3.3.1.3.1`, T.Integer, r(s.acInputVoltage)],
       [`${UPS}.3.3.1.4.1`, T.Integer, s.acOk ? r(((s.outputPower / 0.95) / Math.max(1, s.acInputVoltage)) * 10) : 0],
       [`${UPS}.3.3.1.5.1`, T.Integer, s.acOk ? r(s.outputPower / 0.95) : 0],
-      // output (the DC bus, as an agent would map it)
-      [`${UPS}.4.1.0`, T.Integer, s.onBattery ? 5 : 3],
       [`${UPS}.4.2.0`, T.Integer, 0],
       [`${UPS}.4.3.0`, T.Integer, 1],
       [`${UPS}.4.4.1.1.1`, T.Integer, 1],
-      [`${UPS}.4.4.1.2.1`, T.Integer, r(s.dcOutputVoltage)],
-      [`${UPS}.4.4.1.3.1`, T.Integer, r(s.outputCurrent * 10)],
+      [OID.upsOutputCurrent1, T.Integer, r(s.outputCurrent * 10)],
       [`${UPS}.4.4.1.4.1`, T.Integer, r(s.outputPower)],
-      [`${UPS}.4.4.1.5.1`, T.Integer, r((s.outputPower / 12000) * 100)],
-      // alarms
-      [`${UPS}.6.1.0`, T.Gauge, this.alarmRows.size],
-      // config
       [`${UPS}.9.3.0`, T.Integer, 240],
       [`${UPS}.9.7.0`, T.Integer, 5],
     ];
+    // every UPS-MIB row the profile decodes, at its OID and in its scale
+    for (const row of UPS_MIB_ROWS) list.push([row.oid, UPS_MIB_TYPES[row.key] ?? T.Integer, encodeReading(row, UPS_MIB_READINGS[row.key](s, this.alarmRows.size))]);
     for (const [alarm, row] of this.alarmRows) {
-      list.push([`${UPS}.6.2.1.1.${row.id}`, T.Integer, row.id]);
-      list.push([`${UPS}.6.2.1.2.${row.id}`, T.OID, `${WELL_KNOWN_ALARMS}.${alarm}`]);
-      list.push([`${UPS}.6.2.1.3.${row.id}`, T.TimeTicks, row.time]);
+      list.push([`${UPS_ALARM_ENTRY}.1.${row.id}`, T.Integer, row.id]);
+      list.push([`${OID.upsAlarmDescr}.${row.id}`, T.OID, `${OID.upsWellKnownAlarms}.${alarm}`]);
+      list.push([`${UPS_ALARM_ENTRY}.3.${row.id}`, T.TimeTicks, row.time]);
     }
     // ENTITY-MIB names and ENTITY-SENSOR-MIB rows: [index, name, type, scale, precision, value]
     const sensors: Array<[number, string, number, number, number, number]> = [
@@ -509,27 +558,18 @@ export class JupiterUnit {
       list.push([`1.3.6.1.2.1.99.1.1.1.5.${i}`, T.Integer, 1]);
       list.push([`1.3.6.1.2.1.99.1.1.1.6.${i}`, T.OctetString, unitsDisplay[type] ?? '']);
     }
-    // vendor extension (simulator's own subtree)
-    const cellAvg = (s.batteryVoltage / CELL_COUNT) * 1000;
-    const spread = s.cellHalfSpreadMv;
+    // vendor extension (simulator's own subtree): the rows simulatorProfile maps, at their OIDs and scales,
+    // then the objects no profile row reads
+    for (const row of SIM_VENDOR_ROWS) {
+      const reading = SIM_VENDOR_READINGS[row.key];
+      if (row.op === 'walk') reading.column(s).forEach((v, i) => list.push([`${row.oid}.${i + 1}`, T.Integer, encodeReading(row, v)]));
+      else list.push([row.oid, T.Integer, encodeReading(row, reading.scalar(s))]);
+    }
     list.push(
       [SIM_OIDS.dcOutputVoltage, T.Integer, r(s.dcOutputVoltage * 10)],
-      [SIM_OIDS.loadVoltage, T.Integer, r(s.loadVoltage * 10)],
-      [SIM_OIDS.batteryVoltage, T.Integer, r(s.batteryVoltage * 10)],
       [SIM_OIDS.batteryCurrent, T.Integer, r(s.batteryCurrent * 10)],
-      [SIM_OIDS.cellVoltageMin, T.Integer, r(cellAvg - spread)],
-      [SIM_OIDS.cellVoltageMax, T.Integer, r(cellAvg + spread)],
-      [SIM_OIDS.cellVoltageDifference, T.Integer, 2 * spread],
-      [SIM_OIDS.acInputVoltage, T.Integer, r(s.acInputVoltage * 10)],
-      [SIM_OIDS.acBreakerClosed, T.Integer, s.acBreakerClosed],
-      [SIM_OIDS.loadBreakerClosed, T.Integer, s.loadBreakerClosed],
-      [SIM_OIDS.bmsOk, T.Integer, s.bmsOk],
-      [SIM_OIDS.batteryNotConnected, T.Integer, s.batteryNotConnected],
-      [SIM_OIDS.overchargeProtection, T.Integer, s.overchargeProtection],
       [SIM_OIDS.rectifierCount, T.Integer, RECTIFIER_COUNT],
     );
-    // the cells span the average ± the half spread: lowest, highest and the difference as the scalars above
-    for (let c = 0; c < CELL_COUNT; c++) list.push([`${SIM_OIDS.cellVoltage}.${c + 1}`, T.Integer, r(cellAvg + (spread * ((c % 5) - 2)) / 2)]);
     const healthy = s.rectifierStates.filter((x) => x === 1).length || 1;
     s.rectifierStates.forEach((state, i) => {
       list.push([`${SIM_OIDS.rectifierEntry}.2.${i + 1}`, T.Integer, state]);
