@@ -11,6 +11,7 @@ import { DropKind, SnmpTrapReceiver, TrapReceiverOptions } from './receiver';
 import { compareOids, isRawVarbind, missingVarbind, oidInSubtree, RawVarbind, requestOid, toSnmpVarbind } from './varbinds';
 import { LimitedReport, OVERFLOW_SOURCE, ReportLimiter } from '../report-limiter';
 import { escapeWireText } from '../wire/wire-text';
+import { connectToUnit, SessionSocket } from './unit-socket';
 
 export type SnmpVersion = 'v1' | 'v2c' | 'v3';
 export type SnmpSecurityLevel = 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
@@ -80,34 +81,35 @@ export class SnmpError extends Error {
   }
 }
 
-/** A task the Limiter counts: when it started, and whether it still counts. */
-interface Slot {
+/**
+ * Work the Limiter counts: the Limiter stamps when it began and whether it still counts, and calls begin() once
+ * a slot is free; the work hands its slot back with `limiter.release(work)` (later calls are ignored).
+ */
+export interface LimitedWork {
   startedAt: number;
   counted: boolean;
+  begin(): void;
 }
 
-/** A task run by the Limiter; it calls `release` when it is done (later calls are ignored). */
-export type LimitedTask = (release: () => void) => void;
-
 /**
- * Runs tasks with at most `max` counted as active; a task older than `slowAfter` ms stops counting, so tasks
- * stuck on a dead peer free their slot. One sweep timer for all tasks (not a timer per task: at 1,000 units
- * per cycle the timers would cost more than the bound saves), and callbacks rather than promises: this runs
- * once per unit-poll, and each promise layer showed as a few per cent of a poll's CPU.
+ * Runs work with at most `max` counted as active; work older than `slowAfter` ms stops counting, so work stuck
+ * on a dead peer frees its slot. One sweep timer for all work (not a timer each: at 1,000 units per cycle the
+ * timers would cost more than the bound saves), and the work is an object the caller already has rather than
+ * closures and promises: this runs once per unit-poll, and each closure or promise layer showed as a few per
+ * cent of a poll's CPU (scale benchmark).
  *
  * Slots freed while the event loop handles a batch of answers are refilled together once the batch is done
  * (setImmediate), not one by one inside each answer: the requests then leave in bursts, and their answers come
  * back in bursts that one wake-up handles. Measured on the scale benchmark, refilling one by one cost about 7 %
  * more CPU per unit-poll than refilling per turn. Waiting to refill until half the slots are free (bigger bursts)
  * was tried and lost: the dead units' slots, held until `slowAfter`, then stall the live ones (live cycle 190 ->
- * 690 ms, CPU ratio 1.21 against 1.08-1.10). Finding a unit's state by its target object (WeakMap) instead of
- * its key changed nothing measurable.
+ * 690 ms, CPU ratio 1.21 against 1.08-1.10).
  */
 export class Limiter {
   private active = 0;
-  private readonly waiting: LimitedTask[] = [];
-  /** started slots, oldest first; the sweep drops released ones from the front */
-  private running: Slot[] = [];
+  private readonly waiting: LimitedWork[] = [];
+  /** begun work, oldest first; the sweep drops released work from the front */
+  private running: LimitedWork[] = [];
   private sweeper: NodeJS.Timeout | undefined;
   private refill: NodeJS.Immediate | undefined;
   constructor(
@@ -119,55 +121,61 @@ export class Limiter {
     return this.active;
   }
 
-  /** Runs the task now, or once a slot is free. */
-  start(task: LimitedTask): void {
-    if (this.active < this.max) this.begin(task);
-    else this.waiting.push(task);
+  /** Begins the work now, or once a slot is free. */
+  start(work: LimitedWork): void {
+    if (this.active < this.max) this.begin(work);
+    else this.waiting.push(work);
   }
 
   /** The promise form of start(): the slot is held until the task's promise settles. */
   run<T>(task: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.start((release) => {
-        let p: Promise<T>;
-        try {
-          p = task();
-        } catch (err) {
-          p = Promise.reject(err);
-        }
-        p.then(
-          (v) => {
-            release();
-            resolve(v);
-          },
-          (err: unknown) => {
-            release();
-            reject(err);
-          },
-        );
-      });
+      const work: LimitedWork = {
+        startedAt: 0,
+        counted: false,
+        begin: () => {
+          let p: Promise<T>;
+          try {
+            p = task();
+          } catch (err) {
+            p = Promise.reject(err);
+          }
+          p.then(
+            (v) => {
+              this.release(work);
+              resolve(v);
+            },
+            (err: unknown) => {
+              this.release(work);
+              reject(err);
+            },
+          );
+        },
+      };
+      this.start(work);
     });
   }
 
-  private begin(task: LimitedTask): void {
-    const slot: Slot = { startedAt: Date.now(), counted: true };
+  private begin(work: LimitedWork): void {
+    work.startedAt = Date.now();
+    work.counted = true;
     this.active++;
-    this.running.push(slot);
+    this.running.push(work);
     if (!this.sweeper) {
       this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.floor(this.slowAfter / 4)));
       this.sweeper.unref();
     }
-    const release = (): void => this.uncount(slot);
     try {
-      task(release);
+      work.begin();
     } catch {
-      release(); // the task's owner reports its own failures; the slot must not leak
+      this.release(work); // the work's owner reports its own failures; the slot must not leak
     }
   }
 
-  private uncount(slot: Slot): void {
-    if (!slot.counted) return;
-    slot.counted = false;
+  /** The work no longer counts (it ended, or is slow); later calls for it are ignored. */
+  release(work: LimitedWork): void {
+    if (!work.counted) return;
+    work.counted = false;
     this.active--;
     if (this.waiting.length > 0) {
       if (!this.refill) this.refill = setImmediate(() => this.startWaiting());
@@ -176,7 +184,7 @@ export class Limiter {
 
   private startWaiting(): void {
     this.refill = undefined;
-    while (this.active < this.max && this.waiting.length > 0) this.begin(this.waiting.shift() as LimitedTask);
+    while (this.active < this.max && this.waiting.length > 0) this.begin(this.waiting.shift() as LimitedWork);
     if (this.active === 0) this.stopSweeping();
   }
 
@@ -189,29 +197,29 @@ export class Limiter {
   private sweep(): void {
     const cutoff = Date.now() - this.slowAfter;
     let passed = 0;
-    const stale: Slot[] = [];
-    for (const slot of this.running) {
-      // oldest first: the first young slot still counting ends the sweep
-      if (slot.counted && slot.startedAt > cutoff) break;
-      if (slot.counted) stale.push(slot);
+    const stale: LimitedWork[] = [];
+    for (const work of this.running) {
+      // oldest first: the first young work still counting ends the sweep
+      if (work.counted && work.startedAt > cutoff) break;
+      if (work.counted) stale.push(work);
       passed++;
     }
     this.running.splice(0, passed);
-    for (const slot of stale) this.uncount(slot);
+    for (const work of stale) this.release(work);
   }
 
-  /** Stops counting; tasks still waiting run at once, uncounted (a closed owner's tasks then fail fast). */
+  /** Stops counting; work still waiting begins at once, uncounted (a closed owner's work then fails fast). */
   clear(): void {
     const waiting = this.waiting.splice(0);
     this.active = 0;
     this.stopSweeping();
     if (this.refill) clearImmediate(this.refill);
     this.refill = undefined;
-    for (const task of waiting) {
+    for (const work of waiting) {
       try {
-        task(() => undefined);
+        work.begin();
       } catch {
-        /* reported by the task's owner */
+        /* reported by the work's owner */
       }
     }
   }
@@ -226,7 +234,7 @@ interface RawSession {
   on(event: string, listener: (...args: unknown[]) => void): void;
   cancelRequests?(err: Error): void;
   onMsg?(buffer: Buffer): void;
-  dgram?: { removeAllListeners(event: string): void; on(event: string, listener: (...args: unknown[]) => void): void };
+  dgram?: SessionSocket;
 }
 
 /** net-snmp's ResponseInvalidCode by name (the published types lack the newer codes, e.g. ENotInTimeWindow) */
@@ -274,10 +282,80 @@ function classify(err: unknown, target: SnmpTarget, version: SnmpVersion): SnmpE
 /** The end of an operation: an error, or its result. */
 type Done<T> = (err: Error | null, result?: T) => void;
 
-/** An operation on one unit, and how to refuse it when it cannot run (link closed). */
-interface Operation {
-  run(s: TargetState, finished: () => void): void;
-  refuse(err: SnmpError): void;
+/** A net-snmp request on a session; module functions, not a closure per call (a GET runs once per unit-poll). */
+type NetSnmpCall<T> = (session: RawSession, oids: string[], cb: Done<T>) => void;
+const netSnmpGet: NetSnmpCall<RawVarbind[]> = (session, oids, cb) => session.get(oids, cb);
+const netSnmpGetNext: NetSnmpCall<RawVarbind[]> = (session, oids, cb) => session.getNext(oids, cb);
+
+/**
+ * One operation on one unit (the GET of a poll, a walk): the work the link's limiter counts, queued behind the
+ * unit's operation in flight. An object rather than a chain of closures, because a GET runs once per unit-poll.
+ */
+abstract class UnitOperation implements LimitedWork {
+  startedAt = 0;
+  counted = false;
+  /** the unit's state, set when the operation is queued */
+  s!: TargetState;
+  private ended = false;
+  constructor(protected readonly link: SnmpClient) {}
+  begin(): void {
+    this.link.runOperation(this);
+  }
+  /** Starts the operation on its unit; it calls end() when it is done. */
+  abstract run(s: TargetState): void;
+  /** Fails it without running it (link closed, queue full), after run() threw, or when it failed. */
+  abstract refuse(err: Error): void;
+  /** Ends it, once: its slot is freed and the unit's next operation starts. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.link.operationEnded(this);
+  }
+}
+
+/** The GET of a unit-poll: its OIDs in as few PDUs as the unit accepts. */
+class GetOperation extends UnitOperation {
+  constructor(
+    link: SnmpClient,
+    private readonly oids: string[],
+    private readonly resolve: (varbinds: SnmpVarbind[]) => void,
+    readonly refuse: (err: Error) => void,
+  ) {
+    super(link);
+  }
+  run(s: TargetState): void {
+    this.link.getBatched(s, this.oids, this.answered);
+  }
+  private readonly answered: Done<SnmpVarbind[]> = (err, varbinds) => {
+    this.end();
+    if (err) this.refuse(err);
+    else this.resolve(varbinds as SnmpVarbind[]);
+  };
+}
+
+/** The walk of a subtree. */
+class WalkOperation extends UnitOperation {
+  constructor(
+    link: SnmpClient,
+    private readonly baseOid: string,
+    private readonly maxRows: number,
+    private readonly resolve: (rows: SnmpVarbind[]) => void,
+    readonly refuse: (err: Error) => void,
+  ) {
+    super(link);
+  }
+  run(s: TargetState): void {
+    this.link.walkRows(s, this.baseOid, this.maxRows).then(
+      (rows) => {
+        this.end();
+        this.resolve(rows);
+      },
+      (err: unknown) => {
+        this.end();
+        this.refuse(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  }
 }
 
 interface TargetState {
@@ -289,7 +367,7 @@ interface TargetState {
   /** learned from tooBig answers */
   maxVarbinds: number;
   /** operations waiting behind the one in flight: one operation on the wire per unit at a time */
-  queue: Operation[];
+  queue: UnitOperation[];
   /** operations queued or in flight */
   queued: number;
   /** the callback of the net-snmp call in flight (one per unit at a time), for the datagram guard */
@@ -466,6 +544,10 @@ export class SnmpClient implements SnmpLink {
         }
       });
     }
+    if (session.dgram) {
+      // socket errors come from the network too (forged ICMP): counted against the unit, rate-limited
+      connectToUnit(session.dgram, s.target.host, s.target.port, (err) => this.dropped(targetKey(s.target), 'unexpected', escapeWireText((err as { code?: unknown }).code ?? err.message, 64)));
+    }
     s.session = session;
     return session;
   }
@@ -485,42 +567,46 @@ export class SnmpClient implements SnmpLink {
    * Queues an operation for the unit: one operation per unit on the wire at a time, each holding a slot of the
    * link's limiter while it runs.
    */
-  private enqueue(target: SnmpTarget, op: Operation): void {
+  private enqueue(target: SnmpTarget, op: UnitOperation): void {
     if (this.closed) return op.refuse(new SnmpError('link closed', 'closed', target));
     const s = this.state(target);
     if (s.queued >= this.opts.maxQueuePerTarget) return op.refuse(new SnmpError(`${targetKey(target)}: request queue full`, 'queueFull', target));
+    op.s = s;
     s.queued++;
     s.queue.push(op);
     if (s.queued === 1) this.runNext(s);
   }
 
   private runNext(s: TargetState): void {
-    const op = s.queue.shift() as Operation;
+    const op = s.queue.shift() as UnitOperation;
     if (this.closed) {
       op.refuse(new SnmpError('link closed', 'closed', s.target));
       this.finished(s);
       return;
     }
-    this.limiter.start((release) => {
-      let ended = false;
-      const finished = (): void => {
-        if (ended) return;
-        ended = true;
-        release();
-        this.finished(s);
-      };
-      if (this.closed) {
-        op.refuse(new SnmpError('link closed', 'closed', s.target));
-        finished();
-        return;
-      }
-      try {
-        op.run(s, finished);
-      } catch (err) {
-        op.refuse(err instanceof SnmpError ? err : new SnmpError(`${targetKey(s.target)}: ${escapeWireText(err instanceof Error ? err.message : String(err))}`, 'protocol', s.target));
-        finished();
-      }
-    });
+    this.limiter.start(op);
+  }
+
+  /** The limiter gave the operation a slot (UnitOperation). */
+  runOperation(op: UnitOperation): void {
+    const s = op.s;
+    if (this.closed) {
+      op.refuse(new SnmpError('link closed', 'closed', s.target));
+      op.end();
+      return;
+    }
+    try {
+      op.run(s);
+    } catch (err) {
+      op.refuse(err instanceof SnmpError ? err : new SnmpError(`${targetKey(s.target)}: ${escapeWireText(err instanceof Error ? err.message : String(err))}`, 'protocol', s.target));
+      op.end();
+    }
+  }
+
+  /** The operation ended (UnitOperation): its slot is free. */
+  operationEnded(op: UnitOperation): void {
+    this.limiter.release(op);
+    this.finished(op.s);
   }
 
   /** An operation of the unit ended: start its next one, or let an idle target outside the list go. */
@@ -538,7 +624,7 @@ export class SnmpClient implements SnmpLink {
   }
 
   /** One net-snmp call; its callback is guarded and ends the call once, with a classified error. */
-  private call<T>(s: TargetState, invoke: (session: RawSession, cb: Done<T>) => void, done: Done<T>): void {
+  private call<T>(s: TargetState, invoke: NetSnmpCall<T>, oids: string[], done: Done<T>): void {
     let settled = false;
     const settle: Done<T> = (err, result) => {
       if (settled) return;
@@ -558,7 +644,7 @@ export class SnmpClient implements SnmpLink {
     };
     s.pending = settle as Done<unknown>;
     try {
-      invoke(this.openSession(s), settle);
+      invoke(this.openSession(s), oids, settle);
     } catch (err) {
       this.dropSession(s);
       settle(err instanceof Error ? err : new Error(String(err)));
@@ -566,12 +652,12 @@ export class SnmpClient implements SnmpLink {
   }
 
   /** call() as a promise, for walks (their cost is in the rows, not the calls) */
-  private callAsync<T>(s: TargetState, invoke: (session: RawSession, cb: Done<T>) => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => this.call<T>(s, invoke, (err, result) => (err ? reject(err) : resolve(result as T))));
+  private callAsync<T>(s: TargetState, invoke: NetSnmpCall<T>, oids: string[]): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.call<T>(s, invoke, oids, (err, result) => (err ? reject(err) : resolve(result as T))));
   }
 
-  /** GETs of `oids` in as few PDUs as the unit accepts. Callbacks, not promises: this runs once per unit-poll. */
-  private getBatched(s: TargetState, oids: string[], done: Done<SnmpVarbind[]>): void {
+  /** GETs of `oids` in as few PDUs as the unit accepts (GetOperation). Callbacks, not promises: this runs once per unit-poll. */
+  getBatched(s: TargetState, oids: string[], done: Done<SnmpVarbind[]>): void {
     if (oids.length <= s.maxVarbinds) this.getChunk(s, oids, done);
     else this.getInChunks(s, oids, 0, [], done);
   }
@@ -596,7 +682,8 @@ export class SnmpClient implements SnmpLink {
   private ask(s: TargetState, oids: string[], done: Done<SnmpVarbind[]>): void {
     this.call<RawVarbind[]>(
       s,
-      (session, cb) => session.get(oids, cb),
+      netSnmpGet,
+      oids,
       (err, raw) => {
         if (err) return this.chunkFailed(s, oids, err, done);
         let answer: SnmpVarbind[];
@@ -662,17 +749,7 @@ export class SnmpClient implements SnmpLink {
     if (oids.length === 0) return Promise.resolve([]);
     const sent = this.sendable(target, oids);
     if (sent instanceof SnmpError) return Promise.reject(sent);
-    return new Promise<SnmpVarbind[]>((resolve, reject) => {
-      this.enqueue(target, {
-        run: (s, finished) =>
-          this.getBatched(s, sent, (err, varbinds) => {
-            finished();
-            if (err) reject(err);
-            else resolve(varbinds as SnmpVarbind[]);
-          }),
-        refuse: reject,
-      });
-    });
+    return new Promise<SnmpVarbind[]>((resolve, reject) => this.enqueue(target, new GetOperation(this, sent, resolve, reject)));
   }
 
   /** The OIDs as net-snmp gets them (see requestOid), or the error for the first it must not be given. */
@@ -701,38 +778,25 @@ export class SnmpClient implements SnmpLink {
     const sent = this.sendable(target, [typeof baseOid === 'string' ? baseOid.replace(/\.$/, '') : baseOid]);
     if (sent instanceof SnmpError) return Promise.reject(sent);
     const base = sent[0];
-    return new Promise<SnmpVarbind[]>((resolve, reject) => {
-      this.enqueue(target, {
-        run: (s, finished) =>
-          this.walkRows(s, base, maxRows).then(
-            (rows) => {
-              finished();
-              resolve(rows);
-            },
-            (err: unknown) => {
-              finished();
-              reject(err);
-            },
-          ),
-        refuse: reject,
-      });
-    });
+    return new Promise<SnmpVarbind[]>((resolve, reject) => this.enqueue(target, new WalkOperation(this, base, maxRows, resolve, reject)));
   }
 
-  private async walkRows(s: TargetState, base: string, maxRows: number): Promise<SnmpVarbind[]> {
+  /** The rows of a walk (WalkOperation). */
+  async walkRows(s: TargetState, base: string, maxRows: number): Promise<SnmpVarbind[]> {
     const rows: SnmpVarbind[] = [];
     let oid = base;
     for (;;) {
       let batch: RawVarbind[];
       if (this.opts.version === 'v1') {
         try {
-          batch = await this.callAsync<RawVarbind[]>(s, (session, cb) => session.getNext([oid], cb));
+          batch = await this.callAsync<RawVarbind[]>(s, netSnmpGetNext, [oid]);
         } catch (err) {
           if (err instanceof SnmpError && err.code === 'noSuchName') break; // v1's end of MIB
           throw err;
         }
       } else {
-        const res = await this.callAsync<unknown[]>(s, (session, cb) => session.getBulk([oid], 0, Math.max(1, this.opts.maxRepetitions), cb));
+        const repetitions = Math.max(1, this.opts.maxRepetitions);
+        const res = await this.callAsync<unknown[]>(s, (session, oids, cb) => session.getBulk(oids, 0, repetitions, cb), [oid]);
         const first = Array.isArray(res) ? res[0] : undefined;
         batch = Array.isArray(first) ? (first as unknown[]).filter(isRawVarbind) : [];
       }
