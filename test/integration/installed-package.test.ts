@@ -18,7 +18,7 @@ import { childrenOf, installIntoUserDir, processAlive, packTarball, PACKAGE_NAME
 import { modbusRequest } from '../helpers/modbus-raw';
 import { Mosquitto, mosquittoAvailable, portOpen } from '../helpers/mosquitto';
 import { freeTcpPort, waitFor } from '../helpers/ports';
-import { CHROMIUM } from '../editor/harness';
+import { CHROMIUM, requestsInFlight, waitForDialogReady } from '../editor/harness';
 
 /** The releases the package claims (package.json node-red.version) and the Node.js each needs. */
 const RUNTIMES: Array<RuntimeSpec & { browser: boolean }> = [
@@ -252,6 +252,7 @@ describe('the installed package: npm pack into a fresh user directory on Node-RE
               args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
             });
             const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+            requestsInFlight(page);
             const pageErrors: string[] = [];
             page.on('pageerror', (err) => pageErrors.push(err.message));
             page.setDefaultTimeout(20_000);
@@ -276,7 +277,8 @@ describe('the installed package: npm pack into a fresh user directory on Node-RE
               );
               const ok = config ? '#node-config-dialog-ok' : '#node-dialog-ok';
               await page.waitForSelector(ok, { state: 'visible' });
-              await page.waitForLoadState('networkidle');
+              // the form filled from what oneditprepare fetched (presets, serial ports, the register map)
+              await waitForDialogReady(page);
               const rawKeys = await page.locator('.red-ui-tray').last().evaluate((el) => (el.textContent ?? '').match(/\b[a-z-]+\.(label|tip|errors|placeholder)\.[A-Za-z.]+/g) ?? []);
               expect(rawKeys, `${type}: i18n keys shown instead of text`).to.deep.equal([]);
               await page.click(config ? '#node-config-dialog-cancel' : '#node-dialog-cancel');
