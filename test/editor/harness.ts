@@ -113,14 +113,15 @@ export async function waitForDialogReady(page: Page, timeoutMs = 20_000): Promis
 
 const tracked = new WeakMap<Page, Set<Request>>();
 /**
- * The page's HTTP requests that have not finished yet, counted from the first call on: call it right after the
- * page is made (startEditor does). Event streams stay open by design and are left out.
+ * The page's data requests (XHR and fetch: what a form asks the runtime for) that have not finished yet, counted
+ * from the first call on: call it right after the page is made (startEditor does). Scripts, styles and worker
+ * scripts are left out (a worker's script load may never report its end), and so are event streams.
  */
 export function requestsInFlight(page: Page): Set<Request> {
   let set = tracked.get(page);
   if (!set) {
     const open = new Set<Request>();
-    page.on('request', (r) => void (r.resourceType() === 'eventsource' || open.add(r)));
+    page.on('request', (r) => void (['xhr', 'fetch'].includes(r.resourceType()) && open.add(r)));
     page.on('requestfinished', (r) => void open.delete(r));
     page.on('requestfailed', (r) => void open.delete(r));
     tracked.set(page, open);
