@@ -72,7 +72,7 @@ const MONACO_WORKERS: Record<string, string> = {
  * Resolves once the edit dialog opened last is ready as a user meets it, instead of sleeping for a guessed time:
  * the editor has built it (oneditprepare ran, and the tray has started to slide in), every request its form made
  * has been answered with its callbacks run (jQuery counts them; the presets, serial ports, register map and
- * credentials all go through it), no other request of the page is in flight, and each code editor in it has the
+ * credentials all go through it), no other XHR or fetch of the page is in flight, and each code editor in it has the
  * worker of its language running (a Monaco editor closed before its worker loaded throws "Model is disposed!").
  * The slide-in itself needs no wait: a click waits for the button to stand still.
  */
@@ -105,9 +105,15 @@ export async function waitForDialogReady(page: Page, timeoutMs = 20_000): Promis
   for (const language of new Set(languages)) {
     const script = MONACO_WORKERS[language];
     if (!script) continue;
-    const worker = await waitFor(() => page.workers().find((w) => w.url().endsWith(`/${script}`)), timeoutMs, `Monaco's ${script} for the ${language} editor`);
-    // its script has run: the worker answers
-    await worker.evaluate(() => true);
+    // its script has run: the worker answers (one being replaced may close meanwhile: then ask its successor)
+    await waitFor(
+      async () => {
+        const worker = page.workers().find((w) => w.url().endsWith(`/${script}`));
+        return worker ? await worker.evaluate(() => true) : undefined;
+      },
+      timeoutMs,
+      `Monaco's ${script} for the ${language} editor`,
+    );
   }
 }
 
