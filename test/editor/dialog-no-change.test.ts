@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { combineExamples, exampleFiles } from '../../bin/demo';
 import { lockDemoPorts } from '../helpers/demo-ports';
-import { EditorSession, startEditor } from './harness';
+import { EditorSession, startEditor, waitForDialogReady } from './harness';
 
 interface Target {
   id: string;
@@ -101,37 +101,42 @@ describe('Done without an edit changes no node', function () {
     expect(targets.filter((t) => !t.config).length, 'nodes in the examples').to.be.at.least(20);
     expect(targets.map((t) => t.id), 'the alarm-rules node lacking its settings').to.include(BARE_ALARM_RULES.id);
 
-    const snapshot = (id: string): Promise<Snapshot> =>
-      page.evaluate((nodeId): Snapshot => {
-        const red = (window as unknown as { RED: EditorRed }).RED;
-        // JSON text, not a deep comparison: key order is part of what Deploy writes to flows.json
-        return { exported: JSON.stringify(red.nodes.convertNode(red.nodes.node(nodeId), { credentials: false })), dirty: red.nodes.dirty() };
-      }, id);
+    // the editor says when a dialog has closed (the tray is gone and the view redrawn): count those
+    await page.evaluate(() => {
+      const w = window as unknown as { dialogsClosed: number; RED: { events: { on(name: string, cb: () => void): void } } };
+      w.dialogsClosed = 0;
+      w.RED.events.on('editor:close', () => void w.dialogsClosed++);
+    });
 
     const changed: string[] = [];
     for (const target of targets) {
-      const before = await snapshot(target.id);
-      expect(before.dirty, `flow dirty before opening ${target.type} ${target.id}`).to.equal(false);
-      await page.evaluate(
+      // the node as it is, then its dialog opened, in one step
+      const { before, closed } = await page.evaluate(
         ({ id, type, config }) => {
           const red = (window as unknown as { RED: EditorRed }).RED;
+          // JSON text, not a deep comparison: key order is part of what Deploy writes to flows.json
+          const shot: Snapshot = { exported: JSON.stringify(red.nodes.convertNode(red.nodes.node(id), { credentials: false })), dirty: red.nodes.dirty() };
+          const closedSoFar = (window as unknown as { dialogsClosed: number }).dialogsClosed;
           if (config) red.editor.editConfig('', type, id);
           else red.editor.edit(red.nodes.node(id));
+          return { before: shot, closed: closedSoFar };
         },
         { id: target.id, type: target.type, config: target.config },
       );
+      expect(before.dirty, `flow dirty before opening ${target.type} ${target.id}`).to.equal(false);
       const ok = target.config ? '#node-config-dialog-ok' : '#node-dialog-ok';
-      await page.waitForSelector(ok, { state: 'visible' });
-      // oneditprepare of some dialogs fetches (presets, serial ports, the register map): let them fill the form
-      await page.waitForLoadState('networkidle');
-      // a code editor (function, ui-template) loads its language worker after it shows: closing before that throws
-      // "Model is disposed!" from Monaco in the page (seen on the first ui-template of a session)
-      const codeEditor = (await page.locator('.red-ui-tray .monaco-editor').count()) > 0;
-      await page.waitForTimeout(codeEditor ? 1500 : 300);
+      // oneditprepare of some dialogs fetches (presets, serial ports, the register map): wait until the form is
+      // filled; a code editor (function, ui-template) also needs its language worker before it may close
+      await waitForDialogReady(page);
       await page.click(ok);
-      await page.waitForSelector(ok, { state: 'detached' });
-      const after = await snapshot(target.id);
-      const deployGrey = await page.locator('#red-ui-header-button-deploy').evaluate((el) => el.classList.contains('disabled'));
+      await page.waitForFunction((n) => (window as unknown as { dialogsClosed: number }).dialogsClosed > n, closed);
+      const { after, deployGrey } = await page.evaluate((nodeId) => {
+        const red = (window as unknown as { RED: EditorRed }).RED;
+        return {
+          after: { exported: JSON.stringify(red.nodes.convertNode(red.nodes.node(nodeId), { credentials: false })), dirty: red.nodes.dirty() },
+          deployGrey: document.querySelector('#red-ui-header-button-deploy')?.classList.contains('disabled') ?? false,
+        };
+      }, target.id);
       const tolerated = MARKS_DIRTY_UNCHANGED.has(target.type) && after.exported === before.exported;
       if (after.exported !== before.exported || ((after.dirty || !deployGrey) && !tolerated)) {
         // what the editor recorded as changed (the undo step) names a change the export does not show

@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { combineExamples, exampleFiles } from '../../bin/demo';
 import { lockDemoPorts } from '../helpers/demo-ports';
-import { EditorSession, startEditor } from './harness';
+import { EditorSession, startEditor, waitForDialogReady } from './harness';
 
 const MODULE = '@dcpower/node-red-nodes';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -139,8 +139,7 @@ describe('dialogs and help of every node in en-US and zh-CN', function () {
           await page.waitForSelector(ok, { state: 'visible' });
           const tray = page.locator('.red-ui-tray').last();
           // oneditprepare of some dialogs fetches (presets, serial ports, the register map): let them finish
-          await page.waitForLoadState('networkidle');
-          await page.waitForTimeout(500);
+          await waitForDialogReady(page);
           const shown = await tray.evaluate((el): DialogText => {
             const texts: string[] = [];
             const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);

@@ -8,7 +8,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, chromium, Page, Request } from 'playwright-core';
 import { writeUserDir } from '../../bin/demo';
 import { ALL_READY } from '../../bin/simulate-all';
 import { lockDemoPorts } from '../helpers/demo-ports';
@@ -56,6 +56,86 @@ export function chromiumAvailable(): boolean {
   return fs.existsSync(CHROMIUM);
 }
 
+/** the worker script Monaco (as Node-RED ships it) runs for a language's services */
+const MONACO_WORKERS: Record<string, string> = {
+  javascript: 'ts.worker.js',
+  typescript: 'ts.worker.js',
+  html: 'html.worker.js',
+  handlebars: 'html.worker.js',
+  css: 'css.worker.js',
+  scss: 'css.worker.js',
+  less: 'css.worker.js',
+  json: 'json.worker.js',
+};
+
+/**
+ * Resolves once the edit dialog opened last is ready as a user meets it, instead of sleeping for a guessed time:
+ * the editor has built it (oneditprepare ran, and the tray has started to slide in), every request its form made
+ * has been answered with its callbacks run (jQuery counts them; the presets, serial ports, register map and
+ * credentials all go through it), no other XHR or fetch of the page is in flight, and each code editor in it has the
+ * worker of its language running (a Monaco editor closed before its worker loaded throws "Model is disposed!").
+ * The slide-in itself needs no wait: a click waits for the button to stand still.
+ */
+export async function waitForDialogReady(page: Page, timeoutMs = 20_000): Promise<void> {
+  const inFlight = requestsInFlight(page);
+  await page.waitForFunction(
+    () => {
+      const w = window as unknown as { jQuery: { active: number }; RED: { editor: { getEditStack(): unknown[] } } };
+      const trays = document.querySelectorAll<HTMLElement>('#red-ui-editor-stack .red-ui-tray');
+      const top = trays[trays.length - 1];
+      return w.RED.editor.getEditStack().length > 0 && top !== undefined && top.style.right === '0px' && w.jQuery.active === 0;
+    },
+    undefined,
+    { timeout: timeoutMs, polling: 'raf' },
+  );
+  await waitFor(() => inFlight.size === 0, timeoutMs, `the requests of the dialog to finish: ${[...inFlight].map((r) => r.url()).join(', ')}`);
+  const languages = await page.evaluate(() => {
+    const m = (window as unknown as { monaco?: { editor: { getEditors(): Array<{ getDomNode(): HTMLElement | null; getModel(): { getLanguageId(): string } | null }> } } }).monaco;
+    const trays = document.querySelectorAll('#red-ui-editor-stack .red-ui-tray');
+    const top = trays[trays.length - 1];
+    if (!m || !top) return [];
+    return m.editor
+      .getEditors()
+      .filter((e) => {
+        const dom = e.getDomNode();
+        return dom !== null && top.contains(dom);
+      })
+      .map((e) => e.getModel()?.getLanguageId() ?? '');
+  });
+  for (const language of new Set(languages)) {
+    const script = MONACO_WORKERS[language];
+    if (!script) continue;
+    // its script has run: the worker answers (one being replaced may close meanwhile: then ask its successor)
+    await waitFor(
+      async () => {
+        const worker = page.workers().find((w) => w.url().endsWith(`/${script}`));
+        return worker ? await worker.evaluate(() => true) : undefined;
+      },
+      timeoutMs,
+      `Monaco's ${script} for the ${language} editor`,
+    );
+  }
+}
+
+const tracked = new WeakMap<Page, Set<Request>>();
+/**
+ * The page's data requests (XHR and fetch: what a form asks the runtime for) that have not finished yet, counted
+ * from the first call on: call it right after the page is made (startEditor does). Scripts, styles and worker
+ * scripts are left out (a worker's script load may never report its end), and so are event streams.
+ */
+export function requestsInFlight(page: Page): Set<Request> {
+  let set = tracked.get(page);
+  if (!set) {
+    const open = new Set<Request>();
+    page.on('request', (r) => void (['xhr', 'fetch'].includes(r.resourceType()) && open.add(r)));
+    page.on('requestfinished', (r) => void open.delete(r));
+    page.on('requestfailed', (r) => void open.delete(r));
+    tracked.set(page, open);
+    set = open;
+  }
+  return set;
+}
+
 export interface EditorOptions {
   flows?: FlowNode[];
   /** the browser's language (navigator.language and Accept-Language), which the editor follows: `zh-CN` */
@@ -93,6 +173,7 @@ export async function startEditor(options: EditorOptions = {}): Promise<EditorSe
     await waitFor(() => log.some((l) => l.includes('Started flows')), 60_000, 'Node-RED to start flows');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: options.locale ?? 'en-US' });
+    requestsInFlight(page);
     page.setDefaultTimeout(20_000);
     await page.goto(baseUrl + '/');
     await page.waitForSelector('#red-ui-workspace-chart', { timeout: 60_000 });

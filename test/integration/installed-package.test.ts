@@ -18,7 +18,7 @@ import { childrenOf, installIntoUserDir, processAlive, packTarball, PACKAGE_NAME
 import { modbusRequest } from '../helpers/modbus-raw';
 import { Mosquitto, mosquittoAvailable, portOpen } from '../helpers/mosquitto';
 import { freeTcpPort, waitFor } from '../helpers/ports';
-import { CHROMIUM } from '../editor/harness';
+import { CHROMIUM, requestsInFlight, waitForDialogReady } from '../editor/harness';
 
 /** The releases the package claims (package.json node-red.version) and the Node.js each needs. */
 const RUNTIMES: Array<RuntimeSpec & { browser: boolean }> = [
@@ -106,9 +106,28 @@ describe('the installed package: npm pack into a fresh user directory on Node-RE
   let tarball: string;
   let releasePorts: (() => void) | undefined;
   let broker: Mosquitto | undefined;
+  /**
+   * Each release's runtime and its fresh user directory with the tarball installed, all started at once when the
+   * tarball is packed: the downloads and installs of the later releases overlap the first release's checks
+   * instead of waiting for them. Each release still gets a user directory of its own, installed from the tarball.
+   */
+  const installs = new Map<string, Promise<{ runtime: Runtime; userDir: string }>>();
+  const userDirs: string[] = [];
 
   before(async function () {
     tarball = await packTarball();
+    for (const spec of RUNTIMES) {
+      const install = (async () => {
+        const runtime = await prepareRuntime(spec);
+        const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcpower-installed-'));
+        userDirs.push(userDir);
+        await installIntoUserDir(runtime, userDir, [tarball, DASHBOARD]);
+        return { runtime, userDir };
+      })();
+      // awaited in the release's own before hook, which reports its failure there
+      install.catch(() => undefined);
+      installs.set(spec.nodeRed, install);
+    }
     // the examples' fixed ports (simulators, PLC bridge, trap receiver, the uplink's broker)
     releasePorts = await lockDemoPorts();
     if (!(await portOpen(UPLINK_BROKER_PORT)) && mosquittoAvailable()) {
@@ -117,6 +136,9 @@ describe('the installed package: npm pack into a fresh user directory on Node-RE
     }
   });
   after(async () => {
+    // an install still running (a release's tests failed early) must not write into a removed directory
+    await Promise.allSettled(installs.values());
+    for (const dir of userDirs) fs.rmSync(dir, { recursive: true, force: true });
     await broker?.dispose();
     releasePorts?.();
     if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
@@ -140,9 +162,9 @@ describe('the installed package: npm pack into a fresh user directory on Node-RE
       let flows: FlowNode[] = [];
 
       before(async () => {
-        runtime = await prepareRuntime(spec);
-        userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcpower-installed-'));
-        await installIntoUserDir(runtime, userDir, [tarball, DASHBOARD]);
+        const install = installs.get(spec.nodeRed);
+        if (!install) throw new Error(`no install started for Node-RED ${spec.nodeRed}`);
+        ({ runtime, userDir } = await install);
         // `npx dcpower simulate all` in the user directory: the bin npm linked, on this runtime's Node.js
         simulators = spawn(path.join(userDir, 'node_modules', '.bin', 'dcpower'), ['simulate', 'all'], { cwd: userDir, env: runtime.env, stdio: ['ignore', 'pipe', 'pipe'] });
         simulators.stdout?.on('data', (c: Buffer) => simulatorOutput.push(c.toString()));
@@ -252,6 +274,7 @@ describe('the installed package: npm pack into a fresh user directory on Node-RE
               args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
             });
             const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+            requestsInFlight(page);
             const pageErrors: string[] = [];
             page.on('pageerror', (err) => pageErrors.push(err.message));
             page.setDefaultTimeout(20_000);
@@ -276,7 +299,8 @@ describe('the installed package: npm pack into a fresh user directory on Node-RE
               );
               const ok = config ? '#node-config-dialog-ok' : '#node-dialog-ok';
               await page.waitForSelector(ok, { state: 'visible' });
-              await page.waitForLoadState('networkidle');
+              // the form filled from what oneditprepare fetched (presets, serial ports, the register map)
+              await waitForDialogReady(page);
               const rawKeys = await page.locator('.red-ui-tray').last().evaluate((el) => (el.textContent ?? '').match(/\b[a-z-]+\.(label|tip|errors|placeholder)\.[A-Za-z.]+/g) ?? []);
               expect(rawKeys, `${type}: i18n keys shown instead of text`).to.deep.equal([]);
               await page.click(config ? '#node-config-dialog-cancel' : '#node-dialog-cancel');
