@@ -11,8 +11,8 @@
  *     with the bound at the number of units, like the bare loop (the like-for-like comparison the target is for);
  *   - node-red-node-snmp 0.0.24 set up as its users do: an inject and an snmp node per unit, all OIDs in one
  *     request, timeout 2 s like ours.
- * The clients run in alternate blocks of cycles (floor, ours, floor, ours, ...), so that machine load drifting
- * during the run weighs on all alike; CPU per unit-poll is the median over the blocks of each block's mean, the
+ * The clients run in alternate blocks of cycles (floor, ours, ours, floor, floor, ours, ...), so that machine
+ * load drifting during the run and each one's place in the order weigh on all alike; CPU per unit-poll is the median over the blocks of each block's mean, the
  * cycle times medians over the cycles. No garbage collection is forced between cycles: the two cycles after a
  * forced full collection cost 2-4 times the CPU of a steady one (the bare loop alone: 197, 78, then 43 ms), so
  * the figures would be of that recovery; and with the young generation emptied before each cycle, a client
@@ -130,7 +130,9 @@ async function measure(clients: Record<string, Cycle>, rounds: number, block: nu
     blockCpuMs[name] = [];
   }
   for (let round = -1; round < rounds; round++) {
-    for (const name of names) {
+    // the order turns every round (A B C, C B A, ...): a client always measured right after another would carry
+    // that one's position in the garbage collector's cycle
+    for (const name of round % 2 === 0 ? names : names.slice().reverse()) {
       let cpuMs = 0;
       for (let i = 0; i < block; i++) {
         const r = await runCycle(clients[name], units, live);
