@@ -88,6 +88,9 @@ export class SnmpError extends Error {
 export interface LimitedWork {
   startedAt: number;
   counted: boolean;
+  /** neighbours in the Limiter's list of counted work, oldest first (the Limiter's, not the work's) */
+  olderWork: LimitedWork | undefined;
+  newerWork: LimitedWork | undefined;
   begin(): void;
 }
 
@@ -104,12 +107,18 @@ export interface LimitedWork {
  * more CPU per unit-poll than refilling per turn. Waiting to refill until half the slots are free (bigger bursts)
  * was tried and lost: the dead units' slots, held until `slowAfter`, then stall the live ones (live cycle 190 ->
  * 690 ms, CPU ratio 1.21 against 1.08-1.10).
+ *
+ * Counted work is a list linked through the work itself, and work leaves it the moment it is released. An array
+ * swept every `slowAfter / 4` kept ended work reachable until the sweep, and with it the promise and the answer
+ * it resolved: answers outlived a young-generation collection and were promoted. At 64 in flight the scale
+ * benchmark measured 1.16-1.31x the bare net-snmp loop with the array, 1.02-1.04x with the list.
  */
 export class Limiter {
   private active = 0;
   private readonly waiting: LimitedWork[] = [];
-  /** begun work, oldest first; the sweep drops released work from the front */
-  private running: LimitedWork[] = [];
+  /** counted work, oldest first */
+  private oldest: LimitedWork | undefined;
+  private newest: LimitedWork | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private refill: NodeJS.Immediate | undefined;
   constructor(
@@ -133,6 +142,8 @@ export class Limiter {
       const work: LimitedWork = {
         startedAt: 0,
         counted: false,
+        olderWork: undefined,
+        newerWork: undefined,
         begin: () => {
           let p: Promise<T>;
           try {
@@ -160,7 +171,11 @@ export class Limiter {
     work.startedAt = Date.now();
     work.counted = true;
     this.active++;
-    this.running.push(work);
+    work.olderWork = this.newest;
+    work.newerWork = undefined;
+    if (this.newest) this.newest.newerWork = work;
+    else this.oldest = work;
+    this.newest = work;
     if (!this.sweeper) {
       this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.floor(this.slowAfter / 4)));
       this.sweeper.unref();
@@ -177,6 +192,13 @@ export class Limiter {
     if (!work.counted) return;
     work.counted = false;
     this.active--;
+    const { olderWork, newerWork } = work;
+    if (olderWork) olderWork.newerWork = newerWork;
+    else this.oldest = newerWork;
+    if (newerWork) newerWork.olderWork = olderWork;
+    else this.newest = olderWork;
+    work.olderWork = undefined;
+    work.newerWork = undefined;
     if (this.waiting.length > 0) {
       if (!this.refill) this.refill = setImmediate(() => this.startWaiting());
     } else if (this.active === 0) this.stopSweeping();
@@ -189,29 +211,20 @@ export class Limiter {
   }
 
   private stopSweeping(): void {
-    this.running = [];
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
   }
 
   private sweep(): void {
     const cutoff = Date.now() - this.slowAfter;
-    let passed = 0;
-    const stale: LimitedWork[] = [];
-    for (const work of this.running) {
-      // oldest first: the first young work still counting ends the sweep
-      if (work.counted && work.startedAt > cutoff) break;
-      if (work.counted) stale.push(work);
-      passed++;
-    }
-    this.running.splice(0, passed);
-    for (const work of stale) this.release(work);
+    // oldest first: the first young work ends the sweep
+    while (this.oldest && this.oldest.startedAt <= cutoff) this.release(this.oldest);
   }
 
   /** Stops counting; work still waiting begins at once, uncounted (a closed owner's work then fails fast). */
   clear(): void {
     const waiting = this.waiting.splice(0);
-    this.active = 0;
+    while (this.oldest) this.release(this.oldest);
     this.stopSweeping();
     if (this.refill) clearImmediate(this.refill);
     this.refill = undefined;
@@ -294,6 +307,8 @@ const netSnmpGetNext: NetSnmpCall<RawVarbind[]> = (session, oids, cb) => session
 abstract class UnitOperation implements LimitedWork {
   startedAt = 0;
   counted = false;
+  olderWork: LimitedWork | undefined = undefined;
+  newerWork: LimitedWork | undefined = undefined;
   /** the unit's state, set when the operation is queued */
   s!: TargetState;
   private ended = false;

@@ -3,9 +3,17 @@ import { expect } from 'chai';
 import * as snmp from 'net-snmp';
 import { parseTargets, targetName } from '../../lib/snmp/targets';
 import { classifyReceiveError, matchTarget, trapOidOf } from '../../lib/snmp/receiver';
-import { Limiter } from '../../lib/snmp/session';
+import { Limiter, LimitedWork } from '../../lib/snmp/session';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { compareOids, oidInSubtree } from '../../lib/snmp/varbinds';
 import { unitState, UPS_ALARM } from '../../nodes/jupiter-hvdc/simulator';
+
+/** a full collection, without starting mocha with --expose-gc */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
 
 describe('SNMP link (unit)', () => {
   describe('parseTargets', () => {
@@ -68,6 +76,43 @@ describe('SNMP link (unit)', () => {
     await third; // started once the stuck tasks stopped counting
     expect(order).to.deep.equal(['third ran']);
     limiter.clear();
+  });
+
+  it('the limiter lets go of work the moment it is released, slow work oldest first, and everything on clear', async () => {
+    const limiter = new Limiter(8, 40);
+    const make = (): LimitedWork => ({ startedAt: 0, counted: false, olderWork: undefined, newerWork: undefined, begin: () => undefined });
+    const works = [make(), make(), make(), make()];
+    for (const w of works) limiter.start(w);
+    expect(limiter.inFlight).to.equal(4);
+    // ended work leaves the list at once: nothing of it (its promise, the answer it resolved) is kept to the sweep
+    limiter.release(works[1]);
+    expect(works[1].olderWork).to.equal(undefined);
+    expect(works[1].newerWork).to.equal(undefined);
+    expect(works[0].newerWork).to.equal(works[2]);
+    expect(works[2].olderWork).to.equal(works[0]);
+    // an ended answer is collectable while the rest of the list is still counted
+    const answer = await (async () => {
+      const w = make();
+      const held = { varbinds: new Array(1000).fill('1.3.6.1.2.1.1.3.0') };
+      (w as LimitedWork & { held?: object }).held = held;
+      limiter.start(w);
+      limiter.release(w);
+      return new WeakRef(held);
+    })();
+    await new Promise((r) => setImmediate(r));
+    collectGarbage();
+    expect(answer.deref(), 'released work still reachable from the limiter').to.equal(undefined);
+    // slow work stops counting after slowAfter, oldest first; new work still counts
+    const fresh = make();
+    await new Promise((r) => setTimeout(r, 70));
+    limiter.start(fresh);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(works.map((w) => w.counted)).to.deep.equal([false, false, false, false]);
+    expect(fresh.counted).to.equal(true);
+    expect(limiter.inFlight).to.equal(1);
+    limiter.clear();
+    expect(fresh.counted).to.equal(false);
+    expect(limiter.inFlight).to.equal(0);
   });
 
   describe('simulator physics', () => {
