@@ -22,7 +22,15 @@
  * Figures: CPU time per unit-poll, cycle time until every live unit answered, the full cycle with the dead
  * units' timeouts, and CPU share of one core when 1,000 units are polled every 10 s (paced for 30 s).
  *
+ * Alternate blocks in one process share one garbage collector: what one client leaves for it may be collected in
+ * another's cycles. `--isolated` measures the other way as well: each client alone in a fresh process (the link's
+ * transport, SnmpClient, without Node-RED), one after the other against the same agents, `--reps` times each in
+ * turned order, polling the live units only (a cycle then lasts until the last answer, not the dead units'
+ * timeouts). The per-process figures are printed too: V8's heuristics (allocation-site pretenuring) settle
+ * differently from one process to the next, and the spread shows it.
+ *
  * Run: npm run build && node dist/bench/snmp-scale.bench.js [--units 1000] [--rounds 6] [--block 3] [--no-peer] [--no-paced]
+ *      node dist/bench/snmp-scale.bench.js --isolated [--reps 5] [--rounds 6] [--block 5]
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -160,6 +168,88 @@ function median(values: number[]): number {
   const v = values.slice().sort((a, b) => a - b);
   const m = v.length >> 1;
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** The clients of `--isolated`, each run alone in its own process. */
+const ISOLATED_CLIENTS = {
+  bare: 'bare net-snmp loop',
+  ours: 'ours (SnmpClient), unbounded',
+  ours64: 'ours (SnmpClient), 64 in flight',
+} as const;
+type IsolatedClient = keyof typeof ISOLATED_CLIENTS;
+
+/** child mode of --isolated: one client, alone, polling the live units; prints its CPU per unit-poll */
+async function runIsolatedClient(name: IsolatedClient, base: number, units: number, rounds: number, block: number): Promise<void> {
+  const oids = pollPlan(defaultProfile(), { entitySensor: false }).gets;
+  const targets: SnmpTarget[] = [];
+  for (let i = 0; i < units; i++) if (i % DEAD_EVERY !== DEAD_EVERY - 1) targets.push({ host: '127.0.0.1', port: base + i });
+  let cycle: Cycle;
+  let close = (): void => undefined;
+  if (name === 'bare') {
+    const sessions = targets.map((t) => {
+      const s = snmp.createSession(t.host, 'public', { port: t.port, version: snmp.Version2c, timeout: 2000, retries: 1 } as snmp.SessionOptions);
+      (s as unknown as { on(e: string, l: () => void): void }).on('error', () => undefined);
+      return s;
+    });
+    let exceptions = 0;
+    cycle = (done) => {
+      for (const s of sessions)
+        s.get(oids, (err, varbinds) => {
+          if (!err && varbinds) for (const vb of varbinds) if (snmp.isVarbindError(vb)) exceptions++;
+          done(!err);
+        });
+    };
+    close = () => sessions.forEach((s) => s.close());
+  } else {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { SnmpClient } = require('../lib/snmp/session') as typeof import('../lib/snmp/session');
+    const client = new SnmpClient(targets, { version: 'v2c', timeout: 2000, retries: 1, maxVarbinds: 24, concurrency: name === 'ours' ? targets.length : 64 }, { community: 'public' });
+    cycle = (done) => {
+      for (const t of targets) client.get(t, oids).then(() => done(true), () => done(false));
+    };
+    close = () => void client.close();
+  }
+  const figures = await measure({ [name]: cycle }, rounds, block, targets.length, targets.length);
+  close();
+  process.stdout.write(`RESULT ${JSON.stringify(figures[name])}\n`);
+}
+
+/** --isolated: every client alone in a fresh process, in turned order, `reps` times; medians of the processes */
+async function isolated(units: number, reps: number, rounds: number, block: number): Promise<void> {
+  const { child, base } = await startAgents(units);
+  const chosen = process.argv.includes('--clients') ? String(process.argv[process.argv.indexOf('--clients') + 1]).split(',') : undefined;
+  const names = (Object.keys(ISOLATED_CLIENTS) as IsolatedClient[]).filter((n) => n === 'bare' || !chosen || chosen.includes(n));
+  const perProcess: Record<string, number[]> = {};
+  for (const name of names) perProcess[name] = [];
+  process.stdout.write(`${units} units on 127.0.0.1:${base}-${base + units - 1}, the live ones polled; each client alone in a fresh process, ${reps} processes each, ${rounds} blocks of ${block} cycles per process\n`);
+  try {
+    for (let rep = 0; rep < reps; rep++) {
+      for (const name of rep % 2 === 0 ? names : names.slice().reverse()) {
+        const out = await new Promise<string>((resolve, reject) => {
+          const c = spawn(process.execPath, [__filename, '--client', name, String(base), String(units), String(rounds), String(block)], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let text = '';
+          c.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+          c.once('error', reject);
+          c.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`${name} client exited with ${code}`))));
+        });
+        const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+        if (!line) throw new Error(`${name} client printed no result`);
+        perProcess[name].push((JSON.parse(line.slice(7)) as CycleFigures).cpuMsPerPoll);
+      }
+    }
+  } finally {
+    child.stdin?.end();
+    child.kill();
+  }
+  for (const name of names) {
+    process.stdout.write(`${ISOLATED_CLIENTS[name].padEnd(32)} cpu/unit-poll median ${median(perProcess[name]).toFixed(4)} ms   per process ${perProcess[name].map((v) => v.toFixed(4)).join(' ')}\n`);
+  }
+  process.stdout.write('\n');
+  const bare = median(perProcess.bare);
+  const comparisons: Comparison[] = [];
+  if (names.includes('ours')) comparisons.push({ name: 'CPU per unit-poll, each alone in its own process, ours vs bare, both unbounded', measured: median(perProcess.ours), reference: bare, referenceName: 'bare net-snmp loop', unit: 'ms', higherIsBetter: false });
+  if (names.includes('ours64')) comparisons.push({ name: 'CPU per unit-poll, each alone in its own process, ours at 64 in flight vs bare', measured: median(perProcess.ours64), reference: bare, referenceName: 'bare net-snmp loop', unit: 'ms', higherIsBetter: false });
+  report(comparisons);
 }
 
 async function main(): Promise<void> {
@@ -406,14 +496,19 @@ async function main(): Promise<void> {
   }
 }
 
+function exitWith(err: unknown): void {
+  process.stderr.write(`snmp-scale: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+}
+
 if (process.argv[2] === '--agents') {
   void runAgents(Number(process.argv[3]), Number(process.argv[4]));
+} else if (process.argv[2] === '--client') {
+  const [name, base, units, rounds, block] = process.argv.slice(3);
+  if (!(name in ISOLATED_CLIENTS)) exitWith(new Error(`unknown client ${name}`));
+  runIsolatedClient(name as IsolatedClient, Number(base), Number(units), Number(rounds), Number(block)).then(() => process.exit(0), exitWith);
+} else if (process.argv.includes('--isolated')) {
+  isolated(arg('--units', 1000), arg('--reps', 5), arg('--rounds', 6), arg('--block', 5)).then(() => process.exit(0), exitWith);
 } else {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`snmp-scale: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  main().then(() => process.exit(0), exitWith);
 }
