@@ -12,8 +12,8 @@
  *   - node-red-node-snmp 0.0.24 set up as its users do: an inject and an snmp node per unit, all OIDs in one
  *     request, timeout 2 s like ours.
  * The clients run in alternate blocks of cycles (floor, ours, ours, floor, floor, ours, ...), so that machine
- * load drifting during the run and each one's place in the order weigh on all alike; CPU per unit-poll is the median over the blocks of each block's mean, the
- * cycle times medians over the cycles. No garbage collection is forced between cycles: the two cycles after a
+ * load drifting during the run and each one's place in the order weigh on all alike; CPU per unit-poll is the
+ * median over the blocks of each block's mean, the cycle times medians over the cycles. No garbage collection is forced between cycles: the two cycles after a
  * forced full collection cost 2-4 times the CPU of a steady one (the bare loop alone: 197, 78, then 43 ms), so
  * the figures would be of that recovery; and with the young generation emptied before each cycle, a client
  * allocating 4 % more crossed into a second scavenge per cycle (1.6 against 1.0) and measured 15 % more. In
@@ -40,7 +40,7 @@ import * as path from 'path';
 import * as snmp from 'net-snmp';
 import { report, Comparison } from './report';
 import { defaultProfile, pollPlan } from '../nodes/jupiter-hvdc/profile';
-import type { SnmpEndpoint, SnmpTarget } from '../lib/snmp/types';
+import type { SnmpEndpoint, SnmpLink, SnmpTarget } from '../lib/snmp/types';
 
 const DEAD_EVERY = 20; // every 20th unit is dead: 5 %
 
@@ -170,6 +170,36 @@ function median(values: number[]): number {
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
+/**
+ * The floor: bare net-snmp, one session per unit created once and reused. It checks each answer's varbinds for an
+ * exception value, the protocol work ours does on an answer too.
+ */
+function bareLoop(targets: SnmpTarget[], oids: string[]): { cycle: Cycle; close(): void } {
+  const sessions = targets.map((t) => {
+    const s = snmp.createSession(t.host, 'public', { port: t.port, version: snmp.Version2c, timeout: 2000, retries: 1 } as snmp.SessionOptions);
+    (s as unknown as { on(e: string, l: () => void): void }).on('error', () => undefined);
+    return s;
+  });
+  let exceptions = 0;
+  return {
+    cycle: (done) => {
+      for (const s of sessions)
+        s.get(oids, (err, varbinds) => {
+          if (!err && varbinds) for (const vb of varbinds) if (snmp.isVarbindError(vb)) exceptions++;
+          done(!err);
+        });
+    },
+    close: () => sessions.forEach((s) => s.close()),
+  };
+}
+
+/** Ours: every unit polled once through the link's `get`. */
+function linkCycle(link: Pick<SnmpLink, 'get'>, units: SnmpTarget[], oids: string[]): Cycle {
+  return (done) => {
+    for (const t of units) link.get(t, oids).then(() => done(true), () => done(false));
+  };
+}
+
 /** The clients of `--isolated`, each run alone in its own process. */
 const ISOLATED_CLIENTS = {
   bare: 'bare net-snmp loop',
@@ -184,29 +214,13 @@ async function runIsolatedClient(name: IsolatedClient, base: number, units: numb
   const targets: SnmpTarget[] = [];
   for (let i = 0; i < units; i++) if (i % DEAD_EVERY !== DEAD_EVERY - 1) targets.push({ host: '127.0.0.1', port: base + i });
   let cycle: Cycle;
-  let close = (): void => undefined;
-  if (name === 'bare') {
-    const sessions = targets.map((t) => {
-      const s = snmp.createSession(t.host, 'public', { port: t.port, version: snmp.Version2c, timeout: 2000, retries: 1 } as snmp.SessionOptions);
-      (s as unknown as { on(e: string, l: () => void): void }).on('error', () => undefined);
-      return s;
-    });
-    let exceptions = 0;
-    cycle = (done) => {
-      for (const s of sessions)
-        s.get(oids, (err, varbinds) => {
-          if (!err && varbinds) for (const vb of varbinds) if (snmp.isVarbindError(vb)) exceptions++;
-          done(!err);
-        });
-    };
-    close = () => sessions.forEach((s) => s.close());
-  } else {
+  let close: () => void;
+  if (name === 'bare') ({ cycle, close } = bareLoop(targets, oids));
+  else {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { SnmpClient } = require('../lib/snmp/session') as typeof import('../lib/snmp/session');
     const client = new SnmpClient(targets, { version: 'v2c', timeout: 2000, retries: 1, maxVarbinds: 24, concurrency: name === 'ours' ? targets.length : 64 }, { community: 'public' });
-    cycle = (done) => {
-      for (const t of targets) client.get(t, oids).then(() => done(true), () => done(false));
-    };
+    cycle = linkCycle(client, targets, oids);
     close = () => void client.close();
   }
   const figures = await measure({ [name]: cycle }, rounds, block, targets.length, targets.length);
@@ -313,43 +327,20 @@ async function main(): Promise<void> {
 
   let results: Record<string, CycleFigures> = {};
   try {
-    // ---- the floor: bare net-snmp, one session per unit created once and reused
-    const sessions = targets.map((t) => {
-      const s = snmp.createSession(t.host, 'public', { port: t.port, version: snmp.Version2c, timeout: 2000, retries: 1 } as snmp.SessionOptions);
-      (s as unknown as { on(e: string, l: () => void): void }).on('error', () => undefined);
-      return s;
-    });
+    const floor = bareLoop(targets, oids);
     // ---- ours: the deployed snmp-endpoint link
     const link = RED.nodes.getNode('bench-link') as SnmpEndpoint | null;
     if (!link || link.configError) throw new Error(`link not deployed: ${link?.configError ?? 'missing'}`);
-    const linkUnits = link.targets();
     const unbounded = RED.nodes.getNode('bench-link-unbounded') as SnmpEndpoint | null;
     if (!unbounded || unbounded.configError) throw new Error(`unbounded link not deployed: ${unbounded?.configError ?? 'missing'}`);
-    const unboundedUnits = unbounded.targets();
-    let exceptions = 0;
     results = await measure(
-      {
-        bare: (done) => {
-          for (const s of sessions)
-            s.get(oids, (err, varbinds) => {
-              // the protocol work ours does on an answer too: each varbind checked for an exception value
-              if (!err && varbinds) for (const vb of varbinds) if (snmp.isVarbindError(vb)) exceptions++;
-              done(!err);
-            });
-        },
-        ours: (done) => {
-          for (const t of linkUnits) link.get(t, oids).then(() => done(true), () => done(false));
-        },
-        oursUnbounded: (done) => {
-          for (const t of unboundedUnits) unbounded.get(t, oids).then(() => done(true), () => done(false));
-        },
-      },
+      { bare: floor.cycle, ours: linkCycle(link, link.targets(), oids), oursUnbounded: linkCycle(unbounded, unbounded.targets(), oids) },
       rounds,
       block,
       units,
       live,
     );
-    for (const s of sessions) s.close();
+    floor.close();
 
     // ---- node-red-node-snmp 0.0.24: inject -> snmp per unit; count its sends and errors
     if (withPeer) {

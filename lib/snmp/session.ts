@@ -136,37 +136,6 @@ export class Limiter {
     else this.waiting.push(work);
   }
 
-  /** The promise form of start(): the slot is held until the task's promise settles. */
-  run<T>(task: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const work: LimitedWork = {
-        startedAt: 0,
-        counted: false,
-        olderWork: undefined,
-        newerWork: undefined,
-        begin: () => {
-          let p: Promise<T>;
-          try {
-            p = task();
-          } catch (err) {
-            p = Promise.reject(err);
-          }
-          p.then(
-            (v) => {
-              this.release(work);
-              resolve(v);
-            },
-            (err: unknown) => {
-              this.release(work);
-              reject(err);
-            },
-          );
-        },
-      };
-      this.start(work);
-    });
-  }
-
   private begin(work: LimitedWork): void {
     work.startedAt = Date.now();
     work.counted = true;

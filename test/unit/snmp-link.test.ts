@@ -15,6 +15,11 @@ function collectGarbage(): void {
   (vm.runInNewContext('gc') as () => void)();
 }
 
+/** work for the Limiter that runs `begin` when it gets its slot */
+function limitedWork(begin: () => void = () => undefined): LimitedWork {
+  return { startedAt: 0, counted: false, olderWork: undefined, newerWork: undefined, begin };
+}
+
 describe('SNMP link (unit)', () => {
   describe('parseTargets', () => {
     it('expands lists, address ranges (full and last-octet) and port ranges, dropping duplicates', () => {
@@ -65,13 +70,18 @@ describe('SNMP link (unit)', () => {
   it('the limiter bounds tasks in flight and frees the slot of a task that is slow to finish', async () => {
     const limiter = new Limiter(2, 50);
     const order: string[] = [];
-    const never = new Promise<void>(() => undefined);
-    void limiter.run(() => never);
-    void limiter.run(() => never);
+    // two tasks that never end, so never release their slots
+    limiter.start(limitedWork());
+    limiter.start(limitedWork());
     expect(limiter.inFlight).to.equal(2);
-    const third = limiter.run(async () => {
-      order.push('third ran');
-    });
+    const third = new Promise<void>((resolve) =>
+      limiter.start(
+        limitedWork(() => {
+          order.push('third ran');
+          resolve();
+        }),
+      ),
+    );
     expect(order).to.deep.equal([]);
     await third; // started once the stuck tasks stopped counting
     expect(order).to.deep.equal(['third ran']);
@@ -80,8 +90,7 @@ describe('SNMP link (unit)', () => {
 
   it('the limiter lets go of work the moment it is released, slow work oldest first, and everything on clear', async () => {
     const limiter = new Limiter(8, 40);
-    const make = (): LimitedWork => ({ startedAt: 0, counted: false, olderWork: undefined, newerWork: undefined, begin: () => undefined });
-    const works = [make(), make(), make(), make()];
+    const works = [limitedWork(), limitedWork(), limitedWork(), limitedWork()];
     for (const w of works) limiter.start(w);
     expect(limiter.inFlight).to.equal(4);
     // ended work leaves the list at once: nothing of it (its promise, the answer it resolved) is kept to the sweep
@@ -92,7 +101,7 @@ describe('SNMP link (unit)', () => {
     expect(works[2].olderWork).to.equal(works[0]);
     // an ended answer is collectable while the rest of the list is still counted
     const answer = await (async () => {
-      const w = make();
+      const w = limitedWork();
       const held = { varbinds: new Array(1000).fill('1.3.6.1.2.1.1.3.0') };
       (w as LimitedWork & { held?: object }).held = held;
       limiter.start(w);
@@ -103,7 +112,7 @@ describe('SNMP link (unit)', () => {
     collectGarbage();
     expect(answer.deref(), 'released work still reachable from the limiter').to.equal(undefined);
     // slow work stops counting after slowAfter, oldest first; new work still counts
-    const fresh = make();
+    const fresh = limitedWork();
     await new Promise((r) => setTimeout(r, 70));
     limiter.start(fresh);
     await new Promise((r) => setTimeout(r, 20));
