@@ -5,7 +5,7 @@
  * the event loop (node-red-nodes #852: a malformed response crashed Node-RED).
  */
 import * as snmp from 'net-snmp';
-import type { SnmpLink, SnmpTarget, SnmpTrap, SnmpVarbind } from './types';
+import type { SnmpDone, SnmpLink, SnmpTarget, SnmpTrap, SnmpVarbind } from './types';
 import { targetKey } from './targets';
 import { DropKind, SnmpTrapReceiver, TrapReceiverOptions } from './receiver';
 import { compareOids, isRawVarbind, missingVarbind, oidInSubtree, RawVarbind, requestOid, toSnmpVarbind } from './varbinds';
@@ -262,12 +262,17 @@ function classify(err: unknown, target: SnmpTarget, version: SnmpVersion): SnmpE
 }
 
 /** The end of an operation: an error, or its result. */
-type Done<T> = (err: Error | null, result?: T) => void;
+type Done<T> = SnmpDone<T>;
 
 /** A net-snmp request on a session; module functions, not a closure per call (a GET runs once per unit-poll). */
 type NetSnmpCall<T> = (session: RawSession, oids: string[], cb: Done<T>) => void;
 const netSnmpGet: NetSnmpCall<RawVarbind[]> = (session, oids, cb) => session.get(oids, cb);
 const netSnmpGetNext: NetSnmpCall<RawVarbind[]> = (session, oids, cb) => session.getNext(oids, cb);
+
+/** a request of the link's own API as a promise (get, walk: the occasional callers) */
+function promised<T>(request: (done: Done<T>) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => request((err, result) => (err ? reject(err) : resolve(result as T))));
+}
 
 /**
  * One operation on one unit (the GET of a poll, a walk): the work the link's limiter counts, queued behind the
@@ -297,48 +302,53 @@ abstract class UnitOperation implements LimitedWork {
   }
 }
 
+/**
+ * An operation whose caller hears of its end through `done`, the answer passed on and never stored here: the
+ * operation lives for a round trip, so V8 may have promoted it, and an old object pointing at a young answer
+ * keeps that answer alive through the next scavenges (why the link's hot path has no promise).
+ */
+abstract class AnsweredOperation extends UnitOperation {
+  constructor(
+    link: SnmpClient,
+    private readonly done: Done<SnmpVarbind[]>,
+  ) {
+    super(link);
+  }
+  refuse(err: Error): void {
+    this.done(err);
+  }
+  protected readonly answered: Done<SnmpVarbind[]> = (err, varbinds) => {
+    this.end();
+    this.done(err, varbinds);
+  };
+}
+
 /** The GET of a unit-poll: its OIDs in as few PDUs as the unit accepts. */
-class GetOperation extends UnitOperation {
+class GetOperation extends AnsweredOperation {
   constructor(
     link: SnmpClient,
     private readonly oids: string[],
-    private readonly resolve: (varbinds: SnmpVarbind[]) => void,
-    readonly refuse: (err: Error) => void,
+    done: Done<SnmpVarbind[]>,
   ) {
-    super(link);
+    super(link, done);
   }
   run(s: TargetState): void {
     this.link.getBatched(s, this.oids, this.answered);
   }
-  private readonly answered: Done<SnmpVarbind[]> = (err, varbinds) => {
-    this.end();
-    if (err) this.refuse(err);
-    else this.resolve(varbinds as SnmpVarbind[]);
-  };
 }
 
 /** The walk of a subtree. */
-class WalkOperation extends UnitOperation {
+class WalkOperation extends AnsweredOperation {
   constructor(
     link: SnmpClient,
     private readonly baseOid: string,
     private readonly maxRows: number,
-    private readonly resolve: (rows: SnmpVarbind[]) => void,
-    readonly refuse: (err: Error) => void,
+    done: Done<SnmpVarbind[]>,
   ) {
-    super(link);
+    super(link, done);
   }
   run(s: TargetState): void {
-    this.link.walkRows(s, this.baseOid, this.maxRows).then(
-      (rows) => {
-        this.end();
-        this.resolve(rows);
-      },
-      (err: unknown) => {
-        this.end();
-        this.refuse(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+    this.link.walkRows(s, this.baseOid, this.maxRows, this.answered);
   }
 }
 
@@ -373,6 +383,36 @@ function answerOf(target: SnmpTarget, oids: string[], raw: unknown): SnmpVarbind
     if (!isRawVarbind(r) || toSnmpVarbind(r, oids[i]) === undefined) throw new SnmpError(`${targetKey(target)}: response does not match the request`, 'protocol', target);
   }
   return raw as SnmpVarbind[];
+}
+
+function sameOids(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The rows of a GETBULK answer (net-snmp nests them under the one repeated OID). */
+function bulkRows(res: unknown): unknown[] {
+  const first = Array.isArray(res) ? res[0] : undefined;
+  return Array.isArray(first) ? first.filter(isRawVarbind) : [];
+}
+
+/**
+ * Takes a walk's rows from one answer into `rows`: the OID to ask from next, or undefined when the walk is over
+ * (an empty answer, out of the subtree, end of MIB, an agent that does not move forward, or `maxRows` reached).
+ */
+function walkStep(batch: unknown[], base: string, askedFrom: string, rows: SnmpVarbind[], maxRows: number): string | undefined {
+  if (!Array.isArray(batch) || batch.length === 0) return undefined;
+  let oid = askedFrom;
+  for (const raw of batch) {
+    if (!isRawVarbind(raw)) return undefined;
+    const vb = toSnmpVarbind(raw);
+    if (vb === undefined || vb.error === 'endOfMibView' || !oidInSubtree(vb.oid, base) || compareOids(vb.oid, oid) <= 0) return undefined;
+    rows.push(vb);
+    oid = vb.oid;
+    if (rows.length >= maxRows) return undefined;
+  }
+  return oid;
 }
 
 /** A rate-limited report of datagrams the link dropped (see lib/report-limiter.ts). */
@@ -411,8 +451,15 @@ export class SnmpClient implements SnmpLink {
   private readonly trapListeners = new Set<(trap: SnmpTrap) => void>();
   /** request OIDs as given → as sent, '' for one that must not be sent (see requestOid) */
   private readonly checkedOids = new Map<string, string>();
+  /** the GET's OIDs last checked, as given and as sent: every unit-poll of a link asks for the same list */
+  private lastGiven: string[] = [];
+  private lastSendable: string[] = [];
+  /** listed units' states by the target object their polls pass (see state) */
+  private readonly unitStates = new WeakMap<SnmpTarget, TargetState>();
   private receiver: SnmpTrapReceiver | undefined;
   private closed = false;
+  /** the walks' GETBULK with the link's repetitions */
+  private readonly getBulk: NetSnmpCall<unknown[]>;
 
   constructor(
     private readonly targetList: SnmpTarget[],
@@ -424,6 +471,8 @@ export class SnmpClient implements SnmpLink {
     this.limiter = new Limiter(Math.max(1, this.opts.concurrency), this.opts.slowAfter);
     this.listed = new Set(targetList.map(targetKey));
     this.drops = new ReportLimiter((r) => this.reportDrop(r as DropReport));
+    const repetitions = Math.max(1, this.opts.maxRepetitions);
+    this.getBulk = (session, oids, cb) => session.getBulk(oids, 0, repetitions, cb);
   }
 
   /** sessions open now (a bounded number: one per listed unit in use, plus targets with work queued) */
@@ -454,12 +503,17 @@ export class SnmpClient implements SnmpLink {
 
   /** the state of one target, created on first use (targets outside the list are allowed, e.g. discover) */
   private state(target: SnmpTarget): TargetState {
+    // a unit's poll passes the target object the link handed out: found without building its key
+    const known = this.unitStates.get(target);
+    if (known !== undefined && known.target.host === target.host && known.target.port === target.port) return known;
     const key = targetKey(target);
     let s = this.states.get(key);
     if (!s) {
       s = { target: { host: target.host, port: target.port }, key, listed: this.listed.has(key), session: undefined, maxVarbinds: Math.max(1, this.opts.maxVarbinds), queue: [], queued: 0, pending: undefined, missing: undefined, missingUntil: 0 };
       this.states.set(key, s);
     }
+    // only a listed unit's state lives as long as the link (another target's goes when it is idle)
+    if (s.listed) this.unitStates.set(target, s);
     return s;
   }
 
@@ -635,11 +689,6 @@ export class SnmpClient implements SnmpLink {
     }
   }
 
-  /** call() as a promise, for walks (their cost is in the rows, not the calls) */
-  private callAsync<T>(s: TargetState, invoke: NetSnmpCall<T>, oids: string[]): Promise<T> {
-    return new Promise<T>((resolve, reject) => this.call<T>(s, invoke, oids, (err, result) => (err ? reject(err) : resolve(result as T))));
-  }
-
   /** GETs of `oids` in as few PDUs as the unit accepts (GetOperation). Callbacks, not promises: this runs once per unit-poll. */
   getBatched(s: TargetState, oids: string[], done: Done<SnmpVarbind[]>): void {
     if (oids.length <= s.maxVarbinds) this.getChunk(s, oids, done);
@@ -729,15 +778,30 @@ export class SnmpClient implements SnmpLink {
   }
 
   /** GET of many OIDs in as few PDUs as the agent accepts; per-OID errors are in the varbinds. */
-  get(target: SnmpTarget, oids: string[]): Promise<SnmpVarbind[]> {
-    if (oids.length === 0) return Promise.resolve([]);
+  getThen(target: SnmpTarget, oids: string[], done: Done<SnmpVarbind[]>): void {
+    if (oids.length === 0) return done(null, []);
     const sent = this.sendable(target, oids);
-    if (sent instanceof SnmpError) return Promise.reject(sent);
-    return new Promise<SnmpVarbind[]>((resolve, reject) => this.enqueue(target, new GetOperation(this, sent, resolve, reject)));
+    if (sent instanceof SnmpError) return done(sent);
+    this.enqueue(target, new GetOperation(this, sent, done));
+  }
+
+  get(target: SnmpTarget, oids: string[]): Promise<SnmpVarbind[]> {
+    return promised((done) => this.getThen(target, oids, done));
+  }
+
+  /** checkOids for a GET, with the last list remembered */
+  private sendable(target: SnmpTarget, oids: string[]): string[] | SnmpError {
+    if (sameOids(oids, this.lastGiven)) return this.lastSendable;
+    const out = this.checkOids(target, oids);
+    if (out instanceof SnmpError) return out;
+    // copies: a caller may change its array after the call
+    this.lastGiven = oids.slice();
+    this.lastSendable = out === oids ? this.lastGiven : out;
+    return out;
   }
 
   /** The OIDs as net-snmp gets them (see requestOid), or the error for the first it must not be given. */
-  private sendable(target: SnmpTarget, oids: string[]): string[] | SnmpError {
+  private checkOids(target: SnmpTarget, oids: string[]): string[] | SnmpError {
     let out = oids;
     for (let i = 0; i < oids.length; i++) {
       const given = oids[i];
@@ -758,55 +822,39 @@ export class SnmpClient implements SnmpLink {
   }
 
   /** Walk of a subtree: GETBULK on v2c/v3, GETNEXT on v1; stops at the end of the subtree or of the MIB. */
-  walk(target: SnmpTarget, baseOid: string, maxRows = this.opts.maxWalkRows): Promise<SnmpVarbind[]> {
-    const sent = this.sendable(target, [typeof baseOid === 'string' ? baseOid.replace(/\.$/, '') : baseOid]);
-    if (sent instanceof SnmpError) return Promise.reject(sent);
-    const base = sent[0];
-    return new Promise<SnmpVarbind[]>((resolve, reject) => this.enqueue(target, new WalkOperation(this, base, maxRows, resolve, reject)));
+  walkThen(target: SnmpTarget, baseOid: string, done: Done<SnmpVarbind[]>, maxRows = this.opts.maxWalkRows): void {
+    const sent = this.checkOids(target, [typeof baseOid === 'string' ? baseOid.replace(/\.$/, '') : baseOid]);
+    if (sent instanceof SnmpError) return done(sent);
+    this.enqueue(target, new WalkOperation(this, sent[0], maxRows, done));
   }
 
-  /** The rows of a walk (WalkOperation). */
-  async walkRows(s: TargetState, base: string, maxRows: number): Promise<SnmpVarbind[]> {
-    const rows: SnmpVarbind[] = [];
-    let oid = base;
-    for (;;) {
-      let batch: RawVarbind[];
-      if (this.opts.version === 'v1') {
+  walk(target: SnmpTarget, baseOid: string, maxRows = this.opts.maxWalkRows): Promise<SnmpVarbind[]> {
+    return promised((done) => this.walkThen(target, baseOid, done, maxRows));
+  }
+
+  /** The rows of a walk (WalkOperation): one GETBULK (GETNEXT on v1) after another until the subtree ends. */
+  walkRows(s: TargetState, base: string, maxRows: number, done: Done<SnmpVarbind[]>): void {
+    // made at the first answer, not at send time (see AnsweredOperation)
+    let rows: SnmpVarbind[] | undefined;
+    const ask = (oid: string): void => {
+      const answered: Done<unknown[]> = (err, batch) => {
+        if (err) return done(err);
+        rows ??= [];
+        let next: string | undefined;
         try {
-          batch = await this.callAsync<RawVarbind[]>(s, netSnmpGetNext, [oid]);
-        } catch (err) {
-          if (err instanceof SnmpError && err.code === 'noSuchName') break; // v1's end of MIB
-          throw err;
+          next = walkStep(batch as unknown[], base, oid, rows, maxRows);
+        } catch (e) {
+          return done(e instanceof Error ? e : new Error(String(e)));
         }
-      } else {
-        const repetitions = Math.max(1, this.opts.maxRepetitions);
-        const res = await this.callAsync<unknown[]>(s, (session, oids, cb) => session.getBulk(oids, 0, repetitions, cb), [oid]);
-        const first = Array.isArray(res) ? res[0] : undefined;
-        batch = Array.isArray(first) ? (first as unknown[]).filter(isRawVarbind) : [];
-      }
-      if (!Array.isArray(batch) || batch.length === 0) break;
-      let done = false;
-      for (const raw of batch) {
-        if (!isRawVarbind(raw)) {
-          done = true;
-          break;
-        }
-        const vb = toSnmpVarbind(raw);
-        if (vb === undefined || vb.error === 'endOfMibView' || !oidInSubtree(vb.oid, base) || compareOids(vb.oid, oid) <= 0) {
-          // out of the subtree, end of MIB, or an agent that does not move forward
-          done = true;
-          break;
-        }
-        rows.push(vb);
-        oid = vb.oid;
-        if (rows.length >= maxRows) {
-          done = true;
-          break;
-        }
-      }
-      if (done) break;
-    }
-    return rows;
+        if (next === undefined) done(null, rows);
+        else ask(next);
+      };
+      if (this.opts.version === 'v1')
+        // v1 ends the MIB with noSuchName
+        this.call<RawVarbind[]>(s, netSnmpGetNext, [oid], (err, batch) => (err instanceof SnmpError && err.code === 'noSuchName' ? answered(null, []) : answered(err, batch)));
+      else this.call<unknown[]>(s, this.getBulk, [oid], (err, res) => answered(err, err ? undefined : bulkRows(res)));
+    };
+    ask(base);
   }
 
   onTrap(listener: (trap: SnmpTrap) => void): () => void {

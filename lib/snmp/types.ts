@@ -35,10 +35,23 @@ export interface SnmpTrap {
   v1?: { enterprise: string; agentAddr: string; generic: number; specific: number };
 }
 
+/** The end of a link request: an error, or its result. It may be called before the request call returns. */
+export type SnmpDone<T> = (err: Error | null, result?: T) => void;
+
 export interface SnmpLink {
   /** the targets this link serves (a list or a host range expanded) */
   targets(): SnmpTarget[];
+  /**
+   * GET of many OIDs, ending in `done`: the form a poll cycle uses. A promise made at send time and resolved with
+   * the answer a round trip later costs V8 more than the answer is worth (README, "Performance"), and this runs
+   * once per unit-poll. Per-OID errors are in the varbinds.
+   */
+  getThen(target: SnmpTarget, oids: string[], done: SnmpDone<SnmpVarbind[]>): void;
+  /** walk of a subtree, ending in `done` (see getThen) */
+  walkThen(target: SnmpTarget, baseOid: string, done: SnmpDone<SnmpVarbind[]>): void;
+  /** getThen as a promise, for requests made now and then (a dialog, a test) */
   get(target: SnmpTarget, oids: string[]): Promise<SnmpVarbind[]>;
+  /** walkThen as a promise */
   walk(target: SnmpTarget, baseOid: string): Promise<SnmpVarbind[]>;
   onTrap(listener: (trap: SnmpTrap) => void): () => void;
 }

@@ -16,9 +16,9 @@ import { parseContactMessage, planContactReads, validateContacts } from './conta
 import { ContactBank } from './contact-bank';
 import { registerJupiterAdmin } from './admin';
 import { jupiterSettings, type JupiterNodeDef } from './settings';
-import { defaultProfile, importProfile, validateProfile, type JupiterProfile } from './profile';
+import { defaultProfile, importProfile, validateProfile, type JupiterProfile, type PollPlan } from './profile';
 import { assembleFleet, targetLabel, type UnitState } from './fleet';
-import { applyAnswer, applyFailure, planFor, readUnit } from './link';
+import { applyAnswer, applyFailure, planFor, readUnit, type UnitAnswer } from './link';
 import { unitMessages } from './message';
 import { applyTrap, unitOfTrap } from './traps';
 import { parseUnitRows, type MissingUnit } from './naming';
@@ -101,19 +101,28 @@ export = function (RED: NodeAPI): void {
 
     // ---- SNMP polling: one schedule per unit, so a dead unit's timeouts delay only its own next poll (the link
     // bounds how many requests are in flight). No back-off: a dead unit costs one timeout per interval.
-    const pollUnit = async (u: UnitState): Promise<boolean> => {
-      if (!link || !u.target) return false;
-      const plan = planFor(u, profile);
-      let answer;
-      try {
-        answer = await readUnit(link, u.target, plan);
-      } catch (err) {
-        if (runtime.closed) return false;
-        applyFailure(u, Date.now());
-        runtime.report(u.name, '', new Error(t('jupiter-hvdc.errors.pollFailed', { unit: u.name, reason: asError(err).message })));
-        sendUnit(u);
-        return false;
-      }
+    // the answer is handled in readUnit's callback: only the outcome goes into the poll's promise (see readUnit)
+    const pollUnit = (u: UnitState): Promise<boolean> =>
+      new Promise<boolean>((resolve) => {
+        if (!link || !u.target) return resolve(false);
+        const plan = planFor(u, profile);
+        readUnit(link, u.target, plan, (err, answer) => {
+          try {
+            resolve(err ? failedPoll(u, err) : answeredPoll(u, answer as UnitAnswer, plan));
+          } catch (thrown) {
+            runtime.report(u.name, 'poll', asError(thrown));
+            resolve(false);
+          }
+        });
+      });
+    const failedPoll = (u: UnitState, err: Error): boolean => {
+      if (runtime.closed) return false;
+      applyFailure(u, Date.now());
+      runtime.report(u.name, '', new Error(t('jupiter-hvdc.errors.pollFailed', { unit: u.name, reason: err.message })));
+      sendUnit(u);
+      return false;
+    };
+    const answeredPoll = (u: UnitState, answer: UnitAnswer, plan: PollPlan): boolean => {
       if (runtime.closed) return false;
       const { outcome, restarted } = applyAnswer(u, answer, plan, profile, settings, Date.now());
       if (restarted) node.log(t('jupiter-hvdc.log.restarted', { unit: u.name }));

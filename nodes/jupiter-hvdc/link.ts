@@ -2,10 +2,10 @@
  * The Jupiter adapter's poll: how one unit is read over the snmp-endpoint link (readUnit) and what the answer,
  * or its failure, does to the unit (applyAnswer, applyFailure; pure, the clock is passed in).
  */
-import type { SnmpLink, SnmpTarget, SnmpVarbind } from '../../lib/snmp/types';
+import type { SnmpDone, SnmpLink, SnmpTarget, SnmpVarbind } from '../../lib/snmp/types';
 import { describeViolations } from '../../lib/plausibility';
 import type { UnitState } from './fleet';
-import { OID, answerFrom, decodeUnit, pollPlan, type JupiterProfile } from './profile';
+import { OID, answerFrom, decodeUnit, pollPlan, type JupiterProfile, type PollPlan } from './profile';
 import { screenUnit } from './screen';
 
 export interface UnitAnswer {
@@ -13,16 +13,35 @@ export interface UnitAnswer {
   walks: [string, SnmpVarbind[]][];
 }
 
-/** The plan's gets, then its walks; a table the agent does not have is an empty walk, not a failure. */
-export async function readUnit(link: SnmpLink, target: SnmpTarget, plan: { gets: string[]; walks: string[] }): Promise<UnitAnswer> {
-  const gets = await link.get(target, plan.gets);
-  const walks: [string, SnmpVarbind[]][] = [];
-  for (const base of plan.walks) walks.push([base, await link.walk(target, base)]);
-  return { gets, walks };
+/**
+ * The plan's gets, then its walks; a table the agent does not have is an empty walk, not a failure. Callbacks to
+ * the end: this runs once per unit-poll, and a promise made at send time and resolved with the answer a round trip
+ * later keeps the answer alive in V8 past its use (README, "Performance").
+ */
+export function readUnit(link: SnmpLink, target: SnmpTarget, plan: PollPlan, done: SnmpDone<UnitAnswer>): void {
+  link.getThen(target, plan.gets, (err, gets) => {
+    if (err) done(err);
+    else readWalks(link, target, plan.walks, 0, gets as SnmpVarbind[], [], done);
+  });
 }
 
-export function planFor(u: UnitState, profile: JupiterProfile): { gets: string[]; walks: string[] } {
-  return pollPlan(profile, { entitySensor: u.entitySensor });
+function readWalks(link: SnmpLink, target: SnmpTarget, bases: string[], next: number, gets: SnmpVarbind[], walks: [string, SnmpVarbind[]][], done: SnmpDone<UnitAnswer>): void {
+  if (next >= bases.length) return done(null, { gets, walks });
+  link.walkThen(target, bases[next], (err, rows) => {
+    if (err) return done(err);
+    walks.push([bases[next], rows as SnmpVarbind[]]);
+    readWalks(link, target, bases, next + 1, gets, walks, done);
+  });
+}
+
+/** plans by profile, with and without the sensor table: the same for every unit and poll until the profile changes */
+const plans = new WeakMap<JupiterProfile, { withSensor?: PollPlan; without?: PollPlan }>();
+
+export function planFor(u: UnitState, profile: JupiterProfile): PollPlan {
+  let known = plans.get(profile);
+  if (!known) plans.set(profile, (known = {}));
+  if (u.entitySensor) return (known.withSensor ??= pollPlan(profile, { entitySensor: true }));
+  return (known.without ??= pollPlan(profile, { entitySensor: false }));
 }
 
 /** `good`: values, all plausible; `implausible`: values, some dropped (named); `noValues`: nothing usable */

@@ -5,7 +5,7 @@
  */
 import type { NodeAPI, Node, NodeDef } from '../../lib/red';
 import { ErrorOnce, asError } from '../../lib/red';
-import type { SnmpEndpoint, SnmpTarget, SnmpTrap, SnmpVarbind } from '../../lib/snmp/types';
+import type { SnmpDone, SnmpEndpoint, SnmpTarget, SnmpTrap, SnmpVarbind } from '../../lib/snmp/types';
 import { DropReport, SnmpClient, SnmpCredentials } from '../../lib/snmp/session';
 import { SnmpEndpointConfig, num, sessionOptions, walkRows } from '../../lib/snmp/settings';
 import { parseTargets, targetKey, targetName } from '../../lib/snmp/targets';
@@ -115,6 +115,8 @@ export = function (RED: NodeAPI): void {
     node.targetName = (target: SnmpTarget) => targetName(target, defaultPort);
     node.get = (target: SnmpTarget, oids: string[]) => (configError ? refuse() : client.get(target, oids));
     node.walk = (target: SnmpTarget, baseOid: string) => (configError ? refuse() : client.walk(target, baseOid));
+    node.getThen = (target: SnmpTarget, oids: string[], done: SnmpDone<SnmpVarbind[]>) => (configError ? done(new Error(configError)) : client.getThen(target, oids, done));
+    node.walkThen = (target: SnmpTarget, baseOid: string, done: SnmpDone<SnmpVarbind[]>) => (configError ? done(new Error(configError)) : client.walkThen(target, baseOid, done));
     node.onTrap = (listener: (trap: SnmpTrap) => void) => client.onTrap(listener);
     node.register = (user: { id: string }) => {
       users.set(user.id, user);

@@ -12,15 +12,15 @@ import { BacsSnmpAgent } from '../../nodes/bacs/simulator-snmp';
 import { BACS_MODULE_TABLE, readSnmpTables } from '../../nodes/bacs/snmp';
 import { DEFAULT_MODULE_TEMPLATE, stringSizes } from '../../nodes/bacs/registers';
 import { freeUdpPort } from '../helpers/ports';
+import { promiseLink } from '../helpers/snmp-link';
 
 const run = promisify(execFile);
 
 /** A minimal SnmpLink over one net-snmp v2c session (the package's snmp-endpoint provides the real one). */
 function netSnmpLink(port: number): SnmpLink & { close(): void } {
   const session = snmp.createSession('127.0.0.1', 'public', { port, version: snmp.Version2c, timeout: 2000, retries: 1 });
-  return {
+  const link = promiseLink({
     targets: () => [{ host: '127.0.0.1', port }],
-    get: () => Promise.reject(new Error('not used')),
     walk: (_target: SnmpTarget, base: string) =>
       new Promise((resolve, reject) => {
         const out: SnmpVarbind[] = [];
@@ -33,9 +33,8 @@ function netSnmpLink(port: number): SnmpLink & { close(): void } {
           (err: Error | null) => (err ? reject(err) : resolve(out)),
         );
       }),
-    onTrap: () => () => undefined,
-    close: () => session.close(),
-  };
+  });
+  return { ...link, close: () => session.close() };
 }
 
 describe('BACS SNMP tables over real UDP (simulator agent, snmpwalk, net-snmp)', function () {

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { JupiterFleet, JupiterUnit, SIM_ENTERPRISE_OID, UPS_ALARM } from '../../nodes/jupiter-hvdc/simulator';
 import { SnmpClient, SnmpError } from '../../lib/snmp/session';
-import type { SnmpTarget, SnmpTrap } from '../../lib/snmp/types';
+import type { SnmpTarget, SnmpTrap, SnmpVarbind } from '../../lib/snmp/types';
 import { freeUdpPort, freeUdpPortRange as freeUdpPorts, waitFor } from '../helpers/ports';
 
 const V3_USER = { name: 'opsuser', level: 'authPriv' as const, authProtocol: 'sha256' as const, authKey: 'auth-secret-1', privProtocol: 'aes' as const, privKey: 'priv-secret-1' };
@@ -141,6 +141,50 @@ describe('SNMP interop and robustness (integration)', function () {
         expect(v1rows.map((r) => r.oid)).to.deep.equal(rows.map((r) => r.oid));
       });
     }
+
+    it('getThen and walkThen, the poll path, end once each with what get and walk give; a walk over several GETBULKs stops at maxRows; an OID list changed in place is asked as it is now', async () => {
+      const t = { host: '127.0.0.1', port };
+      const c = client([t], { version: 'v2c', maxVarbinds: 2, maxRepetitions: 2, maxWalkRows: 5 }, { community: 'dcpower-ro' });
+      const ended = <T>(request: (done: (err: Error | null, result?: T) => void) => void): Promise<{ err: Error | null; result?: T; calls: number }> =>
+        new Promise((resolve) => {
+          let calls = 0;
+          request((err, result) => {
+            calls++;
+            // a second call would show up in `calls` of the result taken a moment later
+            setTimeout(() => resolve({ err, result, calls }), 50);
+          });
+        });
+      const oids = [SYS_DESCR, '1.3.6.1.2.1.1.3.0', '1.3.6.1.2.1.1.99.0'];
+      const got = await ended<SnmpVarbind[]>((done) => c.getThen(t, oids, done));
+      expect(got.err).to.equal(null);
+      expect(got.calls).to.equal(1);
+      expect((got.result as SnmpVarbind[]).map((v) => v.oid)).to.deep.equal(oids);
+      expect((got.result as SnmpVarbind[])[2].error).to.equal('noSuchObject');
+      const walked = await ended<SnmpVarbind[]>((done) => c.walkThen(t, '1.3.6.1.2.1.1', done));
+      expect(walked.calls).to.equal(1);
+      const rows = walked.result as SnmpVarbind[];
+      expect(rows).to.have.length(5); // three GETBULKs of two rows, cut at maxWalkRows
+      expect(rows.map((r) => r.oid)).to.deep.equal((await c.walk(t, '1.3.6.1.2.1.1')).map((r) => r.oid));
+      const empty = await ended<SnmpVarbind[]>((done) => c.walkThen(t, '1.3.6.1.2.1.1.99', done));
+      expect(empty.err).to.equal(null);
+      expect(empty.result).to.deep.equal([]);
+      // the link remembers the last list it checked; a caller that changes its array in place is still asked for
+      const asked = [SYS_DESCR, '1.3.6.1.2.1.1.5.0'];
+      expect((await c.get(t, asked)).map((v) => v.oid)).to.deep.equal(asked);
+      asked[1] = '1.3.6.1.2.1.1.3.0';
+      const again = await c.get({ host: t.host, port: t.port }, asked); // another object for the same unit
+      expect(again.map((v) => v.oid)).to.deep.equal([SYS_DESCR, '1.3.6.1.2.1.1.3.0']);
+      expect(again[1].type).to.equal(67);
+      asked[1] = 'not.an.oid';
+      expect(await c.get(t, asked).then(() => 'answered', (e: SnmpError) => e.code)).to.equal('protocol');
+      const badOid = await ended<SnmpVarbind[]>((done) => c.getThen(t, ['not.an.oid'], done));
+      expect(badOid.err).to.be.instanceOf(SnmpError);
+      expect(badOid.calls).to.equal(1);
+      await c.close();
+      const closed = await ended<SnmpVarbind[]>((done) => c.walkThen(t, '1.3.6.1.2.1.1', done));
+      expect((closed.err as SnmpError).code).to.equal('closed');
+      expect(closed.calls).to.equal(1);
+    });
 
     it('v3 authPriv SHA-256/AES-128: GET and walk', async () => {
       const t = { host: '127.0.0.1', port };

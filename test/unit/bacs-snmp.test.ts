@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { SnmpLink, SnmpTarget, SnmpVarbind } from '../../lib/snmp/types';
 import { BACS_MODULE_TABLE, BACS_STRING_TABLE, decodeModuleTable, decodeStringTable, readSnmpTables, tableRows } from '../../nodes/bacs/snmp';
 import { DEFAULT_MODULE_TEMPLATE, stringSizes } from '../../nodes/bacs/registers';
+import { promiseLink } from '../helpers/snmp-link';
 
 const INT = 2;
 const vb = (oid: string, value: SnmpVarbind['value']): SnmpVarbind => ({ oid, type: INT, value });
@@ -71,15 +72,13 @@ describe('BACS SNMP tables (verified route for module data)', () => {
 
   it('walks both tables through the SnmpLink contract', async () => {
     const walked: string[] = [];
-    const link: SnmpLink = {
+    const link: SnmpLink = promiseLink({
       targets: () => [{ host: '10.0.0.5', port: 161 }],
-      get: async () => [],
       walk: async (_target: SnmpTarget, base: string) => {
         walked.push(base);
         return base === BACS_MODULE_TABLE ? moduleTable([[1, 1365, 253, 0, 512, 0]]) : [vb(`${BACS_STRING_TABLE}.1.1`, 1), vb(`${BACS_STRING_TABLE}.3.1`, 1365)];
       },
-      onTrap: () => () => undefined,
-    };
+    });
     const tables = await readSnmpTables(link, { host: '10.0.0.5', port: 161 }, [1], DEFAULT_MODULE_TEMPLATE.stateCodes);
     expect(walked).to.deep.equal([BACS_MODULE_TABLE, BACS_STRING_TABLE]);
     expect(tables.modules[0]).to.include({ id: 1, voltage: 13.65, state: 'ok' });

@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import type { SnmpTrap } from '../../lib/snmp/types';
 import { assembleFleet, targetLabel } from '../../nodes/jupiter-hvdc/fleet';
-import { applyAnswer, applyFailure, planFor, readUnit } from '../../nodes/jupiter-hvdc/link';
+import { applyAnswer, applyFailure, planFor, readUnit, type UnitAnswer } from '../../nodes/jupiter-hvdc/link';
+import { promiseLink } from '../helpers/snmp-link';
 import { acInputOk, unitMessages, unitReading } from '../../nodes/jupiter-hvdc/message';
 import { defaultProfile, OID } from '../../nodes/jupiter-hvdc/profile';
 import { applyTrap, unitOfTrap } from '../../nodes/jupiter-hvdc/traps';
@@ -73,7 +74,7 @@ describe('jupiter adapter (pure)', () => {
     expect(u.alarms.active().map((a) => a.id)).to.include('network_interruption');
     const plan = planFor(u, profile);
     const asked: string[] = [];
-    const link = {
+    const link = promiseLink({
       targets: () => targets,
       get: async (_t: unknown, oids: string[]) => {
         asked.push(`get ${oids.length}`);
@@ -83,9 +84,8 @@ describe('jupiter adapter (pure)', () => {
         asked.push(`walk ${base}`);
         return [];
       },
-      onTrap: () => () => undefined,
-    };
-    const answer = await readUnit(link, targets[0], plan);
+    });
+    const answer = await new Promise<UnitAnswer>((resolve, reject) => readUnit(link, targets[0], plan, (err, read) => (err ? reject(err) : resolve(read as UnitAnswer))));
     expect(asked[0]).to.match(/^get /);
     expect(asked.slice(1)).to.deep.equal(plan.walks.map((w) => `walk ${w}`));
     const effect = applyAnswer(u, answer, plan, profile, { invertCurrent: false }, 6000);
