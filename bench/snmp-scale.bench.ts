@@ -193,10 +193,10 @@ function bareLoop(targets: SnmpTarget[], oids: string[]): { cycle: Cycle; close(
   };
 }
 
-/** Ours: every unit polled once through the link's `get`. */
-function linkCycle(link: Pick<SnmpLink, 'get'>, units: SnmpTarget[], oids: string[]): Cycle {
+/** Ours: every unit polled once through the link's `getThen`, the GET of the Jupiter adapter's poll (readUnit). */
+function linkCycle(link: Pick<SnmpLink, 'getThen'>, units: SnmpTarget[], oids: string[]): Cycle {
   return (done) => {
-    for (const t of units) link.get(t, oids).then(() => done(true), () => done(false));
+    for (const t of units) link.getThen(t, oids, (err) => done(!err));
   };
 }
 
@@ -205,12 +205,41 @@ const ISOLATED_CLIENTS = {
   bare: 'bare net-snmp loop',
   ours: 'ours (SnmpClient), unbounded',
   ours64: 'ours (SnmpClient), 64 in flight',
+  layer: "ours' own layer (over stub sessions)",
 } as const;
 type IsolatedClient = keyof typeof ISOLATED_CLIENTS;
+
+/**
+ * A net-snmp session without the network: it answers each GET on the next turn of the loop with fresh varbinds,
+ * as net-snmp's decoder would. Under both the link and the bare loop, the difference of their CPU is the link's
+ * own layer (queue, bound, guard, checks) without net-snmp's encoding and the sockets.
+ */
+class StubSession {
+  on(): void {}
+  close(): void {}
+  get(oids: string[], answered: (err: Error | null, varbinds: snmp.Varbind[]) => void): void {
+    setImmediate(() => answered(null, oids.map((oid) => ({ oid, type: snmp.ObjectType.Integer, value: 1 }))));
+  }
+}
+
+/** child mode `layer`: the link and the bare loop over stub sessions; prints the link's added CPU per unit-poll */
+async function runLayerClient(units: number, oids: string[], rounds: number, block: number): Promise<void> {
+  const netSnmp = require('net-snmp') as { createSession: () => unknown }; // eslint-disable-line @typescript-eslint/no-var-requires
+  netSnmp.createSession = () => new StubSession();
+  const targets = Array.from({ length: units }, (_, i) => ({ host: '127.0.0.1', port: 1 + i }));
+  const { SnmpClient } = require('../lib/snmp/session') as typeof import('../lib/snmp/session'); // eslint-disable-line @typescript-eslint/no-var-requires
+  const client = new SnmpClient(targets, { version: 'v2c', timeout: 2000, retries: 1, maxVarbinds: 24, concurrency: units }, { community: 'public' });
+  const bare = bareLoop(targets, oids);
+  const figures = await measure({ ours: linkCycle(client, targets, oids), bare: bare.cycle }, rounds, block, units, units);
+  bare.close();
+  await client.close();
+  process.stdout.write(`RESULT ${JSON.stringify({ ...figures.ours, cpuMsPerPoll: figures.ours.cpuMsPerPoll - figures.bare.cpuMsPerPoll })}\n`);
+}
 
 /** child mode of --isolated: one client, alone, polling the live units; prints its CPU per unit-poll */
 async function runIsolatedClient(name: IsolatedClient, base: number, units: number, rounds: number, block: number): Promise<void> {
   const oids = pollPlan(defaultProfile(), { entitySensor: false }).gets;
+  if (name === 'layer') return runLayerClient(units, oids, rounds, block);
   const targets: SnmpTarget[] = [];
   for (let i = 0; i < units; i++) if (i % DEAD_EVERY !== DEAD_EVERY - 1) targets.push({ host: '127.0.0.1', port: base + i });
   let cycle: Cycle;
@@ -256,19 +285,20 @@ async function isolated(units: number, reps: number, rounds: number, block: numb
     child.kill();
   }
   for (const name of names) {
-    process.stdout.write(`${ISOLATED_CLIENTS[name].padEnd(32)} cpu/unit-poll median ${median(perProcess[name]).toFixed(4)} ms   per process ${perProcess[name].map((v) => v.toFixed(4)).join(' ')}\n`);
+    process.stdout.write(`${ISOLATED_CLIENTS[name].padEnd(38)} cpu/unit-poll median ${median(perProcess[name]).toFixed(4)} ms   per process ${perProcess[name].map((v) => v.toFixed(4)).join(' ')}\n`);
   }
   process.stdout.write('\n');
   const bare = median(perProcess.bare);
   const comparisons: Comparison[] = [];
   if (names.includes('ours')) comparisons.push({ name: 'CPU per unit-poll, each alone in its own process, ours vs bare, both unbounded', measured: median(perProcess.ours), reference: bare, referenceName: 'bare net-snmp loop', unit: 'ms', higherIsBetter: false });
   if (names.includes('ours64')) comparisons.push({ name: 'CPU per unit-poll, each alone in its own process, ours at 64 in flight vs bare', measured: median(perProcess.ours64), reference: bare, referenceName: 'bare net-snmp loop', unit: 'ms', higherIsBetter: false });
+  if (names.includes('layer')) comparisons.push({ name: "ours' own layer per unit-poll (over stub sessions) vs a whole bare unit-poll", measured: median(perProcess.layer), reference: bare, referenceName: 'bare net-snmp loop', unit: 'ms', higherIsBetter: false });
   report(comparisons);
 }
 
 async function main(): Promise<void> {
   const units = arg('--units', 1000);
-  const rounds = arg('--rounds', 6);
+  const rounds = arg('--rounds', 10);
   const block = arg('--block', 3);
   const withPeer = !process.argv.includes('--no-peer');
   const paced = !process.argv.includes('--no-paced');
@@ -279,7 +309,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${units} units on 127.0.0.1:${base}-${base + units - 1}, ${units - live} dead, ${oids.length} OIDs per unit-poll, ${rounds} rounds of ${block} cycles each\n`);
   process.stdout.write(
     'same work on both sides: one GET PDU of the same OIDs per unit-poll, timeout 2 s, 1 retry, the same dead units; ours is the\n' +
-      "link's transport only (link.get: no decoding, no plausibility checks), the bare loop checks each varbind for an exception as\n" +
+      "link's transport only (link.getThen: no decoding, no plausibility checks), the bare loop checks each varbind for an exception as\n" +
       'ours does; ours bounds requests in flight (64), the bare loop sends all at once\n',
   );
 
