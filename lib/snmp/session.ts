@@ -308,6 +308,7 @@ abstract class UnitOperation implements LimitedWork {
  * keeps that answer alive through the next scavenges (why the link's hot path has no promise).
  */
 abstract class AnsweredOperation extends UnitOperation {
+  private settled = false;
   constructor(
     link: SnmpClient,
     private readonly done: Done<SnmpVarbind[]>,
@@ -315,12 +316,22 @@ abstract class AnsweredOperation extends UnitOperation {
     super(link);
   }
   refuse(err: Error): void {
-    this.done(err);
+    this.settle(err);
   }
   protected readonly answered: Done<SnmpVarbind[]> = (err, varbinds) => {
     this.end();
-    this.done(err, varbinds);
+    this.settle(err, varbinds);
   };
+  /** The caller hears once; what its callback throws is reported, and never ends another operation. */
+  private settle(err: Error | null, varbinds?: SnmpVarbind[]): void {
+    if (this.settled) return;
+    this.settled = true;
+    try {
+      this.done(err, varbinds);
+    } catch (thrown) {
+      this.link.reportError(thrown instanceof Error ? thrown : new Error(String(thrown)));
+    }
+  }
 }
 
 /** The GET of a unit-poll: its OIDs in as few PDUs as the unit accepts. */
@@ -517,7 +528,8 @@ export class SnmpClient implements SnmpLink {
     return s;
   }
 
-  private reportError(err: Error): void {
+  /** an error not tied to one request (also a caller's callback that threw) to the link's onError; never throws */
+  reportError(err: Error): void {
     try {
       this.events.onError?.(err);
     } catch {

@@ -107,11 +107,13 @@ export = function (RED: NodeAPI): void {
         if (!link || !u.target) return resolve(false);
         const plan = planFor(u, profile);
         readUnit(link, u.target, plan, (err, answer) => {
+          let good = false;
           try {
-            resolve(err ? failedPoll(u, err) : answeredPoll(u, answer as UnitAnswer, plan));
+            good = err ? failedPoll(u, err) : answeredPoll(u, answer as UnitAnswer, plan);
           } catch (thrown) {
             runtime.report(u.name, 'poll', asError(thrown));
-            resolve(false);
+          } finally {
+            resolve(good);
           }
         });
       });

@@ -19,19 +19,32 @@ export interface UnitAnswer {
  * later keeps the answer alive in V8 past its use (README, "Performance").
  */
 export function readUnit(link: SnmpLink, target: SnmpTarget, plan: PollPlan, done: SnmpDone<UnitAnswer>): void {
-  link.getThen(target, plan.gets, (err, gets) => {
-    if (err) done(err);
-    else readWalks(link, target, plan.walks, 0, gets as SnmpVarbind[], [], done);
-  });
+  ask(done, () =>
+    link.getThen(target, plan.gets, (err, gets) => {
+      if (err) done(err);
+      else readWalks(link, target, plan.walks, 0, gets as SnmpVarbind[], [], done);
+    }),
+  );
 }
 
 function readWalks(link: SnmpLink, target: SnmpTarget, bases: string[], next: number, gets: SnmpVarbind[], walks: [string, SnmpVarbind[]][], done: SnmpDone<UnitAnswer>): void {
   if (next >= bases.length) return done(null, { gets, walks });
-  link.walkThen(target, bases[next], (err, rows) => {
-    if (err) return done(err);
-    walks.push([bases[next], rows as SnmpVarbind[]]);
-    readWalks(link, target, bases, next + 1, gets, walks, done);
-  });
+  ask(done, () =>
+    link.walkThen(target, bases[next], (err, rows) => {
+      if (err) return done(err);
+      walks.push([bases[next], rows as SnmpVarbind[]]);
+      readWalks(link, target, bases, next + 1, gets, walks, done);
+    }),
+  );
+}
+
+/** A request that throws instead of answering ends the read with that error: a poll that never ends stops its unit's schedule. */
+function ask(done: SnmpDone<UnitAnswer>, request: () => void): void {
+  try {
+    request();
+  } catch (err) {
+    done(err instanceof Error ? err : new Error(String(err)));
+  }
 }
 
 /** plans by profile, with and without the sensor table: the same for every unit and poll until the profile changes */

@@ -177,6 +177,17 @@ describe('SNMP interop and robustness (integration)', function () {
       expect(again[1].type).to.equal(67);
       asked[1] = 'not.an.oid';
       expect(await c.get(t, asked).then(() => 'answered', (e: SnmpError) => e.code)).to.equal('protocol');
+      // a caller's callback that throws is reported, heard once, and the unit's next request still runs
+      const reported: string[] = [];
+      const c2 = client([t], { version: 'v2c' }, { community: 'dcpower-ro' }, { onError: (e) => reported.push(e.message) });
+      let heard = 0;
+      c2.getThen(t, [SYS_DESCR], () => {
+        heard++;
+        throw new Error('a bug in the caller');
+      });
+      expect(String((await c2.get(t, [SYS_DESCR]))[0].value)).to.equal('dcpower interop snmpd');
+      expect(heard).to.equal(1);
+      expect(reported).to.deep.equal(['a bug in the caller']);
       const badOid = await ended<SnmpVarbind[]>((done) => c.getThen(t, ['not.an.oid'], done));
       expect(badOid.err).to.be.instanceOf(SnmpError);
       expect(badOid.calls).to.equal(1);

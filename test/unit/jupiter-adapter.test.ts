@@ -93,4 +93,23 @@ describe('jupiter adapter (pure)', () => {
     expect(u.quality).to.equal('bad_data');
     expect(u.readAt).to.equal(6000);
   });
+
+  it('a link that throws instead of answering ends the unit read with that error (the poll ends, its schedule goes on)', async () => {
+    const targets = [{ host: '10.0.0.9', port: 161 }];
+    const f = assembleFleet(targets, [], [], (t) => t.host, 'en-US', profile);
+    const plan = planFor(f.units[0], profile);
+    const link = promiseLink({ targets: () => targets, get: async () => [] });
+    link.walkThen = () => {
+      throw new Error('walk refused');
+    };
+    const ends: string[] = [];
+    await new Promise<void>((resolve) =>
+      readUnit(link, targets[0], plan, (err) => {
+        ends.push(err ? err.message : 'answer');
+        resolve();
+      }),
+    );
+    expect(ends).to.deep.equal(['walk refused']);
+    expect(planFor(f.units[0], profile)).to.equal(plan); // one plan per profile, not one per poll
+  });
 });
