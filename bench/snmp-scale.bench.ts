@@ -31,6 +31,7 @@
  *
  * Run: npm run build && node dist/bench/snmp-scale.bench.js [--units 1000] [--rounds 6] [--block 3] [--no-peer] [--no-paced]
  *      node dist/bench/snmp-scale.bench.js --isolated [--reps 5] [--rounds 6] [--block 5]
+ *      node dist/bench/snmp-scale.bench.js --paired [--reps 3] [--pairs 80]
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -517,6 +518,103 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * child mode of --paired: in one process, single cycles of the bare loop, the link (unbounded) and the link's own
+ * net-snmp sessions driven directly (`sessions`: connected to their units, guarded as the link guards them, no
+ * queue, bound, checks or conversion), back to back in turned order over the live units. Prints each triple's CPU.
+ */
+async function runPairedClient(base: number, units: number, pairs: number): Promise<void> {
+  const oids = pollPlan(defaultProfile(), { entitySensor: false }).gets;
+  const targets: SnmpTarget[] = [];
+  for (let i = 0; i < units; i++) if (i % DEAD_EVERY !== DEAD_EVERY - 1) targets.push({ host: '127.0.0.1', port: base + i });
+  const { SnmpClient } = require('../lib/snmp/session') as typeof import('../lib/snmp/session'); // eslint-disable-line @typescript-eslint/no-var-requires
+  const client = new SnmpClient(targets, { version: 'v2c', timeout: 2000, retries: 1, maxVarbinds: 24, concurrency: targets.length }, { community: 'public' });
+  // the link's sessions as it opens them (private to the link: reached here for this measurement only)
+  type Get = (oids: string[], cb: (err: Error | null, varbinds?: snmp.Varbind[]) => void) => void;
+  const internals = client as unknown as { state(t: SnmpTarget): unknown; openSession(s: unknown): { get: Get } };
+  const sessions = targets.map((t) => internals.openSession(internals.state(t)));
+  const bare = bareLoop(targets, oids);
+  const cycles: Record<string, Cycle> = {
+    bare: bare.cycle,
+    ours: linkCycle(client, targets, oids),
+    sessions: (done) => {
+      for (const session of sessions)
+        session.get(oids, (err, varbinds) => {
+          if (!err && varbinds) for (const vb of varbinds) snmp.isVarbindError(vb);
+          done(!err);
+        });
+    },
+  };
+  const names = Object.keys(cycles);
+  const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = -5; i < pairs; i++) {
+    for (const name of i % 2 === 0 ? names : names.slice().reverse()) {
+      const r = await runCycle(cycles[name], targets.length, targets.length);
+      if (i >= 0) cpu[name].push(r.cpuMs / targets.length);
+    }
+  }
+  bare.close();
+  await client.close();
+  process.stdout.write(`RESULT ${JSON.stringify(cpu)}\n`);
+}
+
+/** Median of the ratios and its 95 % interval (bootstrap over the ratios, fixed seed so a run can be repeated). */
+function medianInterval(ratios: number[]): { median: number; low: number; high: number } {
+  let seed = 12345;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const medians: number[] = [];
+  for (let k = 0; k < 2000; k++) medians.push(median(ratios.map(() => ratios[Math.floor(random() * ratios.length)])));
+  medians.sort((a, b) => a - b);
+  return { median: median(ratios), low: medians[50], high: medians[1949] };
+}
+
+/**
+ * --paired: the finest comparison this machine allows. The clients share one process and alternate cycle by cycle
+ * (about 0.1 s each, live units), so the host's speed, which drifts by up to ±20 % between processes and over
+ * seconds here, weighs on both sides of each pair alike; the figure is the median of the per-cycle ratios, with
+ * a bootstrap 95 % interval, over `--reps` processes.
+ */
+async function paired(units: number, reps: number, pairs: number): Promise<void> {
+  const { child, base } = await startAgents(units);
+  const ratios: Record<string, number[]> = { ours: [], sessions: [] };
+  process.stdout.write(`${units} units on 127.0.0.1:${base}-${base + units - 1}, the live ones polled; ${reps} processes of ${pairs} turns, one cycle of each client per turn\n`);
+  try {
+    for (let rep = 0; rep < reps; rep++) {
+      const out = await new Promise<string>((resolve, reject) => {
+        const c = spawn(process.execPath, [__filename, '--paired-client', String(base), String(units), String(pairs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let text = '';
+        c.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+        c.once('error', reject);
+        c.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`paired client exited with ${code}`))));
+      });
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line) throw new Error('paired client printed no result');
+      const cpu = JSON.parse(line.slice(7)) as Record<string, number[]>;
+      const own: string[] = [];
+      for (const name of Object.keys(ratios)) {
+        const r = cpu[name].map((v, i) => v / cpu.bare[i]);
+        ratios[name].push(...r);
+        own.push(`${name} ${median(r).toFixed(3)}`);
+      }
+      process.stdout.write(`process ${rep + 1}: bare ${median(cpu.bare).toFixed(4)} ms per unit-poll; median ratios to bare: ${own.join(', ')}\n`);
+    }
+  } finally {
+    child.stdin?.end();
+    child.kill();
+  }
+  const comparisons: Comparison[] = [];
+  for (const [name, label] of [
+    ['ours', 'CPU per unit-poll, paired cycles, ours (unbounded) vs bare net-snmp'],
+    ['sessions', "CPU per unit-poll, paired cycles, the link's own sessions driven directly vs bare net-snmp"],
+  ] as const) {
+    const { median: m, low, high } = medianInterval(ratios[name]);
+    process.stdout.write(`${label}: median of ${ratios[name].length} ratios ${m.toFixed(3)}, 95 % interval ${low.toFixed(3)}-${high.toFixed(3)}\n`);
+    comparisons.push({ name: label, measured: m, reference: 1, referenceName: 'bare net-snmp loop (ratio 1)', unit: 'x', higherIsBetter: false, ...(name === 'ours' ? { target: { ratio: 1.0, comparison: '<=' as const } } : {}) });
+  }
+  process.stdout.write('\n');
+  report(comparisons);
+}
+
 function exitWith(err: unknown): void {
   process.stderr.write(`snmp-scale: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
@@ -528,6 +626,10 @@ if (process.argv[2] === '--agents') {
   const [name, base, units, rounds, block] = process.argv.slice(3);
   if (!(name in ISOLATED_CLIENTS)) exitWith(new Error(`unknown client ${name}`));
   runIsolatedClient(name as IsolatedClient, Number(base), Number(units), Number(rounds), Number(block)).then(() => process.exit(0), exitWith);
+} else if (process.argv[2] === '--paired-client') {
+  runPairedClient(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])).then(() => process.exit(0), exitWith);
+} else if (process.argv.includes('--paired')) {
+  paired(arg('--units', 1000), arg('--reps', 3), arg('--pairs', 80)).then(() => process.exit(0), exitWith);
 } else if (process.argv.includes('--isolated')) {
   isolated(arg('--units', 1000), arg('--reps', 5), arg('--rounds', 6), arg('--block', 5)).then(() => process.exit(0), exitWith);
 } else {

@@ -334,8 +334,22 @@ abstract class AnsweredOperation extends UnitOperation {
   }
 }
 
-/** The GET of a unit-poll: its OIDs in as few PDUs as the unit accepts. */
+/**
+ * The GET of a unit-poll: its OIDs in as few PDUs as the unit accepts. When they fit one PDU and the unit refused
+ * none (nearly every poll), the operation is net-snmp's callback itself (`heard`): the general path's closures
+ * for the call guard and the answer's conversion, made at send time and alive for the round trip, cost about 2 % of
+ * a unit-poll's CPU (scale benchmark, `--paired`: 1.047 -> 1.025 of the bare loop over four processes each).
+ */
 class GetOperation extends AnsweredOperation {
+  private readonly heard: Done<RawVarbind[]> = (err, raw) => {
+    const s = this.s;
+    if (!this.link.heardOnce(s, this.heard)) return;
+    try {
+      this.link.gotAnswer(s, this.oids, err && this.link.failure(s, err), raw, this.answered);
+    } catch (thrown) {
+      this.link.reportError(thrown instanceof Error ? thrown : new Error(String(thrown)));
+    }
+  };
   constructor(
     link: SnmpClient,
     private readonly oids: string[],
@@ -344,7 +358,8 @@ class GetOperation extends AnsweredOperation {
     super(link, done);
   }
   run(s: TargetState): void {
-    this.link.getBatched(s, this.oids, this.answered);
+    if (this.oids.length <= s.maxVarbinds && s.missing === undefined) this.link.send(s, netSnmpGet, this.oids, this.heard);
+    else this.link.getBatched(s, this.oids, this.answered);
   }
 }
 
@@ -675,30 +690,48 @@ export class SnmpClient implements SnmpLink {
 
   /** One net-snmp call; its callback is guarded and ends the call once, with a classified error. */
   private call<T>(s: TargetState, invoke: NetSnmpCall<T>, oids: string[], done: Done<T>): void {
-    let settled = false;
-    const settle: Done<T> = (err, result) => {
-      if (settled) return;
-      settled = true;
-      if (s.pending === settle) s.pending = undefined;
+    const heard: Done<T> = (err, result) => {
+      if (!this.heardOnce(s, heard)) return;
       try {
-        if (err) {
-          const e = classify(err, s.target, this.opts.version);
-          // a socket or protocol failure may leave the session unusable (v3 engine changed after an agent
-          // restart, port closed): start afresh next time. A timeout keeps it (a dead unit costs no socket churn).
-          if (e.code === 'socket' || e.code === 'protocol' || e.code === 'auth') this.dropSession(s);
-          done(e);
-        } else done(null, result);
+        if (err) done(this.failure(s, err));
+        else done(null, result);
       } catch (inner) {
         this.reportError(inner instanceof Error ? inner : new Error(String(inner)));
       }
     };
-    s.pending = settle as Done<unknown>;
+    this.send(s, invoke, oids, heard);
+  }
+
+  /** Sends one net-snmp request for the unit; `heard` is its callback, and the unit's call in flight. */
+  send<T>(s: TargetState, invoke: NetSnmpCall<T>, oids: string[], heard: Done<T>): void {
+    s.pending = heard as Done<unknown>;
     try {
-      invoke(this.openSession(s), oids, settle);
+      invoke(this.openSession(s), oids, heard);
     } catch (err) {
       this.dropSession(s);
-      settle(err instanceof Error ? err : new Error(String(err)));
+      heard(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  /**
+   * Whether this is the first word of the unit's call in flight, which it then ends: net-snmp may call back
+   * again (an answer after a send error, the datagram guard), and a late word must not end a later call.
+   */
+  heardOnce(s: TargetState, heard: Done<never>): boolean {
+    if (s.pending !== heard) return false;
+    s.pending = undefined;
+    return true;
+  }
+
+  /**
+   * net-snmp's error as the link's. A socket or protocol failure may leave the session unusable (v3 engine
+   * changed after an agent restart, port closed): start afresh next time. A timeout keeps it (a dead unit costs no
+   * socket churn).
+   */
+  failure(s: TargetState, err: Error): SnmpError {
+    const e = classify(err, s.target, this.opts.version);
+    if (e.code === 'socket' || e.code === 'protocol' || e.code === 'auth') this.dropSession(s);
+    return e;
   }
 
   /** GETs of `oids` in as few PDUs as the unit accepts (GetOperation). Callbacks, not promises: this runs once per unit-poll. */
@@ -725,21 +758,19 @@ export class SnmpClient implements SnmpLink {
 
   /** One GET PDU. */
   private ask(s: TargetState, oids: string[], done: Done<SnmpVarbind[]>): void {
-    this.call<RawVarbind[]>(
-      s,
-      netSnmpGet,
-      oids,
-      (err, raw) => {
-        if (err) return this.chunkFailed(s, oids, err, done);
-        let answer: SnmpVarbind[];
-        try {
-          answer = answerOf(s.target, oids, raw);
-        } catch (e) {
-          return done(e instanceof Error ? e : new Error(String(e)));
-        }
-        done(null, answer);
-      },
-    );
+    this.call<RawVarbind[]>(s, netSnmpGet, oids, (err, raw) => this.gotAnswer(s, oids, err, raw, done));
+  }
+
+  /** The end of one GET PDU, as the link's varbinds or its error (ask, and GetOperation's single PDU). */
+  gotAnswer(s: TargetState, oids: string[], err: Error | null, raw: RawVarbind[] | undefined, done: Done<SnmpVarbind[]>): void {
+    if (err) return this.chunkFailed(s, oids, err, done);
+    let answer: SnmpVarbind[];
+    try {
+      answer = answerOf(s.target, oids, raw);
+    } catch (e) {
+      return done(e instanceof Error ? e : new Error(String(e)));
+    }
+    done(null, answer);
   }
 
   /** A GET that leaves out the OIDs this unit refused before, and answers them noSuchObject itself. */
