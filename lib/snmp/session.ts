@@ -318,10 +318,15 @@ abstract class AnsweredOperation extends UnitOperation {
   refuse(err: Error): void {
     this.settle(err);
   }
-  protected readonly answered: Done<SnmpVarbind[]> = (err, varbinds) => {
+  /** Ends the operation and tells its caller. */
+  protected answer(err: Error | null, varbinds?: SnmpVarbind[]): void {
     this.end();
     this.settle(err, varbinds);
-  };
+  }
+  /** `answer` as a callback, for the paths of several requests (made when one starts, not on every poll) */
+  protected get answered(): Done<SnmpVarbind[]> {
+    return (err, varbinds) => this.answer(err, varbinds);
+  }
   /** The caller hears once; what its callback throws is reported, and never ends another operation. */
   private settle(err: Error | null, varbinds?: SnmpVarbind[]): void {
     if (this.settled) return;
@@ -336,16 +341,20 @@ abstract class AnsweredOperation extends UnitOperation {
 
 /**
  * The GET of a unit-poll: its OIDs in as few PDUs as the unit accepts. When they fit one PDU and the unit refused
- * none (nearly every poll), the operation is net-snmp's callback itself (`heard`): the general path's closures
- * for the call guard and the answer's conversion, made at send time and alive for the round trip, cost about 2 % of
- * a unit-poll's CPU (scale benchmark, `--paired`: 1.047 -> 1.025 of the bare loop over four processes each).
+ * none (nearly every poll), the operation is net-snmp's callback itself (`heard`), and the only closure made for
+ * it: the general path's closures for the call guard, the answer's conversion and the operation's end, made at
+ * send time and alive for the round trip, cost about 2 % of a unit-poll's CPU (scale benchmark, `--paired`:
+ * 1.047 -> 1.025 of the bare loop over four processes each).
  */
 class GetOperation extends AnsweredOperation {
   private readonly heard: Done<RawVarbind[]> = (err, raw) => {
     const s = this.s;
     if (!this.link.heardOnce(s, this.heard)) return;
     try {
-      this.link.gotAnswer(s, this.oids, err && this.link.failure(s, err), raw, this.answered);
+      if (err) return this.link.chunkFailed(s, this.oids, this.link.failure(s, err), this.answered);
+      const answer = convertedAnswer(s.target, this.oids, raw);
+      if (answer instanceof Error) this.answer(answer);
+      else this.answer(null, answer);
     } catch (thrown) {
       this.link.reportError(thrown instanceof Error ? thrown : new Error(String(thrown)));
     }
@@ -409,6 +418,15 @@ function answerOf(target: SnmpTarget, oids: string[], raw: unknown): SnmpVarbind
     if (!isRawVarbind(r) || toSnmpVarbind(r, oids[i]) === undefined) throw new SnmpError(`${targetKey(target)}: response does not match the request`, 'protocol', target);
   }
   return raw as SnmpVarbind[];
+}
+
+/** answerOf, with what it throws as the result */
+function convertedAnswer(target: SnmpTarget, oids: string[], raw: unknown): SnmpVarbind[] | Error {
+  try {
+    return answerOf(target, oids, raw);
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
 }
 
 function sameOids(a: string[], b: string[]): boolean {
@@ -758,19 +776,12 @@ export class SnmpClient implements SnmpLink {
 
   /** One GET PDU. */
   private ask(s: TargetState, oids: string[], done: Done<SnmpVarbind[]>): void {
-    this.call<RawVarbind[]>(s, netSnmpGet, oids, (err, raw) => this.gotAnswer(s, oids, err, raw, done));
-  }
-
-  /** The end of one GET PDU, as the link's varbinds or its error (ask, and GetOperation's single PDU). */
-  gotAnswer(s: TargetState, oids: string[], err: Error | null, raw: RawVarbind[] | undefined, done: Done<SnmpVarbind[]>): void {
-    if (err) return this.chunkFailed(s, oids, err, done);
-    let answer: SnmpVarbind[];
-    try {
-      answer = answerOf(s.target, oids, raw);
-    } catch (e) {
-      return done(e instanceof Error ? e : new Error(String(e)));
-    }
-    done(null, answer);
+    this.call<RawVarbind[]>(s, netSnmpGet, oids, (err, raw) => {
+      if (err) return this.chunkFailed(s, oids, err, done);
+      const answer = convertedAnswer(s.target, oids, raw);
+      if (answer instanceof Error) done(answer);
+      else done(null, answer);
+    });
   }
 
   /** A GET that leaves out the OIDs this unit refused before, and answers them noSuchObject itself. */
@@ -792,7 +803,7 @@ export class SnmpClient implements SnmpLink {
     else this.ask(s, asked, merge);
   }
 
-  private chunkFailed(s: TargetState, oids: string[], err: Error, done: Done<SnmpVarbind[]>): void {
+  chunkFailed(s: TargetState, oids: string[], err: Error, done: Done<SnmpVarbind[]>): void {
     if (!(err instanceof SnmpError)) return done(err);
     if (err.code === 'tooBig' && oids.length > 1) {
       // the agent's answer would not fit: remember a smaller batch for this unit and split
