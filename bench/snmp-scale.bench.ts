@@ -31,7 +31,7 @@
  *
  * Run: npm run build && node dist/bench/snmp-scale.bench.js [--units 1000] [--rounds 6] [--block 3] [--no-peer] [--no-paced]
  *      node dist/bench/snmp-scale.bench.js --isolated [--reps 5] [--rounds 6] [--block 5]
- *      node dist/bench/snmp-scale.bench.js --paired [--reps 3] [--pairs 80]
+ *      node dist/bench/snmp-scale.bench.js --paired [--reps 5] [--pairs 60]
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -274,7 +274,7 @@ async function isolated(units: number, reps: number, rounds: number, block: numb
           let text = '';
           c.stdout?.on('data', (d: Buffer) => (text += d.toString()));
           c.once('error', reject);
-          c.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`${name} client exited with ${code}`))));
+          c.once('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`${name} client exited with ${code}`))));
         });
         const line = out.split('\n').find((l) => l.startsWith('RESULT '));
         if (!line) throw new Error(`${name} client printed no result`);
@@ -546,9 +546,12 @@ async function runPairedClient(base: number, units: number, pairs: number): Prom
     },
   };
   const names = Object.keys(cycles);
+  // every order of the three in turn: each client runs first, between and last equally often, so none always
+  // inherits another's garbage-collection debt
+  const orders = permutations(names);
   const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let i = -5; i < pairs; i++) {
-    for (const name of i % 2 === 0 ? names : names.slice().reverse()) {
+  for (let i = -orders.length; i < pairs; i++) {
+    for (const name of orders[(i + orders.length) % orders.length]) {
       const r = await runCycle(cycles[name], targets.length, targets.length);
       if (i >= 0) cpu[name].push(r.cpuMs / targets.length);
     }
@@ -558,14 +561,31 @@ async function runPairedClient(base: number, units: number, pairs: number): Prom
   process.stdout.write(`RESULT ${JSON.stringify(cpu)}\n`);
 }
 
-/** Median of the ratios and its 95 % interval (bootstrap over the ratios, fixed seed so a run can be repeated). */
-function medianInterval(ratios: number[]): { median: number; low: number; high: number } {
+function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
+
+/**
+ * Median of the ratios of all processes and its 95 % interval: a two-level bootstrap (processes drawn first, then
+ * ratios within each), because ratios from one process are not independent of each other. Fixed seed, so a run's
+ * figures can be recomputed.
+ */
+function medianInterval(perProcess: number[][]): { median: number; low: number; high: number } {
   let seed = 12345;
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const pick = <T>(from: T[]): T => from[Math.floor(random() * from.length)];
   const medians: number[] = [];
-  for (let k = 0; k < 2000; k++) medians.push(median(ratios.map(() => ratios[Math.floor(random() * ratios.length)])));
+  for (let k = 0; k < 2000; k++) {
+    const sample: number[] = [];
+    for (let p = 0; p < perProcess.length; p++) {
+      const ratios = pick(perProcess);
+      for (let i = 0; i < ratios.length; i++) sample.push(pick(ratios));
+    }
+    medians.push(median(sample));
+  }
   medians.sort((a, b) => a - b);
-  return { median: median(ratios), low: medians[50], high: medians[1949] };
+  return { median: median(perProcess.flat()), low: medians[50], high: medians[1949] };
 }
 
 /**
@@ -576,8 +596,8 @@ function medianInterval(ratios: number[]): { median: number; low: number; high: 
  */
 async function paired(units: number, reps: number, pairs: number): Promise<void> {
   const { child, base } = await startAgents(units);
-  const ratios: Record<string, number[]> = { ours: [], sessions: [] };
-  process.stdout.write(`${units} units on 127.0.0.1:${base}-${base + units - 1}, the live ones polled; ${reps} processes of ${pairs} turns, one cycle of each client per turn\n`);
+  const ratios: Record<string, number[][]> = { ours: [], sessions: [] };
+  process.stdout.write(`${units} units on 127.0.0.1:${base}-${base + units - 1}, the live ones polled; ${reps} processes of ${pairs} turns, one cycle of each client per turn (the link and its sessions driven directly share the link's sockets)\n`);
   try {
     for (let rep = 0; rep < reps; rep++) {
       const out = await new Promise<string>((resolve, reject) => {
@@ -585,7 +605,7 @@ async function paired(units: number, reps: number, pairs: number): Promise<void>
         let text = '';
         c.stdout?.on('data', (d: Buffer) => (text += d.toString()));
         c.once('error', reject);
-        c.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`paired client exited with ${code}`))));
+        c.once('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`paired client exited with ${code}`))));
       });
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error('paired client printed no result');
@@ -593,7 +613,7 @@ async function paired(units: number, reps: number, pairs: number): Promise<void>
       const own: string[] = [];
       for (const name of Object.keys(ratios)) {
         const r = cpu[name].map((v, i) => v / cpu.bare[i]);
-        ratios[name].push(...r);
+        ratios[name].push(r);
         own.push(`${name} ${median(r).toFixed(3)}`);
       }
       process.stdout.write(`process ${rep + 1}: bare ${median(cpu.bare).toFixed(4)} ms per unit-poll; median ratios to bare: ${own.join(', ')}\n`);
@@ -608,7 +628,7 @@ async function paired(units: number, reps: number, pairs: number): Promise<void>
     ['sessions', "CPU per unit-poll, paired cycles, the link's own sessions driven directly vs bare net-snmp"],
   ] as const) {
     const { median: m, low, high } = medianInterval(ratios[name]);
-    process.stdout.write(`${label}: median of ${ratios[name].length} ratios ${m.toFixed(3)}, 95 % interval ${low.toFixed(3)}-${high.toFixed(3)}\n`);
+    process.stdout.write(`${label}: median of ${ratios[name].flat().length} ratios ${m.toFixed(3)}, 95 % interval ${low.toFixed(3)}-${high.toFixed(3)}\n`);
     comparisons.push({ name: label, measured: m, reference: 1, referenceName: 'bare net-snmp loop (ratio 1)', unit: 'x', higherIsBetter: false, ...(name === 'ours' ? { target: { ratio: 1.0, comparison: '<=' as const } } : {}) });
   }
   process.stdout.write('\n');
@@ -629,7 +649,7 @@ if (process.argv[2] === '--agents') {
 } else if (process.argv[2] === '--paired-client') {
   runPairedClient(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])).then(() => process.exit(0), exitWith);
 } else if (process.argv.includes('--paired')) {
-  paired(arg('--units', 1000), arg('--reps', 3), arg('--pairs', 80)).then(() => process.exit(0), exitWith);
+  paired(arg('--units', 1000), arg('--reps', 5), arg('--pairs', 60)).then(() => process.exit(0), exitWith);
 } else if (process.argv.includes('--isolated')) {
   isolated(arg('--units', 1000), arg('--reps', 5), arg('--rounds', 6), arg('--block', 5)).then(() => process.exit(0), exitWith);
 } else {

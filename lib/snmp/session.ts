@@ -720,14 +720,20 @@ export class SnmpClient implements SnmpLink {
     this.send(s, invoke, oids, heard);
   }
 
-  /** Sends one net-snmp request for the unit; `heard` is its callback, and the unit's call in flight. */
+  /**
+   * Sends one net-snmp request for the unit; `heard` is its callback, and the unit's call in flight. (This and
+   * the next three serve the link's operations, not its users.)
+   */
   send<T>(s: TargetState, invoke: NetSnmpCall<T>, oids: string[], heard: Done<T>): void {
     s.pending = heard as Done<unknown>;
     try {
       invoke(this.openSession(s), oids, heard);
-    } catch (err) {
+    } catch (thrown) {
+      const err = thrown instanceof Error ? thrown : new Error(String(thrown));
+      // thrown after it called back: the unit's next operation may already use the session, which stays
+      if (s.pending !== heard) return this.reportError(err);
       this.dropSession(s);
-      heard(err instanceof Error ? err : new Error(String(err)));
+      heard(err);
     }
   }
 
