@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import * as snmp from 'net-snmp';
 import { parseTargets, targetName } from '../../lib/snmp/targets';
 import { classifyReceiveError, matchTarget, trapOidOf } from '../../lib/snmp/receiver';
-import { Limiter, LimitedWork } from '../../lib/snmp/session';
+import { Limiter, LimitedWork, SnmpClient } from '../../lib/snmp/session';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import { compareOids, oidInSubtree } from '../../lib/snmp/varbinds';
@@ -160,5 +160,44 @@ describe('SNMP link (unit)', () => {
     expect(classifyReceiveError(err('RequestInvalidError', 'Unexpected PDU type 161 (GetNextRequest)'))).to.deep.equal({ kind: 'unexpected', detail: 'Unexpected PDU type 161 (GetNextRequest)' });
     const processing = err('ProcessingError', 'Failure to process incoming message', { error: new Error('bad tag \x1b[31m\n') });
     expect(classifyReceiveError(processing)).to.deep.equal({ kind: 'malformed', detail: 'bad tag \\x1b[31m\\n' });
+  });
+  it('a net-snmp call that throws after it called back: the caller hears the answer once, the throw is reported, and the session stays for the next request', async () => {
+    // a session that answers at once and then throws, as a net-snmp bug past its callback would
+    let sessions = 0;
+    let closed = 0;
+    let gets = 0;
+    const fake = {
+      on(): void {},
+      close(): void {
+        closed++;
+      },
+      get(oids: string[], cb: (err: Error | null, varbinds?: snmp.Varbind[]) => void): void {
+        gets++;
+        cb(null, oids.map((oid) => ({ oid, type: snmp.ObjectType.Integer, value: 7 })));
+        if (gets === 1) throw new Error('thrown past the callback');
+      },
+    };
+    // the module object itself (the compiled `import *` gives getters only), whose createSession the link calls
+    const netSnmp = require('net-snmp') as { createSession: (...args: unknown[]) => unknown }; // eslint-disable-line @typescript-eslint/no-var-requires
+    const createSession = netSnmp.createSession;
+    netSnmp.createSession = () => {
+      sessions++;
+      return fake;
+    };
+    const reported: string[] = [];
+    try {
+      const t = { host: '127.0.0.1', port: 16999 };
+      const c = new SnmpClient([t], { version: 'v2c' }, { community: 'public' }, { onError: (e) => reported.push(e.message) });
+      const heard: unknown[] = [];
+      c.getThen(t, ['1.3.6.1.2.1.1.3.0'], (err, varbinds) => heard.push(err ?? varbinds?.[0].value));
+      expect(heard).to.deep.equal([7]);
+      expect(reported).to.deep.equal(['thrown past the callback']);
+      expect(closed).to.equal(0);
+      expect((await c.get(t, ['1.3.6.1.2.1.1.3.0']))[0].value).to.equal(7);
+      expect(sessions).to.equal(1);
+      await c.close();
+    } finally {
+      netSnmp.createSession = createSession;
+    }
   });
 });
